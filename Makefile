@@ -1,0 +1,60 @@
+# cgbook: `make test` and `make book` set everything up on a fresh clone.
+#
+#   make test                  unit tests + every notebook under the smoke profile
+#   make book                  the HTML book from the stored cpu results (offline)
+#   make results PROFILE=cpu   recompute every stored result of a profile
+#   make bench PROFILE=cpu     recompute the benchmarks only
+#   make sync                  re-pair notebooks/*.py (source of truth) with their .ipynb
+
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+PROFILE ?= cpu
+
+# torch/torchvision releases that work together on this kind of machine (installed first
+# so pip takes them from the local disk); the ranges in pyproject.toml admit others.
+ifeq ($(shell uname -m),aarch64)
+TORCH_SPEC ?= torch==2.9.1 torchvision==0.24.1
+else
+TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
+endif
+
+SHARED_DATA := $(abspath ../shared/data)
+ifneq ($(wildcard $(SHARED_DATA)),)
+export CGCORE_DATA ?= $(SHARED_DATA)
+endif
+export CGCORE_CACHE ?= $(abspath .cache/cgcore)
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: setup test book results bench sync clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet $(TORCH_SPEC)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	CGBOOK_PROFILE=smoke CGCORE_RESULTS=$(abspath .cache/test-results) \
+	  $(BIN)/python -m pytest tests --nbval-lax notebooks book -p no:cacheprovider
+
+book: $(STAMP)
+	CGBOOK_PROFILE=cpu CGBOOK_RECOMPUTE=never \
+	  $(BIN)/jupyter-book build . -W --keep-going
+	@echo "The book: $(abspath _build/html/index.html)"
+
+results: $(STAMP)
+	$(BIN)/python -m cgcore run all --profile $(PROFILE)
+
+bench: $(STAMP)
+	$(BIN)/python -m cgcore run taylor_features_bench --profile $(PROFILE)
+
+sync: $(STAMP)
+	$(BIN)/jupytext --sync notebooks/*.py book/*.py
+
+clean:
+	rm -rf _build .cache

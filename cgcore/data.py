@@ -1,0 +1,224 @@
+"""The paper's data sets as tensors: MNIST, 7x7 MNIST (Sec. III) and CIFAR-10.
+
+Where the raw files come from, in order:
+
+1. ``$CGCORE_DATA`` (the Makefile points it at ``../shared/data`` when that exists):
+   ``mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]`` and
+   ``cifar10/cifar10-jpeg-q75.npz`` (CIFAR-10 re-encoded as JPEG q75, see the book's
+   intro for what that costs), or torchvision's own layout (``MNIST/raw``,
+   ``cifar-10-batches-py``) under the same folder.
+2. torchvision's ``MNIST`` / ``CIFAR10`` with ``download=True`` into the cache folder,
+   for readers whose machine has internet.
+
+Decoded uint8 arrays are cached in ``$CGCORE_CACHE`` (default ``~/.cache/cgcore``), so
+the JPEG decoding and IDX parsing happen once.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+DATASETS = ("mnist", "mnist7", "cifar10")
+SPLITS = ("train", "test")
+
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
+CIFAR10_STD = (0.2470, 0.2435, 0.2616)
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
+                   "dog", "frog", "horse", "ship", "truck")
+
+
+class DataNotFoundError(FileNotFoundError):
+    """Raised when a data set is neither on disk nor downloadable."""
+
+
+def check_choice(name: str, value, allowed) -> None:
+    """Raise a ValueError naming the parameter, the bad value and the accepted ones."""
+    if value not in allowed:
+        raise ValueError(f"unknown {name} {value!r}; accepted: {', '.join(map(str, allowed))}")
+
+
+def data_dir() -> Path | None:
+    root = os.environ.get("CGCORE_DATA")
+    return Path(root).expanduser() if root else None
+
+
+def cache_dir() -> Path:
+    path = Path(os.environ.get("CGCORE_CACHE", "~/.cache/cgcore")).expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# --------------------------------------------------------------------------- raw readers
+
+def _read_idx(path: Path) -> np.ndarray:
+    """Read an IDX file (the MNIST format), gzipped or not."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    ndim = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def _find_idx(folder: Path, stem: str) -> Path | None:
+    for candidate in (folder / stem, folder / f"{stem}.gz"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _mnist_from(root: Path, split: str):
+    prefix = "train" if split == "train" else "t10k"
+    for folder in (root / "mnist", root / "MNIST" / "raw", root):
+        images = _find_idx(folder, f"{prefix}-images-idx3-ubyte")
+        labels = _find_idx(folder, f"{prefix}-labels-idx1-ubyte")
+        if images and labels:
+            return _read_idx(images), _read_idx(labels)
+    return None
+
+
+def _cifar10_from(root: Path, split: str):
+    npz = root / "cifar10" / "cifar10-jpeg-q75.npz"
+    if npz.exists():
+        from PIL import Image
+
+        with np.load(npz) as archive:
+            blob = archive[f"{split}_jpeg"]
+            offsets = archive[f"{split}_offsets"]
+            labels = archive[f"{split}_labels"].astype(np.uint8)
+        images = np.stack([
+            np.asarray(Image.open(io.BytesIO(blob[offsets[i]:offsets[i + 1]].tobytes())).convert("RGB"))
+            for i in range(len(labels))
+        ])
+        return images, labels
+    if (root / "cifar-10-batches-py").exists():
+        return _torchvision_arrays("cifar10", split, root, download=False)
+    return None
+
+
+def _torchvision_arrays(name: str, split: str, root: Path, download: bool):
+    import torchvision
+
+    cls = torchvision.datasets.MNIST if name == "mnist" else torchvision.datasets.CIFAR10
+    ds = cls(str(root), train=(split == "train"), download=download)
+    images = np.asarray(ds.data)
+    labels = np.asarray(ds.targets, dtype=np.uint8)
+    return images, labels
+
+
+def load_arrays(name: str, split: str, download: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """uint8 images (N, H, W) for MNIST or (N, H, W, 3) for CIFAR-10, and uint8 labels."""
+    check_choice("raw dataset", name, ("mnist", "cifar10"))
+    check_choice("split", split, SPLITS)
+    cached = cache_dir() / f"{name}-{split}.npz"
+    if cached.exists():
+        with np.load(cached) as archive:
+            return archive["images"], archive["labels"]
+
+    looked = []
+    arrays = None
+    root = data_dir()
+    if root is not None:
+        looked.append(str(root))
+        arrays = (_mnist_from if name == "mnist" else _cifar10_from)(root, split)
+    if arrays is None and download:
+        looked.append(f"torchvision download into {cache_dir() / 'torchvision'}")
+        try:
+            arrays = _torchvision_arrays(name, split, cache_dir() / "torchvision", download=True)
+        except Exception as err:  # no network, server down, ...
+            looked[-1] += f" (failed: {type(err).__name__}: {err})"
+    if arrays is None:
+        raise DataNotFoundError(
+            f"{name} ({split}) not found. Looked in: {'; '.join(looked) or 'nowhere'}. "
+            "Set CGCORE_DATA to a folder holding mnist/*-ubyte[.gz] and "
+            "cifar10/cifar10-jpeg-q75.npz (this project keeps them in ../shared/data), "
+            "or torchvision's MNIST/raw and cifar-10-batches-py, or run on a machine with "
+            "internet so torchvision can download them."
+        )
+    images, labels = arrays
+    tmp = cached.with_suffix(".tmp.npz")
+    np.savez(tmp, images=images, labels=labels)
+    os.replace(tmp, cached)
+    return images, labels
+
+
+# --------------------------------------------------------------------------- tensors
+
+@dataclass
+class TensorData:
+    """Images as float tensors (N, C, H, W) in [0, 1] and int64 labels."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+    name: str
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def subset(self, n: int | None, seed: int = 0) -> "TensorData":
+        """A class-stratified random subset of size n (None keeps everything)."""
+        if n is None or n >= len(self):
+            return self
+        if n <= 0:
+            raise ValueError(f"subset size must be positive or None, got {n}")
+        g = torch.Generator().manual_seed(seed)
+        order = torch.randperm(len(self), generator=g)
+        # Round-robin over classes keeps the subset balanced.
+        by_class = [order[self.labels[order] == c] for c in self.labels.unique()]
+        picked = torch.stack([idx for group in zip(*by_class) for idx in group]) if by_class else order
+        picked = picked[:n] if len(picked) >= n else order[:n]
+        return TensorData(self.images[picked], self.labels[picked], self.name)
+
+
+def resize_mnist(images: torch.Tensor, size: int = 7, antialias: bool = False) -> torch.Tensor:
+    """Sec. III: 28x28 -> size x size by bilinear interpolation.
+
+    ``antialias=False`` is plain bilinear interpolation (Numerical Recipes, the paper's
+    Ref. 86): each output pixel interpolates the 2x2 input pixels around its centre.
+    ``antialias=True`` widens the filter to the whole 4x4 block it covers.
+    """
+    if images.shape[-2:] != (28, 28):
+        raise ValueError(f"resize_mnist expects 28x28 images, got {tuple(images.shape[-2:])}")
+    return F.interpolate(images, size=(size, size), mode="bilinear",
+                         align_corners=False, antialias=antialias).clamp(0.0, 1.0)
+
+
+def load_dataset(name: str, split: str, *, size: int = 7, antialias: bool = False,
+                 download: bool = True) -> TensorData:
+    """``mnist`` (1x28x28), ``mnist7`` (1x7x7, Sec. III) or ``cifar10`` (3x32x32), in [0, 1]."""
+    check_choice("dataset", name, DATASETS)
+    check_choice("split", split, SPLITS)
+    raw = "cifar10" if name == "cifar10" else "mnist"
+    images, labels = load_arrays(raw, split, download=download)
+    x = torch.from_numpy(images.copy()).float().div_(255.0)
+    x = x.permute(0, 3, 1, 2) if raw == "cifar10" else x.unsqueeze(1)
+    if name == "mnist7":
+        x = resize_mnist(x, size=size, antialias=antialias)
+    return TensorData(x.contiguous(), torch.from_numpy(labels.astype(np.int64)), name)
+
+
+def random_affine(images: torch.Tensor, max_shift: float = 0.1, max_degrees: float = 10.0,
+                  max_scale: float = 0.1, generator: torch.Generator | None = None) -> torch.Tensor:
+    """A different small random shift, rotation and zoom for every image of a batch.
+
+    ``max_shift`` is a fraction of the image size. Used as training augmentation; the
+    test images are never transformed.
+    """
+    n = images.shape[0]
+    u = torch.rand(n, 4, generator=generator, device="cpu").to(images.device) * 2 - 1
+    angle = u[:, 0] * max_degrees * torch.pi / 180
+    scale = 1 + u[:, 1] * max_scale
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack([torch.stack([cos, -sin, u[:, 2] * 2 * max_shift], 1),
+                         torch.stack([sin, cos, u[:, 3] * 2 * max_shift], 1)], 1)
+    grid = F.affine_grid(theta, list(images.shape), align_corners=False)
+    return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)

@@ -1,0 +1,59 @@
+"""The book's experiments: each computes one stored result from a profile's config.
+
+``run_or_load`` is what notebooks call: it returns the stored result when one exists
+with the same config, and computes (and stores) it otherwise, or when asked to.
+"""
+
+from __future__ import annotations
+
+import time
+
+from .. import bench
+from ..data import check_choice
+from ..profiles import get_config
+from ..results import load_result, result_path, save_result
+from ..train import default_device
+from . import taylor_expansion
+
+# name -> (run(config, profile, progress) -> result, claims(result) -> {claim: ours})
+EXPERIMENTS = {
+    taylor_expansion.NAME: (taylor_expansion.run, taylor_expansion.claims),
+    bench.TAYLOR_BENCH: (bench.run_taylor_features, bench.claims_taylor_features),
+}
+
+RECOMPUTE = ("auto", "always", "never")
+
+
+def run_experiment(experiment: str, profile: str, progress: bool = True, **overrides) -> dict:
+    """Compute ``experiment`` under ``profile``, store it, and return the stored record."""
+    check_choice("experiment", experiment, tuple(EXPERIMENTS))
+    config = get_config(experiment, profile, **overrides)
+    run, _ = EXPERIMENTS[experiment]
+    start = time.perf_counter()
+    result = run(config, profile, progress=progress)
+    save_result(experiment, profile, config, result, device=str(default_device()),
+                wall_time_s=time.perf_counter() - start)
+    from ..scorecard import write_scorecard
+    write_scorecard(profile)
+    return load_result(experiment, profile)
+
+
+def run_or_load(experiment: str, profile: str, recompute: str = "auto", progress: bool = True,
+                **overrides) -> dict:
+    """The stored ``{"manifest", "result"}`` of ``experiment`` for ``profile``.
+
+    recompute: ``auto`` loads a stored result made with the same config and computes
+    otherwise; ``always`` computes; ``never`` only loads, and fails if nothing matches.
+    """
+    check_choice("recompute", recompute, RECOMPUTE)
+    config = get_config(experiment, profile, **overrides)
+    if recompute != "always":
+        stored = load_result(experiment, profile, config)
+        if stored is not None:
+            return stored
+        if recompute == "never":
+            raise FileNotFoundError(
+                f"no stored result for {experiment!r} under profile {profile!r} with the current config "
+                f"(looked at {result_path(profile, experiment)}). Compute it with "
+                f"`make results PROFILE={profile}` or `python -m cgcore run {experiment} --profile {profile}`.")
+    return run_experiment(experiment, profile, progress=progress, **overrides)

@@ -1,0 +1,153 @@
+"""The results store: ``results/<profile>/<experiment>.json``, each with its manifest.
+
+A result file holds ``{"manifest": {...}, "result": {...}}``. The manifest says what
+produced the numbers: experiment, profile, full config, seed, git commit, package
+versions, device, wall time and date. Files are written atomically (temp file, then
+rename), so an interrupted run never leaves a half-written result.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_REPO = Path(__file__).resolve().parents[1]
+
+
+def results_root() -> Path:
+    return Path(os.environ.get("CGCORE_RESULTS", _REPO / "results")).expanduser()
+
+
+def checkpoints_root() -> Path:
+    return Path(os.environ.get("CGCORE_CHECKPOINTS", _REPO / "checkpoints")).expanduser()
+
+
+def result_path(profile: str, experiment: str) -> Path:
+    return results_root() / profile / f"{experiment}.json"
+
+
+def config_hash(config: dict) -> str:
+    return hashlib.sha256(json.dumps(normalise_config(config), sort_keys=True).encode()).hexdigest()[:10]
+
+
+def checkpoint_dir(profile: str, experiment: str, config: dict) -> Path:
+    """Where a run keeps its checkpoints; a changed config gets a fresh folder."""
+    path = checkpoints_root() / profile / f"{experiment}-{config_hash(config)}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Numpy and torch values to plain JSON types (arrays become nested lists)."""
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if hasattr(obj, "detach"):  # torch tensor
+        obj = obj.detach().cpu().numpy()
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj
+
+
+def normalise_config(config: dict) -> dict:
+    """The config as it reads back from JSON, so stored and fresh configs compare equal."""
+    return json.loads(json.dumps(to_jsonable(config), sort_keys=True))
+
+
+def git_commit() -> dict:
+    def git(*args):
+        run = subprocess.run(["git", *args], cwd=_REPO, capture_output=True, text=True, timeout=10)
+        return run.stdout.strip() if run.returncode == 0 else ""
+    try:
+        return {"commit": git("rev-parse", "HEAD") or None,
+                "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def package_versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {"python": platform.python_version()}
+    for name in ("cgcore", "torch", "torchvision", "numpy", "scikit-learn"):
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def make_manifest(experiment: str, profile: str, config: dict, device: str,
+                  wall_time_s: float) -> dict:
+    import torch
+
+    return {
+        "experiment": experiment,
+        "profile": profile,
+        "config": normalise_config(config),
+        "seed": config.get("seed"),
+        "git": git_commit(),
+        "versions": package_versions(),
+        "device": device,
+        "device_name": torch.cuda.get_device_name() if device.startswith("cuda") else cpu_name(),
+        "threads": torch.get_num_threads(),
+        "wall_time_s": round(wall_time_s, 2),
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def write_json_atomic(path: Path, payload: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(to_jsonable(payload), f, indent=1, sort_keys=False)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_result(experiment: str, profile: str, config: dict, result: dict, *,
+                device: str, wall_time_s: float) -> Path:
+    path = result_path(profile, experiment)
+    write_json_atomic(path, {"manifest": make_manifest(experiment, profile, config, device, wall_time_s),
+                             "result": result})
+    return path
+
+
+def load_result(experiment: str, profile: str, config: dict | None = None) -> dict | None:
+    """The stored ``{"manifest", "result"}``, or None when missing or made with another config."""
+    path = result_path(profile, experiment)
+    if not path.exists():
+        return None
+    with open(path) as f:
+        stored = json.load(f)
+    if config is not None and stored["manifest"]["config"] != normalise_config(config):
+        return None
+    return stored

@@ -1,0 +1,245 @@
+"""The direct Taylor expansion of Sec. III, Eqs. (2) and (3).
+
+Each image is a vector X of N pixels; the classifier is one linear layer on all Taylor
+terms (monomials) of X up to order n,
+
+    f^(alpha)(X) = sum_j W_{alpha j} X~_j                                   (Eq. 3)
+
+with X~ = [1, x_i, x_i x_j (i <= j), x_i x_j x_k (i <= j <= k), ...]. On 7x7 MNIST
+(N = 49) and n = 4 that is C(53, 4) = 292,825 terms. The terms are computed on the fly,
+batch by batch, and never stored for the whole data set.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+
+def term_count(n_vars: int, order: int) -> int:
+    """Number of monomials of degree <= order in n_vars variables, the constant included."""
+    if n_vars < 1 or order < 0:
+        raise ValueError(f"need n_vars >= 1 and order >= 0, got n_vars={n_vars}, order={order}")
+    return math.comb(n_vars + order, order)
+
+
+def monomial_exponents(n_vars: int, order: int) -> list[tuple[int, ...]]:
+    """The variable indices of every term, in the order of :class:`TaylorFeatures`.
+
+    ``()`` is the constant, ``(i,)`` is x_i, ``(i, j)`` with i <= j is x_i x_j, and so on:
+    graded by degree, then colexicographic (ordered by the last index first). In that
+    order the degree-d terms whose largest index is k are exactly (all degree-(d-1) terms
+    with largest index <= k) times x_k, and those form a contiguous prefix.
+    """
+    return [combo for degree in range(order + 1)
+            for combo in sorted(itertools.combinations_with_replacement(range(n_vars), degree),
+                                key=lambda c: c[::-1])]
+
+
+class TaylorFeatures(nn.Module):
+    """All monomials of degree 1..order of the flattened input (the constant is left out:
+    it is the bias of the linear layer that follows), in the order of
+    :func:`monomial_exponents`.
+
+    Degree-d terms are built from degree-(d-1) terms with one broadcast multiply per
+    variable: the block of terms ending in x_k is (a contiguous prefix of the previous
+    degree) * x_k. No index tables, no gathers.
+    """
+
+    def __init__(self, n_vars: int, order: int):
+        super().__init__()
+        if order < 1 or n_vars < 1:
+            raise ValueError(f"need order >= 1 and n_vars >= 1, got order={order}, n_vars={n_vars}")
+        self.n_vars, self.order = n_vars, order
+
+    @property
+    def n_features(self) -> int:
+        return term_count(self.n_vars, self.order) - 1
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.flatten(1)
+        if x.shape[1] != self.n_vars:
+            raise ValueError(f"expected {self.n_vars} input variables, got {x.shape[1]} "
+                             f"(input shape {tuple(x.shape)})")
+        n = self.n_vars
+        if torch.is_grad_enabled() and x.requires_grad:  # differentiable path, for analysis
+            blocks = [x]
+            for degree in range(2, self.order + 1):
+                blocks.append(torch.cat([blocks[-1][:, :math.comb(k + degree - 1, degree - 1)] * x[:, k:k + 1]
+                                         for k in range(n)], 1))
+            return torch.cat(blocks, 1)
+        # Fast path: the same products, written in place into one preallocated tensor.
+        out = x.new_empty(x.shape[0], self.n_features)
+        out[:, :n] = x
+        prev, start = 0, n
+        for degree in range(2, self.order + 1):
+            block_start = start
+            for k in range(n):
+                count = math.comb(k + degree - 1, degree - 1)
+                torch.mul(out[:, prev:prev + count], x[:, k:k + 1], out=out[:, start:start + count])
+                start += count
+            prev = block_start
+        return out
+
+
+EXPANSION_POINTS = ("zero", "mean")
+
+
+class TaylorExpansion(nn.Module):
+    """Eq. (3): a linear layer on the Taylor terms of the input.
+
+    The terms span many orders of magnitude (x^4 of a pixel in [0, 1] is tiny), which
+    makes plain gradient descent crawl. The model therefore keeps per-term statistics
+    ``mean`` and ``std`` (set once from training data by :meth:`fit_standardization`)
+    and learns ``weight`` in the standardised basis. That is a reparameterisation, not a
+    different model: the Taylor coefficients of Eq. (3) are ``taylor_coefficients()``
+    = weight / std, and the constant term absorbs the means.
+
+    Eq. (2) expands f "at a certain point". ``expansion_point="zero"`` expands at the
+    black image, in the raw pixels; ``"mean"`` expands at the mean training image, in
+    per-pixel standardised variables u = (x - x0) / s. Both span the same polynomials
+    (a polynomial of degree n in x is one of degree n in u), so the choice changes only
+    how well gradient descent is conditioned, and in which variables the coefficients
+    of Figs. 3 and 13 are read.
+    """
+
+    def __init__(self, n_vars: int = 49, order: int = 4, n_classes: int = 10,
+                 expansion_point: str = "zero"):
+        super().__init__()
+        if expansion_point not in EXPANSION_POINTS:
+            raise ValueError(f"unknown expansion_point {expansion_point!r}; accepted: {', '.join(EXPANSION_POINTS)}")
+        self.expansion_point = expansion_point
+        self.features = TaylorFeatures(n_vars, order)
+        n = self.features.n_features
+        self.weight = nn.Parameter(torch.zeros(n_classes, n))
+        self.bias = nn.Parameter(torch.zeros(n_classes))
+        # Expansion point x0 and per-pixel scale s: the terms are monomials of u = (x - x0) / s.
+        self.register_buffer("x0", torch.zeros(n_vars))
+        self.register_buffer("x_scale", torch.ones(n_vars))
+        self.register_buffer("mean", torch.zeros(n))
+        self.register_buffer("std", torch.ones(n))
+
+    @property
+    def n_terms(self) -> int:
+        """Taylor terms retained, the constant included (the paper's p)."""
+        return self.features.n_features + 1
+
+    def terms(self, x: torch.Tensor) -> torch.Tensor:
+        """The Taylor terms (constant excluded) of a batch, expanded at ``x0``."""
+        return self.features((x.flatten(1) - self.x0) / self.x_scale)
+
+    @torch.no_grad()
+    def fit_standardization(self, images: torch.Tensor, batch_size: int = 1024, eps: float = 1e-8) -> None:
+        """Expansion point and per-term mean/std from ``images`` (a sample of the training set)."""
+        if self.expansion_point == "mean":
+            flat = images.flatten(1).to(self.x0.device)
+            self.x0.copy_(flat.mean(0))
+            self.x_scale.copy_(flat.std(0).clamp_min(1e-3))
+        total = torch.zeros_like(self.mean, dtype=torch.float64)
+        total_sq = torch.zeros_like(total)
+        for start in range(0, len(images), batch_size):
+            phi = self.terms(images[start:start + batch_size].to(self.mean.device)).double()
+            total += phi.sum(0)
+            total_sq += phi.square().sum(0)
+        mean = total / len(images)
+        var = (total_sq / len(images) - mean.square()).clamp_min(0)
+        self.mean.copy_(mean.float())
+        self.std.copy_(var.sqrt().float().clamp_min(eps))
+
+    def effective_weight(self) -> torch.Tensor:
+        return self.weight / self.std
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # (phi - mean)/std @ W^T + b, folded so the batch of terms is not copied again.
+        w = self.effective_weight()
+        return F.linear(self.terms(x), w, self.bias - w @ self.mean)
+
+    @torch.no_grad()
+    def taylor_coefficients(self) -> torch.Tensor:
+        """W of Eq. (3) in the raw monomial basis, constant term first: (n_classes, n_terms)."""
+        w = self.effective_weight()
+        constant = (self.bias - w @ self.mean).unsqueeze(1)
+        return torch.cat([constant, w], dim=1)
+
+
+# --------------------------------------------------------------------------- pruning
+
+@torch.no_grad()
+def prune_smallest(model: TaylorExpansion, keep: float) -> TaylorExpansion:
+    """Zero all but the ``keep`` fraction of weights of largest magnitude (no fine-tuning).
+
+    Magnitudes are compared in the standardised basis, |weight_j| = |a_j| * std_j: a
+    term's contribution to the logits, not its raw coefficient, which for x^4 terms is
+    inflated by the tiny scale of the term.
+    """
+    if not 0.0 < keep <= 1.0:
+        raise ValueError(f"keep must be a fraction in (0, 1], got {keep}")
+    pruned = TaylorExpansion(model.features.n_vars, model.features.order, model.weight.shape[0],
+                             model.expansion_point)
+    pruned.load_state_dict(model.state_dict())
+    pruned.to(model.weight.device)
+    magnitude = pruned.weight.abs().flatten()
+    n_keep = int(round(keep * magnitude.numel()))
+    if n_keep < magnitude.numel():
+        threshold = magnitude.kthvalue(magnitude.numel() - n_keep).values
+        pruned.weight.mul_((pruned.weight.abs() > threshold).float())
+    return pruned
+
+
+# --------------------------------------------------------------------------- Figs. 3 and 13
+
+def pixel_distances(side: int = 7) -> np.ndarray:
+    """Euclidean distance d_ij between pixels i and j of a side x side grid (row-major)."""
+    rows, cols = np.divmod(np.arange(side * side), side)
+    return np.hypot(rows[:, None] - rows[None, :], cols[:, None] - cols[None, :])
+
+
+def quadratic_coefficients(model: TaylorExpansion) -> np.ndarray:
+    """The coefficients of x_i x_j (i <= j) as symmetric (n_classes, N, N) maps (Fig. 13)."""
+    n = model.features.n_vars
+    coeff = model.taylor_coefficients().cpu().numpy()
+    exponents = monomial_exponents(n, 2)
+    columns = [k for k, c in enumerate(exponents) if len(c) == 2]
+    i, j = np.array([exponents[k] for k in columns]).T
+    maps = np.zeros((coeff.shape[0], n, n))
+    maps[:, i, j] = coeff[:, columns]
+    maps[:, j, i] = maps[:, i, j]
+    return maps
+
+
+def weight_levels(values: np.ndarray, n_levels: int = 5, by: str = "value") -> np.ndarray:
+    """Fig. 3: sort the weights ascending and cut them into n_levels equal groups, 1..n_levels.
+
+    ``by="value"`` sorts signed values (the paper's wording); ``by="magnitude"`` sorts |w|.
+    """
+    if by not in ("value", "magnitude"):
+        raise ValueError(f"unknown ordering {by!r}; accepted: value, magnitude")
+    key = np.abs(values) if by == "magnitude" else values
+    ranks = np.empty(key.size, dtype=np.int64)
+    ranks[np.argsort(key, axis=None, kind="stable")] = np.arange(key.size)
+    return (ranks * n_levels // key.size + 1).reshape(values.shape)
+
+
+def level_counts(upper: np.ndarray, side: int, n_levels: int = 5, by: str = "value"):
+    """Fig. 3: how the quadratic weights of each level spread over pixel distances.
+
+    ``upper`` holds the x_i x_j coefficients (i <= j, row-major upper triangle) of every
+    class, shape (n_classes, side^2 (side^2 + 1) / 2); levels are cut over all classes
+    together. Returns the sorted distinct distances and ``counts[level - 1, k]``, the
+    number of weights of that level at distance ``distances[k]``.
+    """
+    iu = np.triu_indices(side * side)
+    pair_distance = np.round(pixel_distances(side)[iu], 6)
+    if upper.shape[-1] != pair_distance.size:
+        raise ValueError(f"expected {pair_distance.size} quadratic weights per class for a "
+                         f"{side}x{side} grid, got {upper.shape[-1]}")
+    levels = weight_levels(upper, n_levels, by)
+    distances, which = np.unique(pair_distance, return_inverse=True)
+    counts = np.zeros((n_levels, distances.size), dtype=np.int64)
+    np.add.at(counts, (levels - 1, np.broadcast_to(which, levels.shape)), 1)
+    return distances, counts

@@ -1,0 +1,50 @@
+"""The notebooks: paired .py/.ipynb in sync, and papermill parameters validated.
+
+Executing every notebook under the smoke profile is done by ``pytest --nbval-lax``
+(see the Makefile's ``test`` target).
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import jupytext
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted(ROOT.glob("notebooks/*.py")) + sorted(ROOT.glob("book/*.py"))
+
+
+def cell_sources(nb):
+    return [(c.cell_type, c.source.strip()) for c in nb.cells]
+
+
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.name)
+def test_ipynb_is_in_sync_with_py(source):
+    paired = source.with_suffix(".ipynb")
+    assert paired.exists(), f"{paired} missing: run `make sync`"
+    assert cell_sources(jupytext.read(source)) == cell_sources(jupytext.read(paired)), \
+        f"{paired.name} has drifted from {source.name}: run `make sync`"
+
+
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.name)
+def test_parameters_cell_declares_profile(source):
+    nb = jupytext.read(source)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and "profile" in tagged[0].source
+
+
+def papermill(tmp_path, notebook, *params):
+    cmd = [sys.executable, "-m", "papermill", str(ROOT / notebook), str(tmp_path / "out.ipynb"),
+           "--cwd", str(ROOT / Path(notebook).parent), *params]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.parametrize("param, value, message", [
+    ("profile", "nosuch", "unknown profile 'nosuch'; accepted: smoke, cpu, paper"),
+    ("dataset", "nosuch", "unknown dataset 'nosuch'; accepted: mnist7"),
+])
+def test_papermill_rejects_bad_parameters(tmp_path, param, value, message):
+    run = papermill(tmp_path, "notebooks/taylor_expansion.ipynb", "-p", param, value)
+    assert run.returncode != 0
+    assert message in run.stdout + run.stderr + (tmp_path / "out.ipynb").read_text()

@@ -1,0 +1,44 @@
+import pytest
+
+from cgcore.experiments import EXPERIMENTS
+from cgcore.paper import CLAIMS, PAPER, paper_value
+from cgcore.profiles import PROFILES, experiments, get_config
+
+
+def test_every_experiment_has_a_config_in_every_profile():
+    assert set(experiments()) == set(EXPERIMENTS)
+    for profile in PROFILES:
+        for name in experiments():
+            assert get_config(name, profile)["seed"] is not None
+
+
+def test_smoke_is_smaller_than_cpu_is_at_most_paper():
+    smoke, cpu, paper = (get_config("taylor_expansion", p) for p in PROFILES)
+    assert smoke["train_size"] < 60_000 and cpu["train_size"] is None
+    assert sum(smoke["epochs"]) < sum(cpu["epochs"]) <= sum(paper["epochs"])
+    assert cpu["orders"] == [1, 2, 3, 4] and len(cpu["epochs"]) == len(cpu["orders"])
+
+
+def test_bad_profile_and_override_raise_with_accepted_values():
+    with pytest.raises(ValueError, match="unknown profile 'gpu'; accepted: smoke, cpu, paper"):
+        get_config("taylor_expansion", "gpu")
+    with pytest.raises(ValueError, match="unknown experiment"):
+        get_config("nosuch", "cpu")
+    with pytest.raises(ValueError, match="unknown setting.*'lrr'"):
+        get_config("taylor_expansion", "cpu", lrr=0.1)
+
+
+def test_overrides_do_not_leak_between_calls():
+    get_config("taylor_expansion", "cpu", orders=[1])
+    assert get_config("taylor_expansion", "cpu")["orders"] == [1, 2, 3, 4]
+
+
+def test_paper_values_are_labelled_and_unique():
+    assert len(PAPER) == len(CLAIMS)
+    assert paper_value("taylor_order4_acc") == 0.98
+    for claim in CLAIMS:
+        assert claim.source
+        if claim.unit == "fraction" and claim.value is not None:
+            assert 0 < claim.value <= 1, claim
+    with pytest.raises(KeyError, match="unknown claim"):
+        paper_value("nosuch")

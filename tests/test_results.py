@@ -1,0 +1,65 @@
+import json
+
+import pandas as pd
+import pytest
+
+from cgcore import results
+from cgcore.experiments import run_or_load
+from cgcore.scorecard import COLUMNS, build_scorecard, write_scorecard
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("CGCORE_RESULTS", str(tmp_path / "results"))
+    return tmp_path / "results"
+
+
+def test_save_and_load_with_manifest(store):
+    config = {"a": 1, "epochs": [2, 3], "seed": 7}
+    path = results.save_result("taylor_expansion", "smoke", config, {"x": [1.0, 2.0]},
+                               device="cpu", wall_time_s=1.234)
+    assert path == store / "smoke" / "taylor_expansion.json"
+    stored = results.load_result("taylor_expansion", "smoke", config)
+    m = stored["manifest"]
+    assert stored["result"] == {"x": [1.0, 2.0]}
+    assert m["config"] == config and m["seed"] == 7 and m["device"] == "cpu"
+    assert {"git", "versions", "wall_time_s", "date"} <= set(m)
+    assert m["versions"]["torch"]
+    # a different config does not match; no config loads whatever is there
+    assert results.load_result("taylor_expansion", "smoke", {**config, "a": 2}) is None
+    assert results.load_result("taylor_expansion", "smoke") is not None
+    assert not list((store / "smoke").glob("*.tmp"))
+
+
+def test_atomic_write_leaves_old_file_on_failure(store):
+    path = store / "x.json"
+    results.write_json_atomic(path, {"ok": 1})
+    with pytest.raises(TypeError):
+        results.write_json_atomic(path, {"bad": object()})
+    assert json.loads(path.read_text()) == {"ok": 1}
+    assert [p.name for p in store.iterdir()] == ["x.json"]
+
+
+def test_never_recompute_fails_clearly(store):
+    with pytest.raises(FileNotFoundError, match="make results PROFILE=smoke"):
+        run_or_load("taylor_expansion", "smoke", recompute="never")
+    with pytest.raises(ValueError, match="accepted: auto, always, never"):
+        run_or_load("taylor_expansion", "smoke", recompute="sometimes")
+
+
+def test_scorecard_rows_from_stored_result(store):
+    from cgcore.profiles import get_config
+
+    result = {"orders": {"4": {"test_acc": 0.97, "terms": 292825, "params": 2928250}},
+              "pruning": {"keep": [0.5, 0.1], "test_acc": [0.969, 0.80]}}
+    results.save_result("taylor_expansion", "smoke", get_config("taylor_expansion", "smoke"), result,
+                        device="cpu", wall_time_s=1.0)
+    table = write_scorecard("smoke")
+    assert list(table.columns) == COLUMNS
+    on_disk = pd.read_csv(store / "smoke" / "scorecard.csv")
+    assert list(on_disk.columns) == COLUMNS and len(on_disk) == len(table) == 5
+    row = table.set_index("claim").loc["taylor_order4_acc"]
+    assert row["ours"] == 0.97 and row["paper"] == 0.98 and row["delta"] == pytest.approx(-0.01)
+    assert row["result_file"] == "results/smoke/taylor_expansion.json"
+    assert table.set_index("claim").loc["taylor_prune10_acc", "paper"] == 0.85
+    assert build_scorecard("cpu").empty

@@ -1,0 +1,141 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from cgcore.taylor import (TaylorExpansion, TaylorFeatures, level_counts, monomial_exponents,
+                           pixel_distances, prune_smallest, quadratic_coefficients, term_count,
+                           weight_levels)
+
+
+@pytest.mark.parametrize("order, expected", [(1, 50), (2, 1_275), (3, 22_100), (4, 292_825)])
+def test_term_counts_on_7x7(order, expected):
+    assert term_count(49, order) == expected
+    assert TaylorFeatures(49, order).n_features + 1 == expected
+    assert TaylorExpansion(49, order).n_terms == expected
+    assert len(monomial_exponents(49, order)) == expected
+
+
+def slow_terms(x, order):
+    """Reference: each monomial as an explicit product, in monomial_exponents order."""
+    return torch.stack([torch.stack([x[b, list(c)].prod() for c in monomial_exponents(x.shape[1], order)[1:]])
+                        for b in range(x.shape[0])])
+
+
+@pytest.mark.parametrize("n_vars, order", [(1, 4), (4, 4), (6, 3), (49, 2)])
+def test_features_match_slow_reference(n_vars, order):
+    x = torch.randn(3, n_vars, dtype=torch.float64)
+    expected = slow_terms(x, order)
+    torch.testing.assert_close(TaylorFeatures(n_vars, order)(x), expected)
+    # the differentiable path computes the same terms
+    torch.testing.assert_close(TaylorFeatures(n_vars, order)(x.clone().requires_grad_()), expected)
+
+
+def test_feature_gradient_matches_reference():
+    x = torch.randn(2, 5, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(term_count(5, 3) - 1, dtype=torch.float64)
+    (g_fast,) = torch.autograd.grad((TaylorFeatures(5, 3)(x) @ w).sum(), x)
+    (g_slow,) = torch.autograd.grad((slow_terms(x, 3) @ w).sum(), x)
+    torch.testing.assert_close(g_fast, g_slow)
+
+
+def test_features_accept_images_and_reject_wrong_size():
+    f = TaylorFeatures(49, 2)
+    assert f(torch.rand(5, 1, 7, 7)).shape == (5, 1_274)
+    with pytest.raises(ValueError, match="expected 49 input variables, got 784"):
+        f(torch.rand(5, 1, 28, 28))
+
+
+@pytest.mark.parametrize("bad", [dict(n_vars=49, order=0), dict(n_vars=0, order=2)])
+def test_bad_feature_parameters_raise(bad):
+    with pytest.raises(ValueError, match="need order >= 1"):
+        TaylorFeatures(**bad)
+
+
+def test_unknown_expansion_point_raises():
+    with pytest.raises(ValueError, match="accepted: zero, mean"):
+        TaylorExpansion(4, 2, expansion_point="origin")
+
+
+@pytest.mark.parametrize("point", ["zero", "mean"])
+def test_taylor_coefficients_reproduce_the_logits(point):
+    """Eq. (3) in the raw term basis gives the same logits as the standardised model."""
+    torch.manual_seed(0)
+    model = TaylorExpansion(4, 3, n_classes=3, expansion_point=point).double()
+    data = torch.rand(64, 4, dtype=torch.float64)
+    model.fit_standardization(data)
+    torch.nn.init.normal_(model.weight)
+    torch.nn.init.normal_(model.bias)
+    x = torch.rand(5, 4, dtype=torch.float64)
+    u = (x - model.x0) / model.x_scale
+    raw_terms = torch.cat([torch.ones(5, 1, dtype=torch.float64), slow_terms(u, 3)], 1)
+    torch.testing.assert_close(raw_terms @ model.taylor_coefficients().T, model(x))
+    assert model.x0.abs().sum() > 0 if point == "mean" else model.x0.abs().sum() == 0
+
+
+def test_standardization_gives_unit_variance_terms():
+    model = TaylorExpansion(3, 2)
+    data = torch.rand(500, 3)
+    model.fit_standardization(data)
+    z = (model.terms(data) - model.mean) / model.std
+    torch.testing.assert_close(z.mean(0), torch.zeros(9), atol=1e-4, rtol=0)
+    torch.testing.assert_close(z.std(0, unbiased=False), torch.ones(9), atol=1e-3, rtol=0)
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.3, 0.1])
+def test_pruning_keeps_the_largest_fraction(keep):
+    torch.manual_seed(1)
+    model = TaylorExpansion(5, 2, n_classes=4)
+    torch.nn.init.normal_(model.weight)
+    pruned = prune_smallest(model, keep)
+    kept = pruned.weight != 0
+    assert kept.sum().item() == round(keep * model.weight.numel())
+    assert pruned.weight[kept].abs().min() >= model.weight[~kept].abs().max()
+    assert torch.count_nonzero(model.weight) == model.weight.numel()  # original untouched
+
+
+@pytest.mark.parametrize("keep", [0.0, 1.5])
+def test_pruning_rejects_bad_fraction(keep):
+    with pytest.raises(ValueError, match="keep must be a fraction"):
+        prune_smallest(TaylorExpansion(3, 2), keep)
+
+
+def test_pixel_distances():
+    d = pixel_distances(7)
+    assert d.shape == (49, 49)
+    assert d[0, 48] == pytest.approx(6 * math.sqrt(2))
+    assert d[0, 1] == 1 and d[0, 7] == 1 and d[3, 3] == 0
+
+
+def test_quadratic_coefficients_are_placed_symmetrically():
+    model = TaylorExpansion(3, 2, n_classes=1)
+    exponents = monomial_exponents(3, 2)[1:]
+    with torch.no_grad():
+        model.weight[0, exponents.index((0, 2))] = 2.0
+        model.weight[0, exponents.index((1, 1))] = -1.0
+    maps = quadratic_coefficients(model)
+    assert maps[0, 0, 2] == maps[0, 2, 0] == 2.0
+    assert maps[0, 1, 1] == -1.0
+    assert np.count_nonzero(maps) == 3
+
+
+def test_weight_levels_are_equal_ordered_groups():
+    values = np.random.default_rng(0).normal(size=(10, 1225))
+    levels = weight_levels(values)
+    assert np.bincount(levels.ravel())[1:].tolist() == [2450] * 5
+    assert values[levels == 5].min() > values[levels == 4].max()
+    by_size = weight_levels(values, by="magnitude")
+    assert np.abs(values[by_size == 5]).min() > np.abs(values[by_size == 1]).max()
+    with pytest.raises(ValueError, match="accepted: value, magnitude"):
+        weight_levels(values, by="sign")
+
+
+def test_level_counts_cover_every_weight():
+    upper = np.random.default_rng(0).normal(size=(10, 1225))
+    distances, counts = level_counts(upper, 7)
+    assert distances[0] == 0 and distances[-1] == pytest.approx(6 * math.sqrt(2))
+    assert counts.sum() == upper.size
+    assert counts[:, 0].sum() == 10 * 49  # the x_i^2 terms sit at distance 0
+    with pytest.raises(ValueError, match="expected 1225 quadratic weights"):
+        level_counts(upper[:, :100], 7)
