@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
-from ..data import load_dataset
+from ..data import load_dataset, random_affine, resize_mnist
 from ..results import checkpoint_dir
 from ..taylor import TaylorExpansion, prune_smallest, quadratic_coefficients
 from ..train import TrainConfig, accuracy, default_device, fit, seed_everything
@@ -12,26 +14,37 @@ from ..train import TrainConfig, accuracy, default_device, fit, seed_everything
 NAME = "taylor_expansion"
 
 
+def _augment_then_resize(images, size, antialias, **affine):
+    return resize_mnist(random_affine(images, **affine), size=size, antialias=antialias)
+
+
 def run(config: dict, profile: str, progress: bool = True) -> dict:
     device = default_device()
     seed_everything(config["seed"])
     load = dict(size=config["image_size"], antialias=config["antialias"])
-    train = load_dataset(config["dataset"], "train", **load).subset(config["train_size"], config["seed"])
     test = load_dataset(config["dataset"], "test", **load).subset(config["test_size"], config["seed"])
-    n_vars = train.images[0].numel()
+    if config["augment"]:
+        # Train on the 28x28 originals: each batch is transformed, then resized like the test images.
+        train = load_dataset("mnist", "train").subset(config["train_size"], config["seed"])
+        augment = partial(_augment_then_resize, **load, **config["augment"])
+    else:
+        train = load_dataset(config["dataset"], "train", **load).subset(config["train_size"], config["seed"])
+        augment = None
+    n_vars = test.images[0].numel()
     ckpt_dir = checkpoint_dir(profile, NAME, config)
 
     orders, pruning, quadratic = {}, {}, None
     for order, epochs in zip(config["orders"], config["epochs"], strict=True):
         seed_everything(config["seed"])
         model = TaylorExpansion(n_vars, order, expansion_point=config["expansion_point"]).to(device)
-        model.fit_standardization(train.images[:config["standardize_samples"]])
+        sample = train.images[:config["standardize_samples"]]
+        model.fit_standardization(resize_mnist(sample, **load) if augment else sample)
         train_cfg = TrainConfig(epochs=epochs, batch_size=config["batch_size"],
                                 optimizer=config["optimizer"], lr=config["lr"],
                                 weight_decay=config["weight_decay"], schedule=config["schedule"],
                                 label_smoothing=config["label_smoothing"], seed=config["seed"])
         history = fit(model, train, test, train_cfg, checkpoint=ckpt_dir / f"order{order}.pt",
-                      desc=f"order {order}", progress=progress)
+                      augment=augment, desc=f"order {order}", progress=progress)
         orders[order] = {
             "terms": model.n_terms,
             "params": sum(p.numel() for p in model.parameters()),
