@@ -25,7 +25,6 @@ ifneq ($(wildcard $(SHARED_DATA)),)
 export CGCORE_DATA ?= $(SHARED_DATA)
 endif
 export CGCORE_CACHE ?= $(abspath .cache/cgcore)
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: setup test book results bench sync clean

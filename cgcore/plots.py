@@ -87,8 +87,7 @@ def quadratic_maps(quadratic: dict, by: str = "value", class_names=None):
         ax.imshow(grid, cmap=cmap, vmin=0.5, vmax=5.5, interpolation="nearest")
         counts = np.bincount(levels[c], minlength=6)[1:]
         ax.set_title(class_names[c] if class_names else f"class {c}", fontsize=9)
-        ax.text(0.02, -0.13, " ".join(f"L{k + 1}:{v}" for k, v in enumerate(counts)),
-                transform=ax.transAxes, fontsize=6)
+        ax.set_xlabel(" ".join(f"L{k + 1}:{v}" for k, v in enumerate(counts)), fontsize=6)
         ax.set_xticks([]), ax.set_yticks([])
     fig.suptitle("Fig. 13: quadratic weights $x_i x_j$ by level (darker = larger)", fontsize=10)
     fig.tight_layout()

@@ -102,7 +102,7 @@ class TaylorExpansion(nn.Module):
 
     Eq. (2) expands f "at a certain point". ``expansion_point="zero"`` expands at the
     black image, in the raw pixels; ``"mean"`` expands at the mean training image, in
-    per-pixel standardised variables u = (x - x0) / s. Both span the same polynomials
+    centred variables u = (x - x0) / s, s one spread for all pixels. Both span the same polynomials
     (a polynomial of degree n in x is one of degree n in u), so the choice changes only
     how well gradient descent is conditioned, and in which variables the coefficients
     of Figs. 3 and 13 are read.
@@ -118,7 +118,7 @@ class TaylorExpansion(nn.Module):
         n = self.features.n_features
         self.weight = nn.Parameter(torch.zeros(n_classes, n))
         self.bias = nn.Parameter(torch.zeros(n_classes))
-        # Expansion point x0 and per-pixel scale s: the terms are monomials of u = (x - x0) / s.
+        # Expansion point x0 and scale s: the terms are monomials of u = (x - x0) / s.
         self.register_buffer("x0", torch.zeros(n_vars))
         self.register_buffer("x_scale", torch.ones(n_vars))
         self.register_buffer("mean", torch.zeros(n))
@@ -134,12 +134,15 @@ class TaylorExpansion(nn.Module):
         return self.features((x.flatten(1) - self.x0) / self.x_scale)
 
     @torch.no_grad()
-    def fit_standardization(self, images: torch.Tensor, batch_size: int = 1024, eps: float = 1e-8) -> None:
+    def fit_standardization(self, images: torch.Tensor, batch_size: int = 1024, std_floor: float = 0.1,
+                            eps: float = 1e-8) -> None:
         """Expansion point and per-term mean/std from ``images`` (a sample of the training set)."""
         if self.expansion_point == "mean":
             flat = images.flatten(1).to(self.x0.device)
             self.x0.copy_(flat.mean(0))
-            self.x_scale.copy_(flat.std(0).clamp_min(1e-3))
+            # One scale for all pixels: a per-pixel one would blow up the border pixels,
+            # which are almost always blank in training and so have a near-zero spread.
+            self.x_scale.fill_((flat - self.x0).std().item())
         total = torch.zeros_like(self.mean, dtype=torch.float64)
         total_sq = torch.zeros_like(total)
         for start in range(0, len(images), batch_size):
@@ -148,8 +151,11 @@ class TaylorExpansion(nn.Module):
             total_sq += phi.square().sum(0)
         mean = total / len(images)
         var = (total_sq / len(images) - mean.square()).clamp_min(0)
+        std = var.sqrt().float()
         self.mean.copy_(mean.float())
-        self.std.copy_(var.sqrt().float().clamp_min(eps))
+        # Terms that barely vary in the sample (products of border pixels) would get a huge
+        # weight multiplier 1/std; a floor at a fraction of the typical spread keeps them tame.
+        self.std.copy_(std.clamp_min(max(std_floor * std.median().item(), eps)))
 
     def effective_weight(self) -> torch.Tensor:
         return self.weight / self.std

@@ -48,3 +48,11 @@ def test_papermill_rejects_bad_parameters(tmp_path, param, value, message):
     run = papermill(tmp_path, "notebooks/taylor_expansion.ipynb", "-p", param, value)
     assert run.returncode != 0
     assert message in run.stdout + run.stderr + (tmp_path / "out.ipynb").read_text()
+
+
+def test_papermill_runs_the_chapter_under_smoke(tmp_path):
+    run = papermill(tmp_path, "notebooks/taylor_expansion.ipynb", "-p", "profile", "smoke")
+    assert run.returncode == 0, run.stderr[-2000:]
+    outputs = [o for c in jupytext.read(tmp_path / "out.ipynb").cells for o in c.get("outputs", [])]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 4  # Figs. 2, 3, 13, curves
+    assert not any(o.get("output_type") == "error" for o in outputs)

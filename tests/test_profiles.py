@@ -42,3 +42,10 @@ def test_paper_values_are_labelled_and_unique():
             assert 0 < claim.value <= 1, claim
     with pytest.raises(KeyError, match="unknown claim"):
         paper_value("nosuch")
+
+
+def test_ablation_config_embeds_its_base_so_stored_results_go_stale_with_it():
+    for profile in PROFILES:
+        ablation = get_config("taylor_ablation", profile)
+        assert ablation["base"] == get_config("taylor_expansion", profile)
+        assert len(ablation["orders"]) == len(ablation["epochs"])

@@ -18,6 +18,7 @@ from . import taylor_expansion
 # name -> (run(config, profile, progress) -> result, claims(result) -> {claim: ours})
 EXPERIMENTS = {
     taylor_expansion.NAME: (taylor_expansion.run, taylor_expansion.claims),
+    taylor_expansion.ABLATION: (taylor_expansion.run_ablation, lambda result: {}),
     bench.TAYLOR_BENCH: (bench.run_taylor_features, bench.claims_taylor_features),
 }
 

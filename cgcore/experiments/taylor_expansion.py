@@ -12,6 +12,7 @@ from ..taylor import TaylorExpansion, prune_smallest, quadratic_coefficients
 from ..train import TrainConfig, accuracy, default_device, fit, seed_everything
 
 NAME = "taylor_expansion"
+ABLATION = "taylor_ablation"
 
 
 def _augment_then_resize(images, size, antialias, **affine):
@@ -38,7 +39,7 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
         seed_everything(config["seed"])
         model = TaylorExpansion(n_vars, order, expansion_point=config["expansion_point"]).to(device)
         sample = train.images[:config["standardize_samples"]]
-        model.fit_standardization(resize_mnist(sample, **load) if augment else sample)
+        model.fit_standardization(augment(sample) if augment else sample)  # stats of what training sees
         train_cfg = TrainConfig(epochs=epochs, batch_size=config["batch_size"],
                                 optimizer=config["optimizer"], lr=config["lr"],
                                 weight_decay=config["weight_decay"], schedule=config["schedule"],
@@ -73,6 +74,19 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
         "n_train": len(train),
         "n_test": len(test),
     }
+
+
+def run_ablation(config: dict, profile: str, progress: bool = True) -> dict:
+    """Test accuracy per order for each variant of the open choices (resize, expansion point,
+    augmentation), every other setting as in ``config["base"]``."""
+    variants = {}
+    for name, settings in config["variants"].items():
+        variant = {**config["base"], "orders": config["orders"], "epochs": config["epochs"],
+                   "prune_order": config["orders"][-1], **settings}
+        result = run(variant, profile, progress=progress)
+        variants[name] = {"settings": {k: variant[k] for k in ("antialias", "expansion_point", "augment")},
+                          "test_acc": {order: row["test_acc"] for order, row in result["orders"].items()}}
+    return {"orders": config["orders"], "epochs": config["epochs"], "variants": variants}
 
 
 def claims(result: dict) -> dict[str, float]:
