@@ -102,7 +102,7 @@ def cpu_name() -> str:
 
 
 def make_manifest(experiment: str, profile: str, config: dict, device: str,
-                  wall_time_s: float) -> dict:
+                  wall_time_s: float, git: dict | None = None) -> dict:
     import torch
 
     return {
@@ -110,7 +110,7 @@ def make_manifest(experiment: str, profile: str, config: dict, device: str,
         "profile": profile,
         "config": normalise_config(config),
         "seed": config.get("seed"),
-        "git": git_commit(),
+        "git": git if git is not None else git_commit(),
         "versions": package_versions(),
         "device": device,
         "device_name": torch.cuda.get_device_name() if device.startswith("cuda") else cpu_name(),
@@ -134,10 +134,11 @@ def write_json_atomic(path: Path, payload: dict) -> None:
 
 
 def save_result(experiment: str, profile: str, config: dict, result: dict, *,
-                device: str, wall_time_s: float) -> Path:
+                device: str, wall_time_s: float, git: dict | None = None) -> Path:
+    """Store ``result``; ``git`` is the commit the run started from (default: the current one)."""
     path = result_path(profile, experiment)
-    write_json_atomic(path, {"manifest": make_manifest(experiment, profile, config, device, wall_time_s),
-                             "result": result})
+    manifest = make_manifest(experiment, profile, config, device, wall_time_s, git)
+    write_json_atomic(path, {"manifest": manifest, "result": result})
     return path
 
 

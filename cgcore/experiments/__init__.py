@@ -11,7 +11,7 @@ import time
 from .. import bench
 from ..data import check_choice
 from ..profiles import get_config
-from ..results import load_result, result_path, save_result
+from ..results import git_commit, load_result, result_path, save_result
 from ..train import default_device
 from . import taylor_expansion
 
@@ -30,10 +30,11 @@ def run_experiment(experiment: str, profile: str, progress: bool = True, **overr
     check_choice("experiment", experiment, tuple(EXPERIMENTS))
     config = get_config(experiment, profile, **overrides)
     run, _ = EXPERIMENTS[experiment]
+    commit = git_commit()  # the code the run starts from, not whatever is checked out when it ends
     start = time.perf_counter()
     result = run(config, profile, progress=progress)
     save_result(experiment, profile, config, result, device=str(default_device()),
-                wall_time_s=time.perf_counter() - start)
+                wall_time_s=time.perf_counter() - start, git=commit)
     from ..scorecard import write_scorecard
     write_scorecard(profile)
     return load_result(experiment, profile)
