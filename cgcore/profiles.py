@@ -58,6 +58,7 @@ _TAYLOR_BENCH = {
 # manifest holds them all).
 _TAYLOR_ABLATION = {
     "base_experiment": "taylor_expansion",
+    "seed": 0,
     "orders": [2, 3],
     "epochs": [8, 8],
     "variants": {

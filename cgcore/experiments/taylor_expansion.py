@@ -82,7 +82,7 @@ def run_ablation(config: dict, profile: str, progress: bool = True) -> dict:
     variants = {}
     for name, settings in config["variants"].items():
         variant = {**config["base"], "orders": config["orders"], "epochs": config["epochs"],
-                   "prune_order": config["orders"][-1], **settings}
+                   "seed": config["seed"], "prune_order": config["orders"][-1], **settings}
         result = run(variant, profile, progress=progress)
         variants[name] = {"settings": {k: variant[k] for k in ("antialias", "expansion_point", "augment")},
                           "test_acc": {order: row["test_acc"] for order, row in result["orders"].items()}}
