@@ -4,6 +4,8 @@
 #   make book                  the HTML book from the stored cpu results (offline)
 #   make results PROFILE=cpu   recompute every stored result of a profile
 #   make bench PROFILE=cpu     recompute the benchmarks only
+#   make book-check            make book, then open every page in headless Chromium
+#                              (broken links, images, error outputs, missing figures)
 #   make sync                  re-pair notebooks/*.py (source of truth) with their .ipynb
 
 PYTHON  ?= python3
@@ -27,7 +29,7 @@ endif
 export CGCORE_CACHE ?= $(abspath .cache/cgcore)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup test book results bench sync clean
+.PHONY: setup test book book-check results bench sync clean
 
 setup: $(STAMP)
 
@@ -35,6 +37,11 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet $(TORCH_SPEC)
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@# The browser check uses Debian's Chromium (never a browser download of its own).
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+	  echo "note: chromium/chromium-driver not installed: the browser checks will be skipped"
 	touch $(STAMP)
 
 test: $(STAMP)
@@ -45,6 +52,9 @@ book: $(STAMP)
 	CGBOOK_PROFILE=cpu CGBOOK_RECOMPUTE=never \
 	  $(BIN)/jupyter-book build . -W --keep-going
 	@echo "The book: $(abspath _build/html/index.html)"
+
+book-check: book
+	$(BIN)/python tools/check_book.py _build/html --source-root .
 
 results: $(STAMP)
 	$(BIN)/python -m cgcore run all --profile $(PROFILE)
