@@ -49,6 +49,7 @@ test: $(STAMP)
 	  $(BIN)/python -m pytest tests --nbval-lax notebooks book -p no:cacheprovider
 
 book: $(STAMP)
+	$(BIN)/python tools/vendor_mathjax.py .cache/mathjax
 	CGBOOK_PROFILE=cpu CGBOOK_RECOMPUTE=never \
 	  $(BIN)/jupyter-book build . -W --keep-going
 	@echo "The book: $(abspath _build/html/index.html)"

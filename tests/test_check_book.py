@@ -62,6 +62,8 @@ def test_each_breakage_is_reported(book, breakage, expected):
 def test_browser_sees_an_image_that_does_not_load_and_takes_screenshots(book, tmp_path):
     html, _ = book
     (html / "fig.png").write_bytes(b"not a png")  # the file exists, so only a browser can tell
+    (html / "notebooks" / "ch.html").write_text(page('<span class="math notranslate">\\(x^2\\)</span>'))
     problems = check_book.browser_problems(html, tmp_path / "shots")
     assert any("does not load" in p and "fig.png" in p for p in problems), problems
+    assert any("notebooks/ch.html: 1 equation(s) not rendered" in p for p in problems), problems
     assert sorted(p.name for p in (tmp_path / "shots").iterdir()) == ["intro.png", "notebooks__ch.png"]

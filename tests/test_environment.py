@@ -20,5 +20,7 @@ def test_environment_yml_matches_pyproject():
     pip = dict(split(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"])
     pip = {CONDA_NAMES.get(k, k): v for k, v in pip.items()}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    conda = dict(split(d) for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip")))
+    listed = [d for d in env["dependencies"] if isinstance(d, str)]
+    listed += [d.split("#")[0] for group in env["dependencies"] if isinstance(group, dict) for d in group["pip"]]
+    conda = dict(split(d) for d in listed if not d.startswith(("python", "pip")))
     assert conda == pip

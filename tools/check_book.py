@@ -7,7 +7,8 @@ Fails (exit 1, one line per problem) when a page has
 - an image that does not load (checked in the browser: ``naturalWidth == 0``),
 - a Python traceback or an error output in a cell,
 - fewer figures than its notebook draws (each code cell with a line ``fig = ...`` must
-  show an image).
+  show an image),
+- equations that MathJax did not render (checked in the browser).
 A screenshot of every page goes to ``<build>/../screenshots/<page>.png``.
 
 Static checks need only the HTML; the browser checks need Debian's ``chromium`` and
@@ -134,14 +135,25 @@ def browser_problems(html_dir: Path, screenshots: Path, chromium: str = "/usr/bi
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='cgbook-chromium-')}")
     options.add_argument("--window-size=1280,900")
+    options.add_argument("--allow-file-access-from-files")
     screenshots.mkdir(parents=True, exist_ok=True)
     problems = []
     driver = webdriver.Chrome(service=Service(chromedriver), options=options)
+    driver.set_script_timeout(30)
     try:
         for path in pages(html_dir):
             name = path.relative_to(html_dir).as_posix()
             driver.get(path.resolve().as_uri())
-            driver.execute_script("return document.readyState")
+            # Wait for MathJax (if the page has it) to typeset, then look for raw LaTeX.
+            unrendered = driver.execute_async_script(
+                "const done = arguments[arguments.length - 1];"
+                "const count = () => Array.from(document.querySelectorAll('.math'))"
+                "  .filter(e => !e.querySelector('mjx-container')).length;"
+                "if (window.MathJax && MathJax.startup && MathJax.startup.promise) {"
+                "  MathJax.startup.promise.then(() => done(count()), () => done(count()));"
+                "} else { done(count()); }")
+            if unrendered:
+                problems.append(f"{name}: {unrendered} equation(s) not rendered by MathJax")
             broken = driver.execute_script(
                 "return Array.from(document.images)"
                 ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
