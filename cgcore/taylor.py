@@ -102,8 +102,8 @@ class TaylorExpansion(nn.Module):
 
     Eq. (2) expands f "at a certain point". ``expansion_point="zero"`` expands at the
     black image, in the raw pixels; ``"mean"`` expands at the mean training image, in
-    centred variables u = (x - x0) / s, s one spread for all pixels. Both span the same polynomials
-    (a polynomial of degree n in x is one of degree n in u), so the choice changes only
+    centred variables u = (x - x0) / s with one spread s for all pixels. Both span the
+    same polynomials (one of degree n in x is one of degree n in u), so the choice changes only
     how well gradient descent is conditioned, and in which variables the coefficients
     of Figs. 3 and 13 are read.
     """
@@ -167,7 +167,11 @@ class TaylorExpansion(nn.Module):
 
     @torch.no_grad()
     def taylor_coefficients(self) -> torch.Tensor:
-        """W of Eq. (3) in the raw monomial basis, constant term first: (n_classes, n_terms)."""
+        """W of Eq. (3), constant term first: (n_classes, n_terms).
+
+        These multiply the plain monomials of u = (x - x0) / s, i.e. of the pixels
+        themselves when expanded at zero (the standardisation folded back in).
+        """
         w = self.effective_weight()
         constant = (self.bias - w @ self.mean).unsqueeze(1)
         return torch.cat([constant, w], dim=1)
