@@ -208,12 +208,14 @@ bench = run_or_load("taylor_features_bench", profile, recompute=recompute)
 b = bench["result"]
 display(pd.DataFrame({"median time (ms)": {k: 1e3 * v for k, v in b["seconds"].items()},
                       "peak memory (MiB)": b["peak_mib"]}).round(1))
-mem = b["memory_ratio_vs_sklearn"]
+speed, mem = b["speedup_vs_sklearn"], b["memory_ratio_vs_sklearn"]
 display(Markdown(
     f"On a batch of {bench['manifest']['config']['batch_size']} images and order "
     f"{bench['manifest']['config']['order']} ({b['n_features']:,} terms), cgcore is "
-    f"**{b['speedup_vs_sklearn']:.1f}× faster** than scikit-learn"
-    + (f" and needs **{mem:.1f}× less memory**" if mem else "")
+    + (f"**{speed:.1f}× faster** than" if speed >= 1 else f"**{1 / speed:.1f}× slower** than")
+    + " scikit-learn"
+    + ("" if not mem else f" and needs **{mem:.1f}× less memory**" if mem >= 1
+       else f" and needs **{1 / mem:.1f}× more memory**")
     + f"; outputs identical: {b['outputs_match']}."))
 
 # %% [markdown]
