@@ -73,8 +73,10 @@ def git_commit() -> dict:
         run = subprocess.run(["git", *args], cwd=_REPO, capture_output=True, text=True, timeout=10)
         return run.stdout.strip() if run.returncode == 0 else ""
     try:
+        # "dirty" means uncommitted changes to the code; the results store itself is output.
         return {"commit": git("rev-parse", "HEAD") or None,
-                "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+                "dirty": bool(git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                                  ":(exclude)results"))}
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "dirty": None}
 
