@@ -159,8 +159,8 @@ for name in ("taylornet_mnist7", "taylornet_cifar10"):
     paper = PAPER[PAPER_COUNT[name]].value
     off = {v: counts[name][v] / paper - 1 for v in variants if v != "CG as conv"}
     best = min(off, key=lambda v: abs(off[v]))
-    lines.append(f"* `{name}`: " + ", ".join(f"{v} {d:+.0%}" for v, d in off.items())
-                 + f" from the paper's {paper:,.0f}; closest: **{best}**.")
+    lines.append(f"* `{name}` against the paper's {paper:,.0f}: "
+                 + "; ".join(f"{v}: {d:+.0%}" for v, d in off.items()) + f". Closest: **{best}**.")
 full_per_cg = per_layer.loc["full (Eq. 4 literally)", "Fig. 5 CG (64 -> 64, 2x2)"]
 display(Markdown(
     "Relative to the paper's counts:\n\n" + "\n".join(lines) + "\n\n"
@@ -191,7 +191,7 @@ display(Markdown(
 # > different local clusters, can emerge naturally in the next several CG operations ...
 # > there is no need to invoke any magic activations at all."
 #
-# Each order-2 CG squares the degree. Along a ray $t \mapsto f(t\,x)$ a polynomial of
+# Each order-2 CG doubles the degree. Along a ray $t \mapsto f(t\,x)$ a polynomial of
 # degree $D$ in $x$ is one of degree $D$ in $t$, which a Chebyshev fit on $[-1, 1]$
 # recovers exactly (`cgcore.layers.coefficients_along_ray`): the coefficients above $D$
 # are rounding noise. Below: tiny stacks of $L$ CGs (2×2 clusters, stride 2, on a
@@ -259,7 +259,7 @@ x1, x2, x3, x4 = two.x
 z_poly = sympy.Poly(two.z, *two.x)
 check = sympy.expand((sympy.Matrix([two.a]) * two.W * sympy.Matrix([two.b]).T)[0, 0] - two.z) == 0
 display(Markdown(
-    f"$z$ has **{len(z_poly.terms())} monomials** in $x_1..x_4$ (total degree "
+    f"$z$ has **{len(z_poly.terms())} monomials** in $x_1, \\dots, x_4$ (total degree "
     f"{z_poly.total_degree()}); $W$ is {two.W.shape[0]}×{two.W.shape[1]} with "
     f"**{int(two.pattern.sum())} nonzero entries**, and $\\mathbf a W \\mathbf b^T$ "
     f"reproduces $z$ exactly: {check}. Two entries, to see where they come from:"))
