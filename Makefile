@@ -61,7 +61,7 @@ results: $(STAMP)
 	$(BIN)/python -m cgcore run all --profile $(PROFILE)
 
 bench: $(STAMP)
-	$(BIN)/python -m cgcore run taylor_features_bench --profile $(PROFILE)
+	$(BIN)/python -m cgcore run taylor_features_bench cg_conv_bench --profile $(PROFILE)
 
 sync: $(STAMP)
 	$(BIN)/jupytext --sync notebooks/*.py book/*.py

@@ -115,3 +115,103 @@ def run_taylor_features(config: dict, profile: str, progress: bool = True) -> di
 
 def claims_taylor_features(result: dict) -> dict[str, float]:
     return {"taylor_features_speedup": result["speedup_vs_sklearn"]}
+
+
+
+# --------------------------------------------------------------------------- CG vs conv
+
+CG_CONV_BENCH = "cg_conv_bench"
+
+
+def cg_label(parameterisation: dict) -> str:
+    """'factorised, rank 1' or 'full' for a parameterisation dict of the config."""
+    if parameterisation["parameterisation"] == "factorised":
+        return f"factorised, rank {parameterisation.get('rank', 1)}"
+    return parameterisation["parameterisation"]
+
+
+def full_cg_mib(layer: dict, batch_size: int) -> float:
+    """Rough peak memory (MiB) of forward+backward of the full Eq. (4) CG on one batch:
+    the (batch, C_out, m, clusters) intermediate of x^T Q x, held about three times
+    (forward, its product with x, backward), and the dense (C_out, m, m) coefficients twice."""
+    from .layers import conv_output_size
+
+    m = layer["in_channels"] * layer["kernel_size"] ** 2
+    out_h, out_w = conv_output_size(layer["size"], layer["size"], layer["kernel_size"],
+                                    layer["stride"], 0, layer["dilation"])
+    floats = (3 * batch_size * layer["out_channels"] * m * out_h * out_w
+              + 2 * layer["out_channels"] * m * m)
+    return 4 * floats / 2**20
+
+
+def _forward_backward(module, x):
+    """One forward and backward pass of ``module`` on ``x`` (gradients of the sum)."""
+    import torch
+
+    def step():
+        module.zero_grad(set_to_none=True)
+        module(x).sum().backward()
+        if x.is_cuda:
+            torch.cuda.synchronize()
+    return step
+
+
+def run_cg_conv(config: dict, profile: str, progress: bool = True) -> dict:
+    """Median time of forward+backward of one CG2d against an nn.Conv2d of the same
+    geometry (in/out channels, kernel, stride, dilation) on the same batch.
+
+    Every layer of ``config["layers"]`` is timed as a convolution and as a CG in each
+    parameterisation of ``config["parameterisations"]``; the full Eq. (4) form is skipped
+    (and says so) when :func:`full_cg_mib` exceeds ``config["max_mib"]``.
+    """
+    import torch
+    from torch import nn
+
+    from .layers import CG2d, conv_output_size
+    from .models import count_parameters
+    from .train import default_device
+
+    device = default_device()
+    batch = config["batch_size"]
+    layers = {}
+    for name, layer in config["layers"].items():
+        torch.manual_seed(config["seed"])
+        geometry = dict(kernel_size=layer["kernel_size"], stride=layer["stride"], dilation=layer["dilation"])
+        x = torch.randn(batch, layer["in_channels"], layer["size"], layer["size"], device=device)
+        conv = nn.Conv2d(layer["in_channels"], layer["out_channels"], **geometry).to(device)
+        conv_s = median_seconds(_forward_backward(conv, x), config["repeats"])
+        rows = {}
+        for par in config["parameterisations"]:
+            label = cg_label(par)
+            row = {"parameterisation": par, "seconds": None, "ratio_vs_conv": None, "params": None,
+                   "skipped": None}
+            if par["parameterisation"] == "full":
+                need = full_cg_mib(layer, batch)
+                if need > config["max_mib"]:
+                    row["skipped"] = f"needs about {need:,.0f} MiB > max_mib {config['max_mib']:,}"
+                    rows[label] = row
+                    if progress:
+                        print(f"{name} / {label}: skipped ({row['skipped']})", flush=True)
+                    continue
+            cg = CG2d(layer["in_channels"], layer["out_channels"], **geometry, **par).to(device)
+            row["seconds"] = median_seconds(_forward_backward(cg, x), config["repeats"])
+            row["ratio_vs_conv"] = row["seconds"] / conv_s
+            row["params"] = count_parameters(cg)
+            rows[label] = row
+            if progress:
+                print(f"{name} / {label}: {row['seconds'] * 1e3:.1f} ms "
+                      f"({row['ratio_vs_conv']:.2f}x conv)", flush=True)
+            del cg
+        out_h, out_w = conv_output_size(layer["size"], layer["size"], **geometry)
+        layers[name] = {"geometry": layer, "output_size": [out_h, out_w], "conv_seconds": conv_s,
+                        "conv_params": count_parameters(conv), "cg": rows}
+    return {"layers": layers, "batch_size": batch, "device": str(device),
+            "torch_threads": torch.get_num_threads(),
+            "claim_layer": config["claim_layer"], "claim_parameterisation": cg_label(config["parameterisations"][0])}
+
+
+def claims_cg_conv(result: dict) -> dict[str, float]:
+    """cg_vs_conv_time_ratio: the models' CG (the first parameterisation) over the conv
+    of the same shape, on the layer named by ``claim_layer``."""
+    row = result["layers"][result["claim_layer"]]["cg"][result["claim_parameterisation"]]
+    return {"cg_vs_conv_time_ratio": row["ratio_vs_conv"]}

@@ -222,3 +222,29 @@ def random_affine(images: torch.Tensor, max_shift: float = 0.1, max_degrees: flo
                          torch.stack([sin, cos, u[:, 3] * 2 * max_shift], 1)], 1)
     grid = F.affine_grid(theta, list(images.shape), align_corners=False)
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def random_crop_flip(images: torch.Tensor, padding: int = 4, flip: bool = True,
+                     generator: torch.Generator | None = None) -> torch.Tensor:
+    """CIFAR-10's standard augmentation, a different draw for every image of a batch:
+    zero-pad by ``padding`` on each side, cut a random window of the original size, and
+    mirror it left-right with probability 1/2 when ``flip`` is set.
+
+    The images are expected in [0, 1] (before any normalisation), so the padding is black.
+    """
+    if isinstance(padding, bool) or not isinstance(padding, int) or padding < 0:
+        raise ValueError(f"padding must be a non-negative int, got {padding!r}")
+    n, _, height, width = images.shape
+    out = images
+    if padding:
+        padded = F.pad(images, (padding, padding, padding, padding))
+        offsets = torch.randint(0, 2 * padding + 1, (n, 2), generator=generator).to(images.device)
+        rows = offsets[:, :1] + torch.arange(height, device=images.device)   # (n, height)
+        cols = offsets[:, 1:] + torch.arange(width, device=images.device)    # (n, width)
+        batch = torch.arange(n, device=images.device)[:, None, None, None]
+        channel = torch.arange(images.shape[1], device=images.device)[None, :, None, None]
+        out = padded[batch, channel, rows[:, None, :, None], cols[:, None, None, :]]
+    if flip:
+        mirror = (torch.rand(n, generator=generator) < 0.5).to(images.device)
+        out = torch.where(mirror[:, None, None, None], out.flip(-1), out)
+    return out

@@ -208,3 +208,29 @@ class CG2d(nn.Module):
         if self.parameterisation == "factorised":
             s += f", rank={self.rank}"
         return s
+
+
+def coefficients_along_ray(f, x: torch.Tensor, max_degree: int):
+    """How much of each degree the map t -> f(t x) holds, for t in [-1, 1].
+
+    ``f`` is evaluated at ``max_degree + 1`` Chebyshev nodes (in float64 if ``x`` is) and
+    every output is fitted by a Chebyshev series of degree ``max_degree``; returned is the
+    largest |coefficient| over the outputs for each degree 0..max_degree (a numpy array).
+    If f is a polynomial of degree D <= max_degree in its input, the fit is exact and the
+    entries above D are rounding noise.
+    """
+    import numpy as np
+
+    nodes = np.cos(np.pi * (np.arange(max_degree + 1) + 0.5) / (max_degree + 1))
+    with torch.no_grad():
+        values = np.stack([f(float(t) * x).detach().flatten().cpu().numpy() for t in nodes])
+    return np.abs(np.polynomial.chebyshev.chebfit(nodes, values, max_degree)).max(axis=1)
+
+
+def degree_along_ray(f, x: torch.Tensor, max_degree: int, rtol: float = 1e-9) -> int:
+    """Degree of the polynomial t -> f(t x) (see :func:`coefficients_along_ray`);
+    coefficients below ``rtol`` times the largest count as zero."""
+    import numpy as np
+
+    coeffs = coefficients_along_ray(f, x, max_degree)
+    return int(np.nonzero(coeffs > rtol * coeffs.max())[0].max())

@@ -186,3 +186,42 @@ def resnet_mnist7(num_classes: int = 10) -> nn.Sequential:
     layers += _resnet_stage(128, 256, blocks=1, stride=2)
     layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(256, num_classes)]
     return nn.Sequential(*layers)
+
+
+def paper_notation(layer: nn.Module) -> str:
+    """A layer in the notation of Figs. 5 and 12: Conv(l1, l2, c, s1, s2, p),
+    CG(l1, l2, c, s1, s2[, d]) (d = dilation), and plain names for the rest."""
+    if isinstance(layer, CG2d):
+        (k1, k2), (s1, s2), (d, _) = layer.kernel_size, layer.stride, layer.dilation
+        return f"CG({k1},{k2},{layer.out_channels},{s1},{s2}" + (f",{d})" if d != 1 else ")")
+    if isinstance(layer, nn.Conv2d):
+        (k1, k2), (s1, s2), (p, _), (d, _) = layer.kernel_size, layer.stride, layer.padding, layer.dilation
+        tail = f",{p}" if p or d != 1 else ""
+        return (f"Conv({k1},{k2},{layer.out_channels},{s1},{s2}{tail})"
+                + (f" dilation {d}" if d != 1 else ""))
+    if isinstance(layer, nn.Linear):
+        return f"Linear({layer.in_features} -> {layer.out_features})"
+    return type(layer).__name__
+
+
+def layer_table(model: nn.Sequential, input_shape) -> list[dict]:
+    """One row per top-level layer of a TaylorNet (its BatchNorm folded into the row of the
+    layer it follows): name, the layer in the figures' notation, the output shape for one
+    input of ``input_shape`` (C, H, W), and the parameter count."""
+    import torch
+
+    rows = []
+    was_training = model.training
+    model.eval()
+    x = torch.zeros(1, *input_shape)
+    with torch.no_grad():
+        for name, layer in model.named_children():
+            x = layer(x)
+            if isinstance(layer, nn.BatchNorm2d) and rows:
+                rows[-1]["operation"] += " + BN"
+                rows[-1]["parameters"] += count_parameters(layer)
+                continue
+            rows.append({"layer": name, "operation": paper_notation(layer),
+                         "output": "x".join(map(str, x.shape[1:])), "parameters": count_parameters(layer)})
+    model.train(was_training)
+    return rows

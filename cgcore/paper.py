@@ -39,7 +39,53 @@ CLAIMS: tuple[Claim, ...] = (
           "scikit-learn PolynomialFeatures time / cgcore time; no paper value"),
     Claim("resnet_mnist7_acc", 0.99, "fraction", "Sec. III", "'about 99%' with 1.3 M parameters"),
     Claim("resnet_mnist7_params", 1_300_000, "count", "Sec. III", "'1.3 million parameters'"),
+    # --- Sec. III, TaylorNet (Figs. 5 and 12) and its CG -> conv ablation
+    Claim("taylornet_mnist_acc", 0.992, "fraction", "Sec. III, Fig. 5",
+          "'The obtained accuracy is about 99.2%'; no parameter count given for Fig. 5"),
+    Claim("taylornet_mnist7_acc", 0.979, "fraction", "Sec. III",
+          "'about 97.9% with about 248 thousand parameters' on 7x7 MNIST; the network is not drawn"),
+    Claim("taylornet_mnist7_params", 248_000, "count", "Sec. III", "'about 248 thousand parameters in total'"),
+    Claim("taylornet_cifar10_acc", 0.717, "fraction", "Sec. III, Fig. 12 (App. C)", "'about 71.7%'"),
+    Claim("taylornet_cifar10_params", 1_200_000, "count", "Sec. III, Fig. 12 (App. C)",
+          "'with only 1.2 million parameters'"),
+    Claim("conv_ablation_mnist_acc", 0.992 - 0.073, "fraction", "Sec. III",
+          "'the accuracy will drop by about 7.3% and 30% immediately ... on MNIST and CIFAR-10'; "
+          "read as percentage points below 99.2%. Ambiguous: a relative drop would give "
+          "0.992 x 0.927 = 91.96%, almost the same here"),
+    Claim("conv_ablation_mnist7_acc", None, "fraction", "Sec. III",
+          "not stated: the ablation is reported for MNIST and CIFAR-10 only"),
+    Claim("conv_ablation_cifar10_acc", 0.717 - 0.30, "fraction", "Sec. III",
+          "'drop by about ... 30%' read as percentage points below 71.7%. Ambiguous: a relative "
+          "drop would give 0.717 x 0.70 = 50.2%; an all-conv network without activations is "
+          "affine in its input, i.e. a linear classifier"),
+    Claim("cg_vs_conv_time_ratio", None, "ratio", "(ours)",
+          "forward+backward time of Fig. 5's CG1 (factorised, rank 1) / a Conv2d of the same "
+          "shape; no paper value"),
 )
+
+# Fig. 10 (= Fig. S1): the nonzero entries of W in z = a W b^T (App. A), as printed: rows
+# are the b-terms (x3, x4), columns the a-terms (x1, x2), both in the order of Eq. (A2);
+# the caption marks nonzero entries by 1, so the blank cells of the printed matrix are 0.
+FIG_S1_PATTERN = (
+    "111111111111111",
+    "111001100100000",
+    "111001100100000",
+    "100000000000000",
+    "100000000000000",
+    "111001100100000",
+    "111001100100000",
+    "100000000000000",
+    "100000000000000",
+    "111001100100000",
+    "100000000000000",
+    "100000000000000",
+    "100000000000000",
+    "100000000000000",
+    "100000000000000",
+)
+# The entries Fig. S1 boxes in red, "the ones showing up in the convolution operations",
+# as (row, column) of the printed matrix: 1, x1, x2 in the first row and x3, x4 in the first column.
+FIG_S1_BOXED = ((0, 0), (0, 1), (0, 5), (1, 0), (5, 0))
 
 PAPER = {c.claim: c for c in CLAIMS}
 

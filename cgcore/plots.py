@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 from matplotlib.colors import ListedColormap
+from matplotlib.ticker import FormatStrFormatter, MaxNLocator, NullFormatter
 
 from .paper import PAPER
 from .taylor import level_counts, weight_levels
@@ -90,5 +91,94 @@ def quadratic_maps(quadratic: dict, by: str = "value", class_names=None):
         ax.set_xlabel(" ".join(f"L{k + 1}:{v}" for k, v in enumerate(counts)), fontsize=6)
         ax.set_xticks([]), ax.set_yticks([])
     fig.suptitle("Fig. 13: quadratic weights $x_i x_j$ by level (darker = larger)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- TaylorNet
+
+def taylornet_curves(runs: dict, paper: dict | None = None,
+                     title: str = "Training curves"):
+    """Test accuracy and training loss per epoch for several trained models.
+
+    ``runs``: label -> a model row of a stored TaylorNet result (with ``history``);
+    ``paper``: label -> the paper's accuracy for that model (None or missing: not drawn).
+    """
+    paper = paper or {}
+    fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(10, 3.6))
+    for i, (label, row) in enumerate(runs.items()):
+        h = row["history"]
+        color = f"C{i}"
+        ax_acc.plot(h["epoch"], h["test_acc"], "o-", markersize=3, color=color, label=f"{label} (test)")
+        ax_acc.plot(h["epoch"], h["train_acc"], ":", color=color, label=f"{label} (train)")
+        ax_loss.plot(h["epoch"], h["train_loss"], "o-", markersize=3, color=color, label=label)
+        if paper.get(label) is not None:
+            ax_acc.axhline(paper[label], color=color, linestyle="--", linewidth=1,
+                           label=f"{label}: paper {paper[label]:.1%}")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy per epoch")
+    ax_loss.set(xlabel="epoch", ylabel="training cross-entropy", title="training loss per epoch",
+                yscale="log")
+    losses = [v for row in runs.values() for v in row["history"]["train_loss"] if v and v > 0]
+    ax_loss.yaxis.set_major_formatter(FormatStrFormatter("%.3g"))
+    # label the minor ticks only when the losses stay within a decade (no major tick to read)
+    ax_loss.yaxis.set_minor_formatter(FormatStrFormatter("%.3g") if losses and max(losses) < 10 * min(losses)
+                                      else NullFormatter())
+    last = max(max(row["history"]["epoch"]) for row in runs.values())
+    for ax in (ax_acc, ax_loss):
+        ax.set_xlim(0.5, last + 0.5)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    ax_acc.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3)
+    ax_loss.legend(fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def coefficient_pattern(pattern, conv_pattern, a_labels, b_labels, paper_pattern=None,
+                        title: str = "Nonzero entries of W in z = a W b$^T$"):
+    """Fig. 10 (= Fig. S1): W's nonzero entries drawn like the paper (a-terms as columns,
+    b-terms as rows, i.e. W^T), the entries a convolution would also produce boxed in red.
+    With ``paper_pattern`` (rows = b, columns = a), cells where the paper differs are crossed."""
+    shown = np.asarray(pattern).T
+    conv = np.asarray(conv_pattern).T
+    n_rows, n_cols = shown.shape
+    fig, ax = plt.subplots(figsize=(6.4, 6.0))
+    ax.imshow(shown, cmap=ListedColormap(["white", "#4c72b0"]), vmin=0, vmax=1, interpolation="nearest")
+    for r in range(n_rows):
+        for c in range(n_cols):
+            ax.text(c, r, str(shown[r, c]), ha="center", va="center", fontsize=7,
+                    color="white" if shown[r, c] else "0.6")
+            if conv[r, c]:
+                ax.add_patch(plt.Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=2))
+            if paper_pattern is not None and int(paper_pattern[r][c]) != shown[r, c]:
+                ax.plot([c - 0.4, c + 0.4], [r - 0.4, r + 0.4], color="orange", linewidth=2)
+                ax.plot([c - 0.4, c + 0.4], [r + 0.4, r - 0.4], color="orange", linewidth=2)
+    ax.set_xticks(range(n_cols), [f"${t}$" for t in a_labels], rotation=90, fontsize=8)
+    ax.set_yticks(range(n_rows), [f"${t}$" for t in b_labels], fontsize=8)
+    ax.xaxis.tick_top()
+    ax.set_xticks(np.arange(-0.5, n_cols), minor=True)
+    ax.set_yticks(np.arange(-0.5, n_rows), minor=True)
+    ax.grid(which="minor", color="0.85", linewidth=0.5)
+    ax.tick_params(which="minor", length=0)
+    ax.set_xlabel("a (terms in $x_1, x_2$)")
+    ax.set_ylabel("b (terms in $x_3, x_4$)")
+    ax.set_title(title, fontsize=10, pad=12)
+    fig.tight_layout()
+    return fig
+
+
+def degree_spectrum(coefficients: dict, title: str = "Degree of a CG stack along a ray t·x"):
+    """log10 of the largest Chebyshev coefficient of t -> f(t x) for each degree
+    (``cgcore.layers.coefficients_along_ray``), one line per network; the expected
+    degree of each is drawn as a vertical tick when the label maps to (coeffs, degree)."""
+    fig, ax = plt.subplots(figsize=(8.4, 3.6))
+    for i, (label, (coeffs, degree)) in enumerate(coefficients.items()):
+        coeffs = np.asarray(coeffs, dtype=float)
+        rel = np.log10(np.maximum(coeffs / coeffs.max(), 1e-17))   # exact zeros drawn at the floor
+        ax.plot(np.arange(coeffs.size), rel, "o-", markersize=4, color=f"C{i}", label=label)
+        ax.axvline(degree, color=f"C{i}", linestyle=":", linewidth=1)
+    ax.set(xlabel="degree in t", ylabel="log$_{10}$ |coefficient| / max", title=title, ylim=(-17.5, 1))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     return fig

@@ -69,11 +69,107 @@ _TAYLOR_ABLATION = {
     },
 }
 
+# Sec. III, Figs. 5 and 12: the TaylorNets, each trained twice with the same recipe, as
+# itself and with every CG replaced by a convolution of the same shape (the ablation of
+# Sec. III). The paper gives no training details; one recipe serves every network: SGD
+# with Nesterov momentum, one-cycle schedule, batch norm after every conv and CG (see
+# cgcore.models). Sized for the cpu profile from probes on 2 CPU cores: the Fig. 5 net
+# trains an MNIST epoch in about 2.3 min and the Fig. 12 net a CIFAR-10 epoch in about
+# 2.6 min; the conv ablation takes about 2/3 (MNIST) and 3/4 (CIFAR-10) of that, and the
+# 7x7 networks about 1/10 (TaylorNet) and 1/5 (ResNet). Estimated wall times on 2 cores:
+# taylornet_mnist ~25 min, taylornet_mnist7 ~15 min, resnet_mnist7 ~17 min,
+# taylornet_cifar10 ~63 min (both models of an experiment together).
+_TRAINING = {
+    "batch_size": 128,
+    "optimizer": "sgd",
+    "lr": 0.02,                  # peak of the one-cycle schedule
+    "momentum": 0.9,
+    "weight_decay": 5e-4,
+    "schedule": "onecycle",
+    "label_smoothing": 0.0,
+}
+_TAYLORNET_VARIANTS = {"taylornet": {}, "cg_as_conv": {"cg_as_conv": True}}
+# The CG of the models: factorised rank 1 is the parameterisation whose counts are closest
+# to the paper's (cgcore.models); "full" is Eq. (4) literally (8.6-55 M parameters).
+_TAYLORNET_KWARGS = {"parameterisation": "factorised", "rank": 1, "norm": "batch"}
+
+_TAYLORNET_MNIST = {
+    "dataset": "mnist",
+    "model": "taylornet_mnist",   # Fig. 5
+    "model_kwargs": _TAYLORNET_KWARGS,
+    "variants": _TAYLORNET_VARIANTS,
+    "train_size": None,
+    "test_size": None,
+    "normalize": "per_channel",   # a Standardize layer in front (no parameters)
+    "augment": None,              # the paper mentions none
+    "epochs": 6,
+    **_TRAINING,
+    "seed": 0,
+}
+
+_TAYLORNET_MNIST7 = {
+    **_TAYLORNET_MNIST,
+    "dataset": "mnist7",
+    "model": "taylornet_mnist7",  # Fig. 5 adapted to 7x7 (cgcore.models.taylornet_mnist7)
+    "antialias": True,            # resized as in the Taylor-expansion chapter
+    # The Taylor-expansion chapter's augmentation: shift/rotate/zoom the 28x28 original, then resize.
+    "augment": {"kind": "affine", **_TAYLOR_EXPANSION["augment"]},
+    "epochs": 30,
+}
+
+# The residual network of Sec. III on 7x7 MNIST, same data and recipe as taylornet_mnist7.
+_RESNET_MNIST7 = {
+    **_TAYLORNET_MNIST7,
+    "model": "resnet_mnist7",
+    "model_kwargs": {},
+    "variants": {"resnet": {}},
+}
+
+_TAYLORNET_CIFAR10 = {
+    **_TAYLORNET_MNIST,
+    "dataset": "cifar10",
+    "model": "taylornet_cifar10",  # Fig. 12
+    "augment": {"kind": "crop_flip", "padding": 4, "flip": True},
+    "epochs": 14,
+}
+
+# Benchmark: forward+backward of one CG against a convolution of the same geometry, on
+# layers of the paper's networks (Fig. 5's diCG with our dilation reading, 3).
+_CG_CONV_BENCH = {
+    "batch_size": 64,
+    "layers": {
+        "Fig. 5 CG1": {"in_channels": 64, "out_channels": 64, "size": 28,
+                       "kernel_size": 2, "stride": 2, "dilation": 1},
+        "Fig. 5 diCG1": {"in_channels": 64, "out_channels": 64, "size": 7,
+                         "kernel_size": 2, "stride": 1, "dilation": 3},
+        "Fig. 12 diCG1": {"in_channels": 128, "out_channels": 128, "size": 7,
+                          "kernel_size": 2, "stride": 1, "dilation": 4},
+        "8 channels, 16x16": {"in_channels": 8, "out_channels": 8, "size": 16,
+                              "kernel_size": 2, "stride": 2, "dilation": 1},
+    },
+    # The first is the models' CG; its ratio on claim_layer is the scorecard's.
+    "parameterisations": [{"parameterisation": "factorised", "rank": 1},
+                          {"parameterisation": "factorised", "rank": 2},
+                          {"parameterisation": "full"}],
+    "max_mib": 1024,              # the full Eq. (4) form is skipped above this estimate
+    "repeats": 7,
+    "claim_layer": "Fig. 5 CG1",
+    "seed": 0,
+}
+
 _BASE = {
     "taylor_expansion": _TAYLOR_EXPANSION,
     "taylor_ablation": _TAYLOR_ABLATION,
     "taylor_features_bench": _TAYLOR_BENCH,
+    "taylornet_mnist": _TAYLORNET_MNIST,
+    "taylornet_mnist7": _TAYLORNET_MNIST7,
+    "taylornet_cifar10": _TAYLORNET_CIFAR10,
+    "resnet_mnist7": _RESNET_MNIST7,
+    "cg_conv_bench": _CG_CONV_BENCH,
 }
+
+# Tiny real subsets for the smoke profile (seconds; the numbers are meaningless).
+_SMOKE_TRAINING = {"train_size": 256, "test_size": 256, "epochs": 1, "batch_size": 64}
 
 # Per-profile changes to the base (the ``cpu`` profile is the base itself).
 _OVERRIDES = {
@@ -89,6 +185,11 @@ _OVERRIDES = {
         },
         "taylor_ablation": {"orders": [1, 2], "epochs": [1, 1]},
         "taylor_features_bench": {"order": 3, "batch_size": 32, "repeats": 2},
+        "taylornet_mnist": _SMOKE_TRAINING,
+        "taylornet_mnist7": _SMOKE_TRAINING,
+        "taylornet_cifar10": _SMOKE_TRAINING,
+        "resnet_mnist7": _SMOKE_TRAINING,
+        "cg_conv_bench": {"batch_size": 8, "repeats": 2, "max_mib": 64},
     },
     "cpu": {},
     "paper": {
@@ -98,6 +199,11 @@ _OVERRIDES = {
         },
         "taylor_ablation": {"epochs": [20, 20]},
         "taylor_features_bench": {"repeats": 20},
+        "taylornet_mnist": {"epochs": 20},
+        "taylornet_mnist7": {"epochs": 50},
+        "taylornet_cifar10": {"epochs": 60},
+        "resnet_mnist7": {"epochs": 50},
+        "cg_conv_bench": {"batch_size": 128, "repeats": 20, "max_mib": 4096},
     },
 }
 

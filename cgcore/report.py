@@ -25,10 +25,12 @@ def manifest_summary(manifest: dict) -> pd.DataFrame:
     return pd.DataFrame({"": list(rows), "value": list(rows.values())}).set_index("")
 
 
-def claims_table(profile: str, prefix: str = "") -> pd.DataFrame:
-    """Scorecard rows whose claim id starts with ``prefix``, with the paper's source and note."""
+def claims_table(profile: str, prefix: str | tuple[str, ...] = "") -> pd.DataFrame:
+    """Scorecard rows whose claim id starts with ``prefix`` (or any of a tuple of
+    prefixes), with the paper's source and note."""
     table = build_scorecard(profile)
-    table = table[table["claim"].str.startswith(prefix)].copy()
+    prefixes = (prefix,) if isinstance(prefix, str) else tuple(prefix)
+    table = table[[claim.startswith(prefixes) for claim in table["claim"]]].copy()
     table["source (paper)"] = [PAPER[c].source if c in PAPER else "" for c in table["claim"]]
     table["note"] = [PAPER[c].note if c in PAPER else "" for c in table["claim"]]
     return table.drop(columns=["result_file"]).set_index("claim")

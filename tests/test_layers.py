@@ -1,11 +1,10 @@
 import itertools
 
-import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from cgcore.layers import CG2d, conv_output_size, receptive_field
+from cgcore.layers import CG2d, conv_output_size, degree_along_ray, receptive_field
 
 GEOMETRIES = [  # kernel, stride, padding, dilation
     (2, None, 0, 1),   # Fig. 4(b): non-overlapping 2x2 clusters
@@ -90,11 +89,7 @@ def test_order_one_is_a_convolution():
 def degree_in_t(f, x: torch.Tensor, max_degree: int) -> int:
     """Degree of the polynomial t -> f(t x): Chebyshev fit on [-1, 1] with spare nodes;
     coefficients below 1e-9 of the largest count as zero."""
-    nodes = np.cos(np.pi * (np.arange(max_degree + 1) + 0.5) / (max_degree + 1))
-    with torch.no_grad():
-        values = np.stack([f(float(t) * x).flatten().numpy() for t in nodes])
-    coeffs = np.abs(np.polynomial.chebyshev.chebfit(nodes, values, max_degree)).max(axis=1)
-    return int(np.nonzero(coeffs > 1e-9 * coeffs.max())[0].max())
+    return degree_along_ray(f, x, max_degree, rtol=1e-9)
 
 
 @pytest.mark.parametrize("parameterisation", ["full", "factorised"])

@@ -13,13 +13,15 @@ from ..data import check_choice
 from ..profiles import get_config
 from ..results import git_commit, load_result, result_path, save_result
 from ..train import default_device
-from . import taylor_expansion
+from . import taylor_expansion, taylornet
 
 # name -> (run(config, profile, progress) -> result, claims(result) -> {claim: ours})
 EXPERIMENTS = {
     taylor_expansion.NAME: (taylor_expansion.run, taylor_expansion.claims),
     taylor_expansion.ABLATION: (taylor_expansion.run_ablation, lambda result: {}),
     bench.TAYLOR_BENCH: (bench.run_taylor_features, bench.claims_taylor_features),
+    **taylornet.runners(),
+    bench.CG_CONV_BENCH: (bench.run_cg_conv, bench.claims_cg_conv),
 }
 
 RECOMPUTE = ("auto", "always", "never")

@@ -1,0 +1,154 @@
+"""The TaylorNet chapter's experiments (cgcore.experiments.taylornet, cgcore.bench.run_cg_conv):
+each runs under the smoke profile and yields the fixed claim ids of the scorecard."""
+
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from cgcore.bench import full_cg_mib
+from cgcore.data import DataNotFoundError, random_crop_flip
+from cgcore.experiments import EXPERIMENTS, run_experiment
+from cgcore.experiments.taylornet import NAMES, Standardize, build_model
+from cgcore.models import count_parameters
+from cgcore.paper import FIG_S1_BOXED, FIG_S1_PATTERN, PAPER
+from cgcore.profiles import PROFILES, get_config
+from cgcore.symbolic import two_level_cg
+
+from test_notebooks import papermill
+
+EXPECTED_CLAIMS = {
+    "taylornet_mnist": {"taylornet_mnist_acc", "conv_ablation_mnist_acc"},
+    "taylornet_mnist7": {"taylornet_mnist7_acc", "taylornet_mnist7_params", "conv_ablation_mnist7_acc"},
+    "taylornet_cifar10": {"taylornet_cifar10_acc", "taylornet_cifar10_params", "conv_ablation_cifar10_acc"},
+    "resnet_mnist7": {"resnet_mnist7_acc", "resnet_mnist7_params"},
+    "cg_conv_bench": {"cg_vs_conv_time_ratio"},
+}
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("CGCORE_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("CGCORE_CHECKPOINTS", str(tmp_path / "checkpoints"))
+    return tmp_path
+
+
+def run_smoke(name):
+    try:
+        return run_experiment(name, "smoke", progress=False)
+    except DataNotFoundError as err:  # pragma: no cover - depends on the machine
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(err))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_training_experiment_runs_under_smoke(store, name):
+    stored = run_smoke(name)
+    result, config = stored["result"], get_config(name, "smoke")
+    assert (store / "results" / "smoke" / f"{name}.json").exists()
+    assert set(EXPERIMENTS[name][1](result)) == EXPECTED_CLAIMS[name]
+    assert set(result["models"]) == set(config["variants"])
+    assert result["n_train"] == config["train_size"] and result["n_test"] == config["test_size"]
+    for variant, row in result["models"].items():
+        assert 0 <= row["test_acc"] <= 1 and row["train_seconds"] > 0
+        assert row["history"]["epoch"] == list(range(1, config["epochs"] + 1))
+        assert len(row["history"]["test_acc"]) == config["epochs"]
+        with torch.device("meta"):
+            assert row["params"] == count_parameters(build_model(config, variant, ([0.0] * 3, [1.0] * 3)))
+    if name.startswith("taylornet_"):
+        # the ablation replaces every CG by a conv: same network minus the quadratic factors
+        assert result["models"]["cg_as_conv"]["params"] < result["models"]["taylornet"]["params"]
+    # every checkpoint was written, so a rerun resumes instead of retraining
+    assert len(list((store / "checkpoints" / "smoke").glob(f"{name}-*/*.pt"))) == len(config["variants"])
+
+
+def test_benchmark_runs_under_smoke_and_skips_what_does_not_fit(store):
+    stored = run_smoke("cg_conv_bench")
+    result, config = stored["result"], get_config("cg_conv_bench", "smoke")
+    claims = EXPERIMENTS["cg_conv_bench"][1](result)
+    assert set(claims) == EXPECTED_CLAIMS["cg_conv_bench"] and claims["cg_vs_conv_time_ratio"] > 0
+    assert set(result["layers"]) == set(config["layers"])
+    for name, entry in result["layers"].items():
+        assert entry["conv_seconds"] > 0
+        full = entry["cg"]["full"]
+        too_big = full_cg_mib(config["layers"][name], config["batch_size"]) > config["max_mib"]
+        assert (full["skipped"] is not None) == too_big and (full["seconds"] is None) == too_big
+        for form, cell in entry["cg"].items():
+            if cell["skipped"] is None:
+                assert cell["ratio_vs_conv"] == pytest.approx(cell["seconds"] / entry["conv_seconds"])
+                assert cell["params"] > entry["conv_params"]
+
+
+def test_every_new_experiment_has_a_config_in_every_profile():
+    for name in EXPECTED_CLAIMS:
+        configs = {p: get_config(name, p) for p in PROFILES}
+        assert all(c["seed"] is not None for c in configs.values())
+        if name in NAMES:
+            smoke, cpu, paper = (configs[p] for p in PROFILES)
+            assert smoke["train_size"] < 60_000 and cpu["train_size"] is None and cpu["test_size"] is None
+            assert smoke["epochs"] < cpu["epochs"] <= paper["epochs"]
+            assert cpu["model_kwargs"] == smoke["model_kwargs"]  # smoke trains the same network
+    assert get_config("taylornet_cifar10", "cpu")["augment"] == {"kind": "crop_flip", "padding": 4, "flip": True}
+    assert get_config("taylornet_mnist", "cpu")["model_kwargs"]["norm"] == "batch"
+    assert set(get_config("taylornet_mnist", "cpu")["variants"]) == {"taylornet", "cg_as_conv"}
+
+
+def test_claim_ids_have_paper_entries():
+    for ids in EXPECTED_CLAIMS.values():
+        assert ids <= set(PAPER)
+    assert PAPER["conv_ablation_mnist_acc"].value == pytest.approx(0.992 - 0.073)
+    assert PAPER["conv_ablation_cifar10_acc"].value == pytest.approx(0.717 - 0.30)
+    assert PAPER["conv_ablation_mnist7_acc"].value is None and PAPER["cg_vs_conv_time_ratio"].value is None
+    assert "ambiguous" in PAPER["conv_ablation_cifar10_acc"].note.lower()
+
+
+def test_fig_s1_transcription_matches_appendix_a():
+    """Fig. 10 = Fig. S1 draws W^T (rows b, columns a); our expansion gives the same cells."""
+    cg = two_level_cg()
+    paper = np.array([[int(c) for c in row] for row in FIG_S1_PATTERN])
+    assert (paper == cg.pattern.T).all()
+    assert {tuple(rc) for rc in np.argwhere(cg.conv_pattern.T).tolist()} == set(FIG_S1_BOXED)
+
+
+def test_random_crop_flip():
+    x = torch.arange(2 * 3 * 5 * 5, dtype=torch.float32).view(2, 3, 5, 5)
+    assert torch.equal(random_crop_flip(x, padding=0, flip=False), x)
+    g = torch.Generator().manual_seed(0)
+    out = random_crop_flip(x, padding=2, flip=False, generator=g)
+    assert out.shape == x.shape
+    padded = torch.nn.functional.pad(x, (2, 2, 2, 2))
+    for n in range(2):   # each image is one window of its own padded image, all channels alike
+        windows = [(r, c) for r in range(5) for c in range(5)
+                   if torch.equal(out[n], padded[n, :, r:r + 5, c:c + 5])]
+        assert len(windows) == 1
+    flipped = random_crop_flip(x.repeat(16, 1, 1, 1), padding=0, flip=True, generator=g)
+    is_flipped = [torch.equal(f, x[i % 2].flip(-1)) for i, f in enumerate(flipped)]
+    assert all(f or torch.equal(flipped[i], x[i % 2]) for i, f in enumerate(is_flipped))
+    assert 0 < sum(is_flipped) < 32
+    with pytest.raises(ValueError, match="padding must be a non-negative int"):
+        random_crop_flip(x, padding=-1)
+
+
+def test_standardize_has_no_parameters():
+    layer = Standardize([0.5, 0.25], [2.0, 0.5])
+    assert count_parameters(layer) == 0
+    x = torch.ones(1, 2, 3, 3)
+    torch.testing.assert_close(layer(x)[0, :, 0, 0], torch.tensor([0.25, 1.5]))
+
+
+def test_bad_settings_list_accepted_values():
+    config = get_config("taylornet_mnist", "smoke", augment={"kind": "mixup"})
+    from cgcore.experiments.taylornet import make_augment
+    with pytest.raises(ValueError, match="unknown augment kind 'mixup'; accepted: affine, crop_flip"):
+        make_augment(config)
+    with pytest.raises(ValueError, match="unknown normalize 'global'; accepted: per_channel, None"):
+        build_model(get_config("taylornet_mnist", "smoke", normalize="global"), "taylornet")
+
+
+def test_papermill_rejects_a_bad_dataset(tmp_path):
+    run = papermill(tmp_path, "notebooks/taylornet.ipynb", "-p", "dataset", "nosuch")
+    assert run.returncode != 0
+    assert "unknown dataset 'nosuch'; accepted: mnist, mnist7, cifar10" in (
+        run.stdout + run.stderr + (tmp_path / "out.ipynb").read_text())
