@@ -26,6 +26,7 @@ def order_sweep(result: dict, title: str = "Fig. 2: test accuracy vs expansion o
         ax.plot(*zip(*paper), "s", color="C3", markersize=8, label="paper (stated in text)")
     for o, acc in zip(orders, ours):
         ax.annotate(f"{acc:.2%}", (o, acc), textcoords="offset points", xytext=(0, -14), ha="center", fontsize=8)
+    ax.margins(x=0.08, y=0.15)
     ax.set(xlabel="expansion order n", ylabel="test accuracy", xticks=orders, title=title)
     ax.legend(loc="lower right")
     fig.tight_layout()
@@ -76,7 +77,8 @@ def quadratic_maps(quadratic: dict, by: str = "value", class_names=None):
     levels = weight_levels(upper, 5, by)
     iu = np.triu_indices(n)
     n_classes = upper.shape[0]
-    fig, axes = plt.subplots(2, (n_classes + 1) // 2, figsize=(2.6 * ((n_classes + 1) // 2), 5.6))
+    fig, axes = plt.subplots(2, (n_classes + 1) // 2, figsize=(2.4 * ((n_classes + 1) // 2), 6.0),
+                             layout="constrained")
     cmap = ListedColormap(LEVEL_COLORS)
     for c, ax in enumerate(axes.flat):
         if c >= n_classes:
@@ -88,10 +90,9 @@ def quadratic_maps(quadratic: dict, by: str = "value", class_names=None):
         ax.imshow(grid, cmap=cmap, vmin=0.5, vmax=5.5, interpolation="nearest")
         counts = np.bincount(levels[c], minlength=6)[1:]
         ax.set_title(class_names[c] if class_names else f"class {c}", fontsize=9)
-        ax.set_xlabel(" ".join(f"L{k + 1}:{v}" for k, v in enumerate(counts)), fontsize=6)
+        ax.set_xlabel(" ".join(f"L{k + 1}:{v}" for k, v in enumerate(counts)), fontsize=7)
         ax.set_xticks([]), ax.set_yticks([])
-    fig.suptitle("Fig. 13: quadratic weights $x_i x_j$ by level (darker = larger)", fontsize=10)
-    fig.tight_layout()
+    fig.suptitle("Fig. 13: quadratic weights $x_i x_j$ by level (darker = larger)", fontsize=11)
     return fig
 
 

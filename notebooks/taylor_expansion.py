@@ -214,8 +214,8 @@ display(Markdown(
     f"{bench['manifest']['config']['order']} ({b['n_features']:,} terms), cgcore is "
     + (f"**{speed:.1f}× faster** than" if speed >= 1 else f"**{1 / speed:.1f}× slower** than")
     + " scikit-learn"
-    + ("" if not mem else f" and needs **{mem:.1f}× less memory**" if mem >= 1
-       else f" and needs **{1 / mem:.1f}× more memory**")
+    + ("" if not mem else " and needs about the same memory" if 0.95 <= mem <= 1.05
+       else f" and needs **{mem:.1f}× less memory**" if mem > 1 else f" and needs **{1 / mem:.1f}× more memory**")
     + f"; outputs identical: {b['outputs_match']}."))
 
 # %% [markdown]
