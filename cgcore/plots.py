@@ -39,7 +39,7 @@ def training_curves(result: dict):
     for order, row in sorted(result["orders"].items(), key=lambda kv: int(kv[0])):
         h = row["history"]
         ax.plot(h["epoch"], h["test_acc"], "o-", markersize=3, label=f"n = {order}")
-    ax.set(xlabel="epoch", ylabel="test accuracy", title="Training curves")
+    ax.set(xlabel="epoch", ylabel="test accuracy", title="Training curves (ours; not a figure of the paper)")
     ax.legend()
     fig.tight_layout()
     return fig
@@ -65,6 +65,7 @@ def quadratic_levels(quadratic: dict, by: str = "value"):
     ax_b.set(xlabel="$d_{ij}$", ylabel="share of the level's weights", title="(b) distance profile of each level")
     ax_a.legend(ncol=5, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18))
     ax_b.legend(fontsize=7)
+    fig.suptitle("Fig. 3: quadratic weights by level and pixel distance", fontsize=11)
     fig.tight_layout()
     return fig
 
