@@ -40,8 +40,8 @@ def _format(value, unit: str, signed: bool) -> str:
     if value is None or pd.isna(value):
         return "—"
     sign = "+" if signed else ""
-    if unit == "fraction":
-        return f"{value:{sign}.2%}"
+    if unit == "fraction":  # a difference of fractions reads best in percentage points
+        return f"{100 * value:+.2f} pp" if signed else f"{value:.2%}"
     if unit == "count":
         return f"{value:{sign},.0f}"
     return f"{value:{sign}.3g}"
