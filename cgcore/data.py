@@ -248,3 +248,10 @@ def random_crop_flip(images: torch.Tensor, padding: int = 4, flip: bool = True,
         mirror = (torch.rand(n, generator=generator) < 0.5).to(images.device)
         out = torch.where(mirror[:, None, None, None], out.flip(-1), out)
     return out
+
+
+def affine_then_resize(images: torch.Tensor, size: int = 7, antialias: bool = False,
+                       **affine) -> torch.Tensor:
+    """Training augmentation for 7x7 MNIST: :func:`random_affine` on the 28x28 originals,
+    then :func:`resize_mnist` exactly as the test images were resized."""
+    return resize_mnist(random_affine(images, **affine), size=size, antialias=antialias)

@@ -6,17 +6,14 @@ from functools import partial
 
 import numpy as np
 
-from ..data import load_dataset, random_affine, resize_mnist
+from ..data import affine_then_resize, load_dataset
+from ..models import count_parameters
 from ..results import checkpoint_dir
 from ..taylor import TaylorExpansion, prune_smallest, quadratic_coefficients
 from ..train import TrainConfig, accuracy, default_device, fit, seed_everything
 
 NAME = "taylor_expansion"
 ABLATION = "taylor_ablation"
-
-
-def _augment_then_resize(images, size, antialias, **affine):
-    return resize_mnist(random_affine(images, **affine), size=size, antialias=antialias)
 
 
 def run(config: dict, profile: str, progress: bool = True) -> dict:
@@ -27,7 +24,7 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
     if config["augment"]:
         # Train on the 28x28 originals: each batch is transformed, then resized like the test images.
         train = load_dataset("mnist", "train").subset(config["train_size"], config["seed"])
-        augment = partial(_augment_then_resize, **load, **config["augment"])
+        augment = partial(affine_then_resize, **load, **config["augment"])
     else:
         train = load_dataset(config["dataset"], "train", **load).subset(config["train_size"], config["seed"])
         augment = None
@@ -48,7 +45,7 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
                       augment=augment, desc=f"order {order}", progress=progress)
         orders[order] = {
             "terms": model.n_terms,
-            "params": sum(p.numel() for p in model.parameters()),
+            "params": count_parameters(model),
             "test_acc": history.test_acc[-1],
             "train_acc": history.train_acc[-1],
             "train_seconds": float(np.sum(history.seconds)),

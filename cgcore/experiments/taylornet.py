@@ -25,7 +25,8 @@ import torch
 from torch import nn
 
 from .. import models
-from ..data import check_choice, load_dataset, random_affine, random_crop_flip, resize_mnist
+from ..data import (affine_then_resize, check_choice, load_dataset, random_affine, random_crop_flip,
+                    resize_mnist)
 from ..models import count_parameters
 from ..paper import PAPER
 from ..results import checkpoint_dir
@@ -59,10 +60,6 @@ class Standardize(nn.Module):
         return f"mean={self.mean.flatten().tolist()}, std={self.std.flatten().tolist()}"
 
 
-def _affine_then_resize(images, size, antialias, **affine):
-    return resize_mnist(random_affine(images, **affine), size=size, antialias=antialias)
-
-
 def make_augment(config: dict):
     """The training augmentation of ``config`` as a batch -> batch function, or None.
 
@@ -80,7 +77,7 @@ def make_augment(config: dict):
     if kind == "crop_flip":
         return partial(random_crop_flip, **settings)
     if config["dataset"] == "mnist7":
-        return partial(_affine_then_resize, size=7, antialias=config["antialias"], **settings)
+        return partial(affine_then_resize, size=7, antialias=config["antialias"], **settings)
     return partial(random_affine, **settings)
 
 
