@@ -215,3 +215,73 @@ def claims_cg_conv(result: dict) -> dict[str, float]:
     of the same shape, on the layer named by ``claim_layer``."""
     row = result["layers"][result["claim_layer"]]["cg"][result["claim_parameterisation"]]
     return {"cg_vs_conv_time_ratio": row["ratio_vs_conv"]}
+
+
+DISTILL_BENCH = "distill_step_bench"
+
+
+def run_distill_step(config: dict, profile: str, progress: bool = True) -> dict:
+    """One distillation iteration over every subset of a level, batched
+    (:func:`cgcore.distill.distill_step`) against the per-subset loop it replaces
+    (:func:`cgcore.distill.distill_step_loop`), on the same references, network and data.
+
+    Two workloads: ``pooled``, the step the cpu profile runs (real-image statistics
+    computed beforehand, outside the timing), and ``fresh``, Ref. 63's step with a new
+    network, so the real images are embedded inside the step too (batched: all at once;
+    loop: each subset's own images).
+    """
+    import torch
+
+    from . import distill
+    from .data import load_dataset
+    from .train import default_device
+
+    device = default_device()
+    train = load_dataset(config["dataset"], "train").subset(config["train_size"], config["seed"])
+    images = (train.images - train.images.mean()) / train.images.std()
+    n_classes = 10
+    sizes = config["group_sizes"]
+    subset = distill.assign_level0(train.labels, n_classes, sizes, config["level0"], config["seed"])
+    n_subsets = distill.images_per_class(sizes, 1)
+    cfg = distill.DistillConfig(width=config["width"], depth=config["depth"], seed=config["seed"],
+                                subset_chunk=config["subset_chunk"])
+    net = distill.embedding_net(cfg, images.shape[1], images.shape[-1], config["seed"], device)
+    refs = distill.initial_references(images, train.labels, subset, n_subsets, n_classes, "real")
+    refs = refs.to(device).requires_grad_(True)
+    terms = distill._real_terms(cfg, net, images, train.labels, subset, n_subsets, n_classes)
+
+    def pooled(step):
+        def go():
+            refs.grad = None
+            step(refs, net, terms, cfg)
+        return go
+
+    def fresh_batched():
+        refs.grad = None
+        t = distill._real_terms(cfg, net, images, train.labels, subset, n_subsets, n_classes)
+        distill.distill_step(refs, net, t, cfg)
+
+    members = [torch.nonzero(subset == s).flatten() for s in range(n_subsets)]
+
+    def fresh_loop():
+        refs.grad = None
+        for s, idx in enumerate(members):
+            t = distill.embedding_stats(net, images[idx], train.labels[idx], torch.zeros_like(idx), 1, n_classes)
+            fy = net(refs[s]).view(1, n_classes, -1)
+            distill.eq5_loss(fy, *t, lam=cfg.lam).sum().backward()
+
+    rows = {}
+    for name, batched, loop in (("pooled", pooled(distill.distill_step), pooled(distill.distill_step_loop)),
+                                ("fresh", fresh_batched, fresh_loop)):
+        b = median_seconds(batched, config["repeats"])
+        l = median_seconds(loop, config["repeats"])
+        rows[name] = {"batched_seconds": b, "loop_seconds": l, "speedup": l / b}
+        if progress:
+            print(f"{name}: batched {b:.2f}s, loop {l:.2f}s, speedup {l / b:.1f}x", flush=True)
+    return {"workloads": rows, "n_subsets": n_subsets, "n_real": int((subset >= 0).sum()),
+            "n_references": n_subsets * n_classes, "device": str(device),
+            "torch_threads": torch.get_num_threads(), "claim_workload": config["claim_workload"]}
+
+
+def claims_distill_step(result: dict) -> dict[str, float]:
+    return {"distill_batched_speedup": result["workloads"][result["claim_workload"]]["speedup"]}

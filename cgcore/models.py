@@ -225,3 +225,60 @@ def layer_table(model: nn.Sequential, input_shape) -> list[dict]:
                          "output": "x".join(map(str, x.shape[1:])), "parameters": count_parameters(layer)})
     model.train(was_training)
     return rows
+
+
+# --------------------------------------------------------------------------- Sec. IV
+
+def distill_convnet(in_channels: int = 1, image_size: int = 28, width: int = 128, depth: int = 3,
+                    num_classes: int | None = None) -> nn.Sequential:
+    """Fig. 8: the embedding network of the distillation (the ConvNet of Ref. 63).
+
+    ``depth`` blocks of Conv 3x3 -> instance norm (affine) -> ReLU -> 2x2 average pooling.
+    Fig. 8's Conv1 is Conv(3,3,128,1,1,3): padding 3 on 28x28 MNIST (28 -> 32), so that
+    three poolings leave 4x4 = 16 positions of ``width`` channels, "a vector with length 16
+    and channels 128"; a 32x32 input gets padding 1. With ``num_classes`` a linear layer
+    follows (the classifier of the distillation literature's evaluation).
+    """
+    if image_size not in (28, 32):
+        raise ValueError(f"distill_convnet takes 28x28 or 32x32 images, got {image_size}x{image_size}")
+    if depth < 1 or width < 1:
+        raise ValueError(f"depth and width must be >= 1, got depth={depth}, width={width}")
+    layers, channels, size = [], in_channels, image_size
+    for block in range(depth):
+        padding = 3 if block == 0 and image_size == 28 else 1
+        size = (size + 2 * padding - 2) // 2
+        layers += [nn.Conv2d(channels, width, 3, 1, padding), nn.InstanceNorm2d(width, affine=True),
+                   nn.ReLU(inplace=True), nn.AvgPool2d(2)]
+        channels = width
+    layers.append(nn.Flatten())
+    if num_classes is not None:
+        layers.append(nn.Linear(width * size * size, num_classes))
+    return nn.Sequential(*layers)
+
+
+RESNET_ARCHS = ("resnet18", "resnet34", "resnet50")
+RESNET_STEMS = ("imagenet", "small")
+
+
+def resnet_small_input(arch: str = "resnet18", in_channels: int = 1, num_classes: int = 10,
+                       stem: str = "small", stem_stride: int = 1):
+    """A torchvision ResNet for 28x28 / 32x32 images (Sec. IV's backbones).
+
+    ``stem="small"`` replaces the ImageNet stem (7x7 stride-2 conv and max pooling, which
+    shrink a 32x32 image to 8x8 before the first block) by a 3x3 convolution of stride
+    ``stem_stride`` and no pooling; ``"imagenet"`` keeps torchvision's stem and only changes
+    its input channels.
+    """
+    import torchvision
+
+    if arch not in RESNET_ARCHS:
+        raise ValueError(f"unknown arch {arch!r}; accepted: {', '.join(RESNET_ARCHS)}")
+    if stem not in RESNET_STEMS:
+        raise ValueError(f"unknown stem {stem!r}; accepted: {', '.join(RESNET_STEMS)}")
+    model = getattr(torchvision.models, arch)(weights=None, num_classes=num_classes)
+    if stem == "small":
+        model.conv1 = nn.Conv2d(in_channels, 64, 3, stem_stride, 1, bias=False)
+        model.maxpool = nn.Identity()
+    else:
+        model.conv1 = nn.Conv2d(in_channels, 64, 7, 2, 3, bias=False)
+    return model

@@ -184,3 +184,85 @@ def degree_spectrum(coefficients: dict, title: str = "Degree of a CG stack along
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------- Sec. IV and Supplement E
+
+def _show_image(ax, image: np.ndarray) -> None:
+    """One uint8 image (C, H, W), grey for one channel."""
+    if image.shape[0] == 1:
+        ax.imshow(image[0], cmap="gray", vmin=0, vmax=255)
+    else:
+        ax.imshow(np.transpose(image, (1, 2, 0)))
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def distilled_levels(arrays: dict, loss: str, class_names=None, title: str = ""):
+    """Fig. 9: one original per class (L0) and the first distilled image of every level."""
+    levels = sorted(int(k.rsplit("level", 1)[1]) for k in arrays if k.startswith(f"{loss}_level"))
+    rows = [("L0", arrays["level0"])] + [(f"L{k}", arrays[f"{loss}_level{k}"][0]) for k in levels]
+    n_classes = arrays["level0"].shape[0]
+    fig, axes = plt.subplots(len(rows), n_classes, figsize=(n_classes * 0.9, len(rows) * 0.95),
+                             squeeze=False)
+    for r, (label, images) in enumerate(rows):
+        for c in range(n_classes):
+            _show_image(axes[r, c], images[c])
+            if c == 0:
+                axes[r, c].set_ylabel(label, rotation=0, labelpad=14, va="center")
+            if r == 0 and class_names is not None:
+                axes[r, c].set_title(str(class_names[c])[:8], fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+def level_samples(arrays: dict, loss: str, level: int, title: str = ""):
+    """Several distilled images per class at one level (columns are classes)."""
+    images = arrays[f"{loss}_level{level}"]
+    n, n_classes = images.shape[:2]
+    fig, axes = plt.subplots(n, n_classes, figsize=(n_classes * 0.7, n * 0.7), squeeze=False)
+    for i in range(n):
+        for c in range(n_classes):
+            _show_image(axes[i, c], images[i, c])
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout(pad=0.2)
+    return fig
+
+
+def similarity_by_level(results: dict, measure: str = "s", class_names=None, title: str = ""):
+    """Figs. S5 (measure "s") and S6 ("d"): Eq. (S3) per class against the level, one
+    panel per data set; ``results`` maps a data set's name to its stored distillation
+    result. Level 0 is the original data; the top level (one image per class) has no pair."""
+    fig, axes = plt.subplots(1, len(results), figsize=(4.6 * len(results), 3.4), squeeze=False)
+    for ax, (name, result) in zip(axes[0], results.items()):
+        levels = [0] + [row["level"] for row in result["levels"]["euclidean"] if measure in row]
+        values = np.array([result["similarity_level0"][measure]]
+                          + [row[measure] for row in result["levels"]["euclidean"] if measure in row])
+        palette = sns.color_palette("tab10", values.shape[1])
+        for c in range(values.shape[1]):
+            label = class_names[name][c] if class_names else c
+            ax.plot(levels, values[:, c], "o-", color=palette[c], markersize=3, label=label)
+        ax.set(xlabel="distillation level α", xticks=levels, title=name,
+               ylabel={"s": "cosine similarity s", "d": "squared distance d"}[measure])
+    axes[0, -1].legend(fontsize=7, ncol=2, loc="best")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def reference_accuracy_by_level(result: dict, title: str = ""):
+    """Classification by references of each level (nearest by angle in the backbone's
+    embedding), with the backbone and the two trivial references as horizontal lines."""
+    fig, ax = plt.subplots(figsize=(5.2, 3.4))
+    for i, (loss, accs) in enumerate(result["reference_acc"].items()):
+        levels = sorted(int(k[1:]) for k in accs)
+        ax.plot(levels, [accs[f"D{k}"] for k in levels], "o-", color=f"C{i}", label=f"D_k references ({loss})")
+    ax.axhline(result["backbone"]["test_acc"], color="k", lw=1, label="backbone's own classifier")
+    styles = {"class_mean": ("--", "class-mean image"), "random_real": (":", "one random real image")}
+    for key, acc in result["trivial_reference_acc"].items():
+        ax.axhline(acc, color="gray", ls=styles[key][0], lw=1, label=styles[key][1])
+    ax.set(xlabel="level k of the references", ylabel="test accuracy", title=title)
+    ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    return fig

@@ -159,6 +159,69 @@ _CG_CONV_BENCH = {
     "seed": 0,
 }
 
+# Sec. IV, Figs. 7-9 and Supplement E: the multi-level distillation and what it is worth.
+# The paper gives the hierarchy of MNIST (Fig. 7), lambda = 19 (Eq. 5) and the network
+# (Fig. 8); everything else here is our choice (cgcore.distill.DistillConfig). Probed on
+# the 2 cores: at width 32 one iteration over the 600 level-1 subsets costs about 4 s
+# (the backward pass of 6,000 references; CPU convolutions run fastest on chunks of about
+# 8 subsets) and embedding the 60,000 real images about 25 s, so the cpu profile cycles a
+# pool of 4 random networks whose real statistics are computed once per level, and spends
+# few iterations where the levels are large.
+_DISTILLATION_MNIST = {
+    "dataset": "mnist",
+    "train_size": None,
+    "test_size": None,
+    "group_sizes": [10, 6, 5, 5, 4],   # Fig. 7: D0(10, 6000) -> ... -> D5(10, 1)
+    "level0": "uneven",                 # MNIST classes hold 5421-6742 images: groups of 9-11
+    "losses": ["euclidean", "arcface"],
+    "distill": {
+        "iterations": [40, 100, 200, 200, 200],   # per level
+        "lr": 0.05,
+        "lam": 19.0,
+        "width": 32,                    # Fig. 8 has 128
+        "depth": 3,
+        "pool_size": 4,                 # Ref. 63 draws a fresh network every iteration (None)
+        "init": "real",
+        "arcface_scale": 16.0,
+        "arcface_margin": 0.3,
+        "subset_chunk": 8,
+        "embed_batch": 512,
+    },
+    # Sec. IV's backbone: ResNet18 for MNIST, its 3x3 stem with stride 2 (14x14 maps) to fit the cpu budget
+    "backbone": {"arch": "resnet18", "stem": "small", "stem_stride": 2, "epochs": 2, "batch_size": 128,
+                 "lr": 0.05, "weight_decay": 5e-4, "augment": None},
+    # the distillation literature's test: Fig. 8's ConvNet (width 128) trained on D5 and D4 only
+    "convnet_eval": {"levels": [5, 4], "width": 128, "depth": 3, "epochs": 300, "lr": 0.01, "models": 3},
+    "figure_samples": 10,               # images per class stored for the figures, per level
+    "seed": 0,
+}
+
+# CIFAR-10 has 5000 images per class; the paper gives no partition. Ours has the shape of
+# Fig. 7 (five levels down to one image per class): 10-to-1, then 5, 5, 5, 4-to-1.
+_DISTILLATION_CIFAR10 = {
+    **_DISTILLATION_MNIST,
+    "dataset": "cifar10",
+    "group_sizes": [10, 5, 5, 5, 4],    # D0(10, 5000) -> D1(10, 500) -> 100 -> 20 -> 4 -> 1
+    "level0": "exact",
+    "backbone": {"arch": "resnet18", "stem": "small", "stem_stride": 2, "epochs": 8, "batch_size": 128,
+                 "lr": 0.05, "weight_decay": 5e-4,
+                 "augment": {"kind": "crop_flip", "padding": 4, "flip": True}},
+}
+
+# Benchmark: one iteration over all subsets of MNIST's level 1, batched against a loop.
+_DISTILL_BENCH = {
+    "dataset": "mnist",
+    "train_size": None,
+    "group_sizes": [10, 6, 5, 5, 4],
+    "level0": "uneven",
+    "width": 32,
+    "depth": 3,
+    "subset_chunk": 8,
+    "repeats": 3,
+    "claim_workload": "pooled",
+    "seed": 0,
+}
+
 _BASE = {
     "taylor_expansion": _TAYLOR_EXPANSION,
     "taylor_ablation": _TAYLOR_ABLATION,
@@ -168,6 +231,20 @@ _BASE = {
     "taylornet_cifar10": _TAYLORNET_CIFAR10,
     "resnet_mnist7": _RESNET_MNIST7,
     "cg_conv_bench": _CG_CONV_BENCH,
+    "distillation_mnist": _DISTILLATION_MNIST,
+    "distillation_cifar10": _DISTILLATION_CIFAR10,
+    "distill_step_bench": _DISTILL_BENCH,
+}
+
+_SMOKE_DISTILLATION = {
+    "train_size": 400,                  # 40 per class
+    "test_size": 200,
+    "group_sizes": [5, 4, 2],
+    "level0": "uneven",
+    "distill": {**_DISTILLATION_MNIST["distill"], "iterations": [2, 2, 2], "width": 8, "pool_size": 2},
+    "backbone": {**_DISTILLATION_MNIST["backbone"], "epochs": 1, "batch_size": 64},
+    "convnet_eval": {"levels": [3, 2], "width": 16, "depth": 3, "epochs": 3, "lr": 0.01, "models": 1},
+    "figure_samples": 2,
 }
 
 # Tiny real subsets for the smoke profile (seconds; the numbers are meaningless).
@@ -192,6 +269,9 @@ _OVERRIDES = {
         "taylornet_cifar10": _SMOKE_TRAINING,
         "resnet_mnist7": _SMOKE_TRAINING,
         "cg_conv_bench": {"batch_size": 8, "repeats": 2, "max_mib": 64},
+        "distillation_mnist": _SMOKE_DISTILLATION,
+        "distillation_cifar10": _SMOKE_DISTILLATION,
+        "distill_step_bench": {"train_size": 600, "group_sizes": [10, 6], "width": 8, "repeats": 1},
     },
     "cpu": {},
     "paper": {
@@ -206,6 +286,20 @@ _OVERRIDES = {
         "taylornet_cifar10": {"epochs": 60},
         "resnet_mnist7": {"epochs": 50},
         "cg_conv_bench": {"batch_size": 128, "repeats": 20, "max_mib": 4096},
+        "distillation_mnist": {
+            "distill": {**_DISTILLATION_MNIST["distill"], "iterations": [1000] * 5, "width": 128,
+                        "pool_size": None, "subset_chunk": 100},
+            "backbone": {**_DISTILLATION_MNIST["backbone"], "stem_stride": 1, "epochs": 10},
+            "convnet_eval": {**_DISTILLATION_MNIST["convnet_eval"], "epochs": 1000, "models": 5},
+        },
+        "distillation_cifar10": {
+            "distill": {**_DISTILLATION_MNIST["distill"], "iterations": [1000] * 5, "width": 128,
+                        "pool_size": None, "subset_chunk": 100},
+            "backbone": {**_DISTILLATION_CIFAR10["backbone"], "arch": "resnet50", "stem_stride": 1,
+                         "epochs": 60},
+            "convnet_eval": {**_DISTILLATION_MNIST["convnet_eval"], "epochs": 1000, "models": 5},
+        },
+        "distill_step_bench": {"width": 128, "subset_chunk": 100, "repeats": 5},
     },
 }
 

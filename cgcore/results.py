@@ -144,6 +144,33 @@ def save_result(experiment: str, profile: str, config: dict, result: dict, *,
     return path
 
 
+def arrays_path(profile: str, experiment: str) -> Path:
+    return results_root() / profile / f"{experiment}.npz"
+
+
+def save_arrays(experiment: str, profile: str, arrays: dict) -> Path:
+    """Small arrays beside a result (e.g. distilled images as uint8), written atomically."""
+    path = arrays_path(profile, experiment)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".npz")
+    os.close(fd)
+    try:
+        np.savez_compressed(tmp, **{k: np.asarray(v) for k, v in arrays.items()})
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_arrays(experiment: str, profile: str) -> dict[str, np.ndarray]:
+    path = arrays_path(profile, experiment)
+    if not path.exists():
+        raise FileNotFoundError(f"no stored arrays for {experiment!r} under profile {profile!r} ({path})")
+    with np.load(path) as f:
+        return {k: f[k] for k in f.files}
+
+
 def load_result(experiment: str, profile: str, config: dict | None = None) -> dict | None:
     """The stored ``{"manifest", "result"}``, or None when missing or made with another config."""
     path = result_path(profile, experiment)

@@ -98,10 +98,10 @@ def _save_atomic(obj, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def fit(model: nn.Module, train: TensorData, test: TensorData, cfg: TrainConfig, *,
+def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: TrainConfig, *,
         checkpoint: Path | None = None, augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
         desc: str = "train", progress: bool = True) -> History:
-    """Minimise cross-entropy on ``train``; test accuracy after every epoch.
+    """Minimise cross-entropy on ``train``; test accuracy after every epoch (NaN without ``test``).
 
     With ``checkpoint`` set, model, optimiser, scheduler and history are saved after each
     epoch, and a later call with the same path resumes from the last completed epoch.
@@ -147,7 +147,7 @@ def fit(model: nn.Module, train: TensorData, test: TensorData, cfg: TrainConfig,
         history.epoch.append(epoch + 1)
         history.train_loss.append(loss_sum / len(train))
         history.train_acc.append(correct / len(train))
-        history.test_acc.append(accuracy(model, test))
+        history.test_acc.append(accuracy(model, test) if test is not None else float("nan"))
         history.seconds.append(time.perf_counter() - t0)
         if progress:
             tqdm.write(f"{desc} epoch {epoch + 1}/{cfg.epochs}: loss {history.train_loss[-1]:.4f} "

@@ -14,3 +14,15 @@ def mnist7():
         if os.environ.get("CI"):
             raise
         pytest.skip(str(err))
+
+
+@pytest.fixture(scope="session")
+def mnist_pixels():
+    """200 real MNIST training images (20 per class, standardised) and their labels."""
+    try:
+        train = load_dataset("mnist", "train").subset(200, seed=0)
+    except DataNotFoundError as err:  # pragma: no cover - depends on the machine
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(err))
+    return (train.images - 0.1307) / 0.3081, train.labels

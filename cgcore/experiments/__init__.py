@@ -11,9 +11,9 @@ import time
 from .. import bench
 from ..data import check_choice
 from ..profiles import get_config
-from ..results import git_commit, load_result, result_path, save_result
+from ..results import git_commit, load_result, result_path, save_arrays, save_result
 from ..train import default_device
-from . import taylor_expansion, taylornet
+from . import distillation, taylor_expansion, taylornet
 
 # name -> (run(config, profile, progress) -> result, claims(result) -> {claim: ours})
 EXPERIMENTS = {
@@ -22,6 +22,8 @@ EXPERIMENTS = {
     bench.TAYLOR_BENCH: (bench.run_taylor_features, bench.claims_taylor_features),
     **taylornet.runners(),
     bench.CG_CONV_BENCH: (bench.run_cg_conv, bench.claims_cg_conv),
+    **distillation.runners(),
+    bench.DISTILL_BENCH: (bench.run_distill_step, bench.claims_distill_step),
 }
 
 RECOMPUTE = ("auto", "always", "never")
@@ -35,6 +37,9 @@ def run_experiment(experiment: str, profile: str, progress: bool = True, **overr
     commit = git_commit()  # the code the run starts from, not whatever is checked out when it ends
     start = time.perf_counter()
     result = run(config, profile, progress=progress)
+    arrays = result.pop("arrays", None)  # images and the like go to <experiment>.npz beside the JSON
+    if arrays:
+        save_arrays(experiment, profile, arrays)
     save_result(experiment, profile, config, result, device=str(default_device()),
                 wall_time_s=time.perf_counter() - start, git=commit)
     from ..scorecard import write_scorecard

@@ -1,0 +1,414 @@
+"""Sec. IV: multi-level data distillation (Figs. 7 and 8, Eq. 5).
+
+The hierarchy (Fig. 7). ``D0(10, 6000)`` is split, class by class, into groups; one group
+of every class makes a subset ``D0_i(10, 10)``; each subset is distilled into one image
+per class, and the distilled images form ``D1(10, 600)``. The same is repeated on D1 with
+groups of 6, and so on: MNIST's group sizes are ``(10, 6, 5, 5, 4)``, down to
+``D5(10, 1)``. Here subset ``j`` of level ``k + 1`` gathers subsets ``j*g ... j*g + g - 1``
+of level ``k`` (``g`` its group size), so a level is a tensor ``(subsets, classes, C, H, W)``.
+
+One distillation step (Eq. 5) minimises, for the n references ``Y_a`` of a subset,
+
+    L = sum_a ( lambda d_aa - sum_{b != a} d_ab ),   d_ab = sum_i |f(Y_a) - f(X_b,i)|^2,
+
+with f the embedding network of Fig. 8. Because d_ab only needs the count, the sum and the
+sum of squares of the real embeddings of class b, ``eq5_loss`` takes those three
+statistics (:func:`embedding_stats`) and never holds a subset's images. Expanding the
+square, L is a quadratic in f(Y_a) whose leading coefficient is
+``lambda m_a - sum_{b != a} m_b``: with 10 classes of equal size it is bounded below only
+for lambda > 9, which is one reading of the paper's lambda = 19.
+
+Distribution matching (Ref. 63): the synthetic images are the parameters, initialised from
+real images, and f is a randomly initialised network, never trained. Ref. 63 draws a fresh
+f at every iteration; ``pool_size=None`` does that, and ``pool_size=P`` cycles through P
+networks whose real-image statistics are computed once per level (the cost of embedding
+every real image at every iteration is what the ``cpu`` profile cannot pay).
+
+Every subset of a level is distilled at once: one forward pass embeds the references of
+all subsets, and since L is a sum over subsets with no coupling between them (instance
+norm acts per image), its gradient is exactly the per-subset gradients side by side
+(:func:`distill_step_loop` is the loop it replaces, kept for tests and the benchmark).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+from .data import check_choice
+from .models import distill_convnet
+
+LOSSES = ("euclidean", "arcface")
+LEVEL0_MODES = ("exact", "uneven")
+INITS = ("real", "mean", "noise")
+
+
+# --------------------------------------------------------------------------- the hierarchy (Fig. 7)
+
+def images_per_class(group_sizes, level: int) -> int:
+    """Images per class at ``level`` of a balanced hierarchy: the product of the group
+    sizes of the steps still to come (D0: 6000, D1: 600, ..., D5: 1 for MNIST)."""
+    return int(np.prod(group_sizes[level:], dtype=np.int64))
+
+
+def check_group_sizes(group_sizes) -> tuple[int, ...]:
+    sizes = tuple(group_sizes)
+    if not sizes or any(not isinstance(g, (int, np.integer)) or isinstance(g, bool) or g < 1 for g in sizes):
+        raise ValueError(f"group sizes must be a non-empty list of positive integers, got {list(group_sizes)}")
+    return tuple(int(g) for g in sizes)
+
+
+def assign_level0(labels: torch.Tensor, n_classes: int, group_sizes, mode: str = "exact",
+                  seed: int = 0) -> torch.Tensor:
+    """The level-1 subset of every original image (-1 for none): Fig. 7's first split.
+
+    Each class is shuffled and cut into ``images_per_class(group_sizes, 1)`` groups.
+    ``mode="exact"`` needs every class to hold exactly ``images_per_class(group_sizes, 0)``
+    images (MNIST's "6000"); ``mode="uneven"`` cuts a class of any size into that many
+    groups of nearly equal size (MNIST's 5421-6742 images per class give groups of 9-11).
+    """
+    sizes = check_group_sizes(group_sizes)
+    check_choice("level0 mode", mode, LEVEL0_MODES)
+    n_subsets, want = images_per_class(sizes, 1), images_per_class(sizes, 0)
+    counts = torch.bincount(labels, minlength=n_classes)
+    if len(counts) != n_classes:
+        raise ValueError(f"labels go up to {len(counts) - 1}, but n_classes is {n_classes}")
+    g = torch.Generator().manual_seed(seed)
+    subset = torch.full_like(labels, -1)
+    for c in range(n_classes):
+        n = int(counts[c])
+        if mode == "exact" and n != want:
+            raise ValueError(
+                f"class {c} has {n} images, but group sizes {list(sizes)} need exactly {want} per class "
+                f"({sizes[0]} images in each of {n_subsets} groups). Choose group sizes whose product is "
+                f"{n}, or level0='uneven' to cut each class into {n_subsets} groups of nearly equal size.")
+        if n < n_subsets:
+            raise ValueError(f"class {c} has {n} images, fewer than the {n_subsets} groups of level 1")
+        members = torch.nonzero(labels == c).flatten()
+        members = members[torch.randperm(n, generator=g)]
+        # group j gets members j, j + n_subsets, ... : sizes floor(n/S) or ceil(n/S)
+        subset[members] = torch.arange(n) % n_subsets
+    return subset
+
+
+def next_level_subsets(n_subsets: int, group_size: int) -> torch.Tensor:
+    """Subset of level k+1 that each subset of level k belongs to (consecutive groups)."""
+    if n_subsets % group_size:
+        raise ValueError(f"{n_subsets} distilled images per class cannot be cut into groups of {group_size}")
+    return torch.arange(n_subsets) // group_size
+
+
+# --------------------------------------------------------------------------- Eq. (5)
+
+@torch.no_grad()
+def embedding_stats(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, subset: torch.Tensor,
+                    n_subsets: int, n_classes: int, batch_size: int = 1024):
+    """Per (subset, class): count m, sum of embeddings S (E,) and sum of squared norms Q.
+
+    Images with subset -1 are skipped. Returns (counts (S, C), sums (S, C, E), sq (S, C)).
+    """
+    device = next(net.parameters()).device
+    keep = subset >= 0
+    images, slot = images[keep], (subset[keep] * n_classes + labels[keep]).to(device)
+    sums = sq = None
+    for i in range(0, len(images), batch_size):
+        f = net(images[i:i + batch_size].to(device)).float()
+        if sums is None:
+            sums = torch.zeros(n_subsets * n_classes, f.shape[1], device=device)
+            sq = torch.zeros(n_subsets * n_classes, device=device)
+        sums.index_add_(0, slot[i:i + batch_size], f)
+        sq.index_add_(0, slot[i:i + batch_size], f.pow(2).sum(1))
+    counts = torch.bincount(slot, minlength=n_subsets * n_classes).float()
+    return (counts.view(n_subsets, n_classes), sums.view(n_subsets, n_classes, -1),
+            sq.view(n_subsets, n_classes))
+
+
+def eq5_distances(fy: torch.Tensor, counts: torch.Tensor, sums: torch.Tensor, sq: torch.Tensor) -> torch.Tensor:
+    """d_ab = sum_i |f(Y_a) - f(X_b,i)|^2 = m_b |f(Y_a)|^2 - 2 f(Y_a).S_b + Q_b, for every
+    subset: fy (S, C, E) -> d (S, C, C), indexed [subset, a, b]."""
+    return (counts[:, None, :] * fy.pow(2).sum(-1)[:, :, None]
+            - 2 * torch.einsum("sae,sbe->sab", fy, sums) + sq[:, None, :])
+
+
+def eq5_loss(fy, counts, sums, sq, lam: float = 19.0) -> torch.Tensor:
+    """Eq. (5) for every subset: L = sum_a (lam d_aa - sum_{b != a} d_ab), shape (S,)."""
+    d = eq5_distances(fy, counts, sums, sq)
+    diag = torch.diagonal(d, dim1=1, dim2=2)
+    return ((lam + 1) * diag - d.sum(-1)).sum(-1)
+
+
+def arcface_loss(fy: torch.Tensor, fx: torch.Tensor, x_labels: torch.Tensor, x_subset: torch.Tensor,
+                 scale: float = 16.0, margin: float = 0.3) -> torch.Tensor:
+    """The angular alternative of Sec. IV (ArcFace, Ref. 90), per subset, shape (S,).
+
+    The references of a subset act as ArcFace's class weights: each real image of the subset
+    is classified by s cos(theta) against the C references, with the margin m added to the
+    angle to its own class; the loss is the cross-entropy summed over the subset's images.
+    fy (S, C, E) references, fx (N, E) real embeddings with their labels and subsets.
+    """
+    w = F.normalize(fy, dim=-1)
+    x = F.normalize(fx, dim=-1)
+    cos = torch.einsum("ne,nce->nc", x, w[x_subset]).clamp(-1 + 1e-6, 1 - 1e-6)
+    target = F.one_hot(x_labels, fy.shape[1]).bool()
+    logits = scale * torch.where(target, torch.cos(torch.acos(cos) + margin), cos)
+    per_image = F.cross_entropy(logits, x_labels, reduction="none")
+    return torch.zeros(fy.shape[0], device=fy.device).index_add(0, x_subset, per_image)
+
+
+# --------------------------------------------------------------------------- one level
+
+@dataclass
+class DistillConfig:
+    """One distillation level's settings (the choices the paper leaves open are named here)."""
+
+    iterations: int = 200
+    lr: float = 0.05               # Adam on the pixels of the standardised images
+    lam: float = 19.0              # Eq. (5)
+    loss: str = "euclidean"        # or "arcface"
+    width: int = 128               # Fig. 8
+    depth: int = 3
+    pool_size: int | None = None   # None: a fresh network every iteration (Ref. 63)
+    init: str = "real"             # "real": the group's first image; "mean": its mean; "noise"
+    arcface_scale: float = 16.0
+    arcface_margin: float = 0.3
+    subset_chunk: int = 200        # subsets per forward pass (memory only; the result is the same)
+    embed_batch: int = 1024
+    seed: int = 0
+
+    def __post_init__(self):
+        check_choice("loss", self.loss, LOSSES)
+        check_choice("init", self.init, INITS)
+        if self.iterations < 0 or self.lr <= 0:
+            raise ValueError(f"iterations must be >= 0 and lr > 0, got {self.iterations}, {self.lr}")
+        if self.pool_size is not None and self.pool_size < 1:
+            raise ValueError(f"pool_size must be None or >= 1, got {self.pool_size}")
+        if self.loss == "euclidean" and self.lam <= 0:
+            raise ValueError(f"lambda must be positive, got {self.lam}")
+
+
+def embedding_net(cfg: DistillConfig, in_channels: int, image_size: int, seed: int,
+                  device) -> nn.Module:
+    """A randomly initialised Fig. 8 network, never trained (distribution matching)."""
+    torch.manual_seed(seed)
+    net = distill_convnet(in_channels, image_size, cfg.width, cfg.depth).to(device)
+    for p in net.parameters():
+        p.requires_grad_(False)
+    return net
+
+
+def initial_references(images, labels, subset, n_subsets: int, n_classes: int, init: str,
+                       seed: int = 0) -> torch.Tensor:
+    """(S, C, ch, H, W): the starting point of every reference of a level."""
+    check_choice("init", init, INITS)
+    shape = (n_subsets, n_classes, *images.shape[1:])
+    if init == "noise":
+        return torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+    keep = subset >= 0
+    slot = subset[keep] * n_classes + labels[keep]
+    flat = images[keep].flatten(1)
+    if init == "mean":
+        total = torch.zeros(n_subsets * n_classes, flat.shape[1]).index_add_(0, slot, flat)
+        count = torch.bincount(slot, minlength=n_subsets * n_classes).clamp(min=1)
+        return (total / count[:, None]).view(shape)
+    # the first image of each (subset, class), in the order of the data
+    first = torch.full((n_subsets * n_classes,), len(slot), dtype=torch.long)
+    first.scatter_reduce_(0, slot, torch.arange(len(slot)), reduce="amin")
+    if (first == len(slot)).any():
+        raise ValueError("some (subset, class) has no image to start from")
+    return flat[first].view(shape).clone()
+
+
+def _real_terms(cfg, net, images, labels, subset, n_subsets, n_classes):
+    """What the loss needs of the real images under ``net``."""
+    if cfg.loss == "euclidean":
+        return embedding_stats(net, images, labels, subset, n_subsets, n_classes, cfg.embed_batch)
+    keep = subset >= 0
+    device = next(net.parameters()).device
+    with torch.no_grad():
+        fx = torch.cat([net(images[keep][i:i + cfg.embed_batch].to(device))
+                        for i in range(0, int(keep.sum()), cfg.embed_batch)])
+    return F.normalize(fx, dim=-1), labels[keep].to(device), subset[keep].to(device)
+
+
+def _subset_slice(cfg, terms, lo, hi):
+    if cfg.loss == "euclidean":
+        return tuple(t[lo:hi] for t in terms)
+    fx, y, s = terms
+    keep = (s >= lo) & (s < hi)
+    return fx[keep], y[keep], s[keep] - lo
+
+
+def _loss(cfg, fy, terms) -> torch.Tensor:
+    if cfg.loss == "euclidean":
+        return eq5_loss(fy, *terms, lam=cfg.lam)
+    fx, y, s = terms
+    return arcface_loss(fy, fx, y, s, cfg.arcface_scale, cfg.arcface_margin)
+
+
+def distill_step(references: torch.Tensor, net: nn.Module, terms, cfg: DistillConfig) -> float:
+    """Eq. (5) for every subset at once and its gradient, accumulated in ``references.grad``.
+
+    ``references`` (S, C, ch, H, W) requires grad; ``terms`` are the real images' terms
+    under ``net``. Subsets are embedded ``cfg.subset_chunk`` at a time (the loss is a sum
+    over subsets, so the chunking changes memory, not the result). Returns the total loss.
+    """
+    n_subsets, n_classes = references.shape[:2]
+    total = 0.0
+    for lo in range(0, n_subsets, cfg.subset_chunk):
+        hi = min(lo + cfg.subset_chunk, n_subsets)
+        fy = net(references[lo:hi].flatten(0, 1)).view(hi - lo, n_classes, -1)
+        loss = _loss(cfg, fy, _subset_slice(cfg, terms, lo, hi)).sum()
+        loss.backward()
+        total += loss.item()
+    return total
+
+
+def distill_step_loop(references: torch.Tensor, net: nn.Module, terms, cfg: DistillConfig) -> float:
+    """The same step as :func:`distill_step`, one subset at a time (the baseline the
+    batched step replaces; for the equality test and the benchmark)."""
+    n_subsets, n_classes = references.shape[:2]
+    total = 0.0
+    for s in range(n_subsets):
+        fy = net(references[s]).view(1, n_classes, -1)
+        loss = _loss(cfg, fy, _subset_slice(cfg, terms, s, s + 1)).sum()
+        loss.backward()
+        total += loss.item()
+    return total
+
+
+@dataclass
+class LevelResult:
+    references: torch.Tensor            # (S, C, ch, H, W), standardised pixels
+    loss: list = field(default_factory=list)
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+
+def distill_level(images: torch.Tensor, labels: torch.Tensor, subset: torch.Tensor, n_subsets: int,
+                  n_classes: int, cfg: DistillConfig, *, level: int = 1, progress: bool = True,
+                  desc: str = "distill") -> LevelResult:
+    """Distil one image per class out of every subset of a level, all subsets together.
+
+    images (N, ch, H, W) standardised, labels (N,), subset (N,) in [0, n_subsets) or -1.
+    """
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    start = time.perf_counter()
+    refs = initial_references(images, labels, subset, n_subsets, n_classes, cfg.init,
+                              seed=cfg.seed + level).to(device).requires_grad_(True)
+    opt = torch.optim.Adam([refs], lr=cfg.lr)
+    in_channels, image_size = images.shape[1], images.shape[-1]
+    pool: dict[int, tuple] = {}
+    embed_seconds = 0.0
+    losses = []
+    bar = tqdm(range(cfg.iterations), desc=f"{desc} level {level}", disable=not progress,
+               leave=False, mininterval=2.0)
+    for it in bar:
+        key = it if cfg.pool_size is None else it % cfg.pool_size
+        net_seed = cfg.seed * 1_000_003 + level * 10_007 + key
+        if key not in pool:
+            t0 = time.perf_counter()
+            net = embedding_net(cfg, in_channels, image_size, net_seed, device)
+            pool[key] = (net, _real_terms(cfg, net, images, labels, subset, n_subsets, n_classes))
+            embed_seconds += time.perf_counter() - t0
+        net, terms = pool[key]
+        if cfg.pool_size is None:
+            del pool[key]
+        opt.zero_grad(set_to_none=True)
+        total = distill_step(refs, net, terms, cfg)
+        if not math.isfinite(total):
+            raise FloatingPointError(f"non-finite distillation loss at level {level}, iteration {it}")
+        opt.step()
+        losses.append(total / n_subsets)
+        bar.set_postfix(loss=f"{losses[-1]:.4g}", refresh=False)
+    return LevelResult(refs.detach().cpu(), losses, time.perf_counter() - start, embed_seconds)
+
+
+# --------------------------------------------------------------------------- the whole hierarchy
+
+def distill_hierarchy(images: torch.Tensor, labels: torch.Tensor, n_classes: int, group_sizes,
+                      configs: list[DistillConfig], *, level0: str = "exact", seed: int = 0,
+                      checkpoint_dir: Path | None = None, progress: bool = True,
+                      desc: str = "distill") -> list[LevelResult]:
+    """Fig. 7: D0 -> D1 -> ... -> D_L, one :class:`DistillConfig` per level.
+
+    With ``checkpoint_dir`` every finished level is saved (``level<k>.pt``) and a later call
+    resumes after the last saved level. Returns the L levels' results; level k's
+    ``references`` has shape (images_per_class(group_sizes, k), n_classes, ch, H, W).
+    """
+    sizes = check_group_sizes(group_sizes)
+    if len(configs) != len(sizes):
+        raise ValueError(f"{len(sizes)} group sizes need {len(sizes)} level configs, got {len(configs)}")
+    subset = assign_level0(labels, n_classes, sizes, level0, seed)
+    n_subsets = images_per_class(sizes, 1)
+    results = []
+    for k, cfg in enumerate(configs, start=1):
+        path = checkpoint_dir / f"level{k}.pt" if checkpoint_dir is not None else None
+        if path is not None and path.exists():
+            state = torch.load(path, weights_only=False)
+            result = LevelResult(**state)
+        else:
+            result = distill_level(images, labels, subset, n_subsets, n_classes, cfg, level=k,
+                                   progress=progress, desc=desc)
+            if path is not None:
+                tmp = path.with_suffix(".tmp")
+                torch.save(asdict(result), tmp)
+                tmp.replace(path)
+        if progress:
+            tqdm.write(f"{desc} level {k}: {tuple(result.references.shape[:2])} in {result.seconds:.0f}s "
+                       f"(embedding the real images {result.embed_seconds:.0f}s)")
+        results.append(result)
+        if k < len(sizes):
+            # the distilled images become the data of the next level
+            refs = result.references
+            images = refs.flatten(0, 1)
+            labels = torch.arange(n_classes).repeat(n_subsets)
+            subset = next_level_subsets(n_subsets, sizes[k]).repeat_interleave(n_classes)
+            n_subsets //= sizes[k]
+    return results
+
+
+# --------------------------------------------------------------------------- Supplement E, Eq. (S3)
+
+def similarity_measures(images: torch.Tensor) -> tuple[float, float]:
+    """Eq. (S3) for one class at one level: the mean cosine similarity s and the mean
+    squared Euclidean distance d over ordered pairs m != n of images normalised to unit
+    length. The paper's prefactor is written 1/tau with tau = 1/(n(n-1)); the mean over
+    the n(n-1) ordered pairs is what is meant. (For unit vectors |X_m - X_n|^2 = 2 - 2<X_m|X_n>,
+    so d = 2 - 2s whatever the images.)"""
+    n = images.shape[0]
+    if n < 2:
+        raise ValueError(f"Eq. (S3) needs at least two images, got {n}")
+    x = F.normalize(images.flatten(1).double(), dim=1)
+    gram = x @ x.T
+    off = ~torch.eye(n, dtype=torch.bool)
+    sq_norm = gram.diagonal()
+    dist = sq_norm[:, None] + sq_norm[None, :] - 2 * gram
+    return gram[off].mean().item(), dist[off].mean().item()
+
+
+# --------------------------------------------------------------------------- classification by references
+
+@torch.no_grad()
+def embed(features: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor,
+          batch_size: int = 512) -> torch.Tensor:
+    """Unit-length embeddings of ``images`` under ``features`` (a backbone without its head)."""
+    out = [F.normalize(features(images[i:i + batch_size]).flatten(1).float(), dim=1).cpu()
+           for i in range(0, len(images), batch_size)]
+    return torch.cat(out)
+
+
+def nearest_reference_accuracy(test_embeddings: torch.Tensor, test_labels: torch.Tensor,
+                               reference_embeddings: torch.Tensor, reference_labels: torch.Tensor) -> float:
+    """Sec. IV: each test image takes the class of its most cosine-similar reference."""
+    cos = test_embeddings @ reference_embeddings.T
+    predicted = reference_labels[cos.argmax(1)]
+    return (predicted == test_labels).float().mean().item()

@@ -1,0 +1,214 @@
+"""Sec. IV and Supplement E: the multi-level distillation of MNIST and CIFAR-10, and what
+the distilled images are worth.
+
+One experiment per data set (``distillation_mnist``, ``distillation_cifar10``), in stages
+that each resume from their checkpoint:
+
+1. the hierarchy of Fig. 7 for every loss in ``losses`` (Eq. 5 "euclidean", and the
+   "arcface" alternative of Sec. IV), level by level (``cgcore.distill``);
+2. Eq. (S3) for every class and level, level 0 being the original training set;
+3. a ResNet backbone trained on the real training set (Sec. IV: ResNet18 for MNIST,
+   ResNet50 for CIFAR-10), whose embeddings classify the test set by the most
+   cosine-similar reference, for the references of every level and two trivial ones
+   (the class-mean image, and one random real image per class);
+4. the distillation literature's own test: the Fig. 8 ConvNet trained from scratch on
+   the references of a level, tested on the real test set.
+
+Images are standardised per channel before distillation (the distilled images live in
+that space); they are stored, and measured by Eq. (S3), as pixels in [0, 1].
+"""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+
+import numpy as np
+import torch
+from torchvision.models.feature_extraction import create_feature_extractor
+
+from .. import distill
+from ..data import check_choice, load_dataset, random_affine, random_crop_flip
+from ..models import distill_convnet, resnet_small_input
+from ..paper import PAPER
+from ..results import checkpoint_dir
+from ..train import TrainConfig, accuracy, default_device, fit, seed_everything
+
+NAMES = {"distillation_mnist": "mnist", "distillation_cifar10": "cifar10"}
+AUGMENTS = {"affine": random_affine, "crop_flip": random_crop_flip}
+
+
+def level_configs(config: dict, loss: str) -> list[distill.DistillConfig]:
+    """One DistillConfig per level from ``config["distill"]`` (``iterations`` is a list)."""
+    settings = dict(config["distill"])
+    iterations = settings.pop("iterations")
+    if len(iterations) != len(config["group_sizes"]):
+        raise ValueError(f"distill.iterations needs one entry per level ({len(config['group_sizes'])}), "
+                         f"got {iterations}")
+    return [distill.DistillConfig(iterations=n, loss=loss, seed=config["seed"], **settings)
+            for n in iterations]
+
+
+def to_pixels(images: torch.Tensor, mean, std) -> torch.Tensor:
+    """Standardised images back to pixels in [0, 1]."""
+    mean = torch.as_tensor(mean).view(-1, 1, 1)
+    std = torch.as_tensor(std).view(-1, 1, 1)
+    return (images * std + mean).clamp(0, 1)
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    return (images * 255).round().to(torch.uint8).numpy()
+
+
+def train_backbone(config: dict, train, test, ckpt, progress: bool):
+    """The ResNet of Sec. IV on the standardised real training set; returns
+    (model in eval mode, feature extractor, history)."""
+    b = config["backbone"]
+    seed_everything(config["seed"])
+    model = resnet_small_input(b["arch"], in_channels=train.images.shape[1], num_classes=10,
+                               stem=b["stem"], stem_stride=b["stem_stride"]).to(default_device())
+    augment = None
+    if b["augment"] is not None:
+        settings = dict(b["augment"])
+        kind = settings.pop("kind")
+        check_choice("backbone augment", kind, tuple(AUGMENTS))
+        augment = partial(AUGMENTS[kind], **settings)
+    cfg = TrainConfig(epochs=b["epochs"], batch_size=b["batch_size"], optimizer="sgd", lr=b["lr"],
+                      weight_decay=b["weight_decay"], schedule="onecycle", seed=config["seed"])
+    history = fit(model, train, test, cfg, checkpoint=ckpt / "backbone.pt", augment=augment,
+                  desc=f"backbone {b['arch']}", progress=progress)
+    model.eval()
+    features = create_feature_extractor(model, {"flatten": "embedding"})
+    device = default_device()
+    return model, (lambda x: features(x.to(device))["embedding"]), history
+
+
+def convnet_accuracy(config: dict, references: torch.Tensor, test, progress: bool) -> list[float]:
+    """Fig. 8's ConvNet trained from scratch on ``references`` (n, C, ch, H, W) only, one
+    test accuracy per seed (the evaluation of Ref. 63, without its augmentation)."""
+    e = config["convnet_eval"]
+    n, n_classes = references.shape[:2]
+    images = references.flatten(0, 1)
+    labels = torch.arange(n_classes).repeat(n)
+    from ..data import TensorData
+    train = TensorData(images, labels, "references")
+    accs = []
+    for model_seed in range(e["models"]):
+        seed_everything(config["seed"] * 100 + model_seed)
+        net = distill_convnet(images.shape[1], images.shape[-1], e["width"], e["depth"],
+                              num_classes=n_classes).to(default_device())
+        cfg = TrainConfig(epochs=e["epochs"], batch_size=256, optimizer="sgd", lr=e["lr"],
+                          weight_decay=5e-4, schedule="cosine", seed=model_seed)
+        fit(net, train, None, cfg, progress=False)
+        accs.append(accuracy(net, test))
+    if progress:
+        print(f"ConvNet on {n} image(s) per class: {np.mean(accs):.4f}")
+    return accs
+
+
+def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -> dict:
+    check_choice("experiment", experiment, tuple(NAMES))
+    dataset = config["dataset"]
+    start = time.perf_counter()
+    seed_everything(config["seed"])
+    train = load_dataset(dataset, "train").subset(config["train_size"], config["seed"])
+    test = load_dataset(dataset, "test").subset(config["test_size"], config["seed"])
+    mean = train.images.mean(dim=(0, 2, 3))
+    std = train.images.std(dim=(0, 2, 3))
+    standardise = lambda x: (x - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)  # noqa: E731
+    train_std = type(train)(standardise(train.images), train.labels, train.name)
+    test_std = type(test)(standardise(test.images), test.labels, test.name)
+    n_classes = int(train.labels.max()) + 1
+    ckpt = checkpoint_dir(profile, experiment, config)
+    sizes = config["group_sizes"]
+
+    # 1. the hierarchy, for every loss
+    hierarchies = {}
+    for loss in config["losses"]:
+        (ckpt / loss).mkdir(exist_ok=True)
+        hierarchies[loss] = distill.distill_hierarchy(
+            train_std.images, train_std.labels, n_classes, sizes, level_configs(config, loss),
+            level0=config["level0"], seed=config["seed"], checkpoint_dir=ckpt / loss,
+            progress=progress, desc=f"{experiment}/{loss}")
+
+    # 2. Eq. (S3), level 0 = the original training set
+    def class_measures(images_by_class):
+        s, d = zip(*(distill.similarity_measures(x) for x in images_by_class))
+        return {"s": list(s), "d": list(d)}
+
+    level0 = class_measures([train.images[train.labels == c] for c in range(n_classes)])
+    arrays = {"level0": to_uint8(torch.stack([train.images[train.labels == c][0] for c in range(n_classes)]))}
+    levels = {}
+    for loss, results in hierarchies.items():
+        rows = []
+        for k, level in enumerate(results, start=1):
+            pixels = to_pixels(level.references, mean, std)          # (n, C, ch, H, W)
+            row = {"level": k, "images_per_class": pixels.shape[0], "seconds": level.seconds,
+                   "embed_seconds": level.embed_seconds,
+                   "loss_first": level.loss[0] if level.loss else None,
+                   "loss_last": level.loss[-1] if level.loss else None}
+            if pixels.shape[0] > 1:
+                row.update(class_measures([pixels[:, c] for c in range(n_classes)]))
+            rows.append(row)
+            arrays[f"{loss}_level{k}"] = to_uint8(pixels[:config["figure_samples"]])
+        levels[loss] = rows
+
+    # 3. classification by references
+    _, features, history = train_backbone(config, train_std, test_std, ckpt, progress)
+    test_emb = distill.embed(features, test_std.images)
+    ref_labels = lambda n: torch.arange(n_classes).repeat(n)  # noqa: E731
+
+    def ref_accuracy(references):  # (n, C, ch, H, W), standardised
+        emb = distill.embed(features, references.flatten(0, 1))
+        return distill.nearest_reference_accuracy(test_emb, test_std.labels, emb, ref_labels(references.shape[0]))
+
+    reference = {loss: {f"D{k}": ref_accuracy(level.references) for k, level in enumerate(results, start=1)}
+                 for loss, results in hierarchies.items()}
+    class_mean = torch.stack([train_std.images[train_std.labels == c].mean(0) for c in range(n_classes)])
+    g = torch.Generator().manual_seed(config["seed"])
+    random_real = torch.stack([train_std.images[train_std.labels == c][
+        torch.randint(int((train_std.labels == c).sum()), (1,), generator=g)].squeeze(0) for c in range(n_classes)])
+    trivial = {"class_mean": ref_accuracy(class_mean[None]), "random_real": ref_accuracy(random_real[None])}
+    arrays["class_mean"] = to_uint8(to_pixels(class_mean, mean, std))
+
+    # 4. ConvNet trained on the references alone
+    convnet = {loss: {f"D{k}": convnet_accuracy(config, results[k - 1].references, test_std, progress)
+                      for k in config["convnet_eval"]["levels"]}
+               for loss, results in hierarchies.items()}
+
+    return {
+        "experiment": experiment,
+        "dataset": dataset,
+        "n_train": len(train),
+        "n_test": len(test),
+        "group_sizes": sizes,
+        "images_per_class": [distill.images_per_class(sizes, k) for k in range(len(sizes) + 1)],
+        "level0_class_sizes": torch.bincount(train.labels, minlength=n_classes).tolist(),
+        "similarity_level0": level0,
+        "levels": levels,
+        "backbone": {"arch": config["backbone"]["arch"], "test_acc": history.test_acc[-1],
+                     "history": history.as_dict()},
+        "reference_acc": reference,
+        "trivial_reference_acc": trivial,
+        "convnet_acc": convnet,
+        "device": str(default_device()),
+        "seconds": time.perf_counter() - start,
+        "arrays": arrays,
+    }
+
+
+def claims(result: dict) -> dict[str, float]:
+    ds = result["dataset"]
+    top = f"D{len(result['group_sizes'])}"
+    out = {f"distill_backbone_{ds}_acc": result["backbone"]["test_acc"],
+           f"distill_classmean_{ds}_acc": result["trivial_reference_acc"]["class_mean"]}
+    for loss, claim in (("euclidean", "ref"), ("arcface", "arcface")):
+        if loss in result["reference_acc"]:
+            out[f"distill_{claim}_{ds}_acc"] = result["reference_acc"][loss][top]
+    if "euclidean" in result["convnet_acc"] and top in result["convnet_acc"]["euclidean"]:
+        out[f"distill_convnet_1ipc_{ds}_acc"] = float(np.mean(result["convnet_acc"]["euclidean"][top]))
+    return {k: v for k, v in out.items() if k in PAPER}
+
+
+def runners() -> dict:
+    return {name: (partial(run, experiment=name), claims) for name in NAMES}

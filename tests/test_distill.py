@@ -1,0 +1,161 @@
+"""Sec. IV: the hierarchy, Eq. (5), the batched step, Eq. (S3) and reference classification."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from cgcore import distill
+from cgcore.models import distill_convnet, resnet_small_input
+
+
+class Identity1x1(nn.Module):
+    """f(x) = the pixels of x, as a network with a parameter (embedding_stats needs a device)."""
+
+    def __init__(self):
+        super().__init__()
+        self.dummy = nn.Parameter(torch.zeros(()), requires_grad=False)
+
+    def forward(self, x):
+        return x.flatten(1) + self.dummy
+
+
+def test_eq5_against_a_hand_computed_case():
+    # 1-d embeddings, two classes: Y = (0, 1); class 0 holds {0, 2}, class 1 holds {1}.
+    # d00 = 0 + 4 = 4, d01 = 1, d10 = 1 + 1 = 2, d11 = 0; L = (19*4 - 1) + (19*0 - 2) = 73.
+    images = torch.tensor([0.0, 2.0, 1.0]).view(3, 1, 1, 1)
+    labels = torch.tensor([0, 0, 1])
+    stats = distill.embedding_stats(Identity1x1(), images, labels, torch.zeros(3, dtype=torch.long), 1, 2)
+    fy = torch.tensor([[[0.0], [1.0]]])
+    d = distill.eq5_distances(fy, *stats)
+    assert d.squeeze(0).tolist() == [[4.0, 1.0], [2.0, 0.0]]
+    assert distill.eq5_loss(fy, *stats, lam=19).item() == pytest.approx(73.0)
+    assert distill.eq5_loss(fy, *stats, lam=1).item() == pytest.approx(4 - 1 + 0 - 2)
+
+
+def test_eq5_is_bounded_below_only_for_lambda_above_classes_minus_one():
+    # Leading coefficient of |f(Y_a)|^2 is lam*m_a - sum_{b != a} m_b: with 3 equal classes, lam > 2.
+    stats = (torch.ones(1, 3), torch.zeros(1, 3, 1), torch.zeros(1, 3))
+    far = torch.full((1, 3, 1), 1e3)
+    assert distill.eq5_loss(far, *stats, lam=2.5).item() > 0
+    assert distill.eq5_loss(far, *stats, lam=1.5).item() < 0
+
+
+def tiny_level(n_classes=3, per_class=12, sizes=(3, 2, 2), size=28, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    images = torch.randn(n_classes * per_class, 1, size, size, generator=g)
+    labels = torch.arange(n_classes).repeat_interleave(per_class)
+    subset = distill.assign_level0(labels, n_classes, sizes, "exact", seed)
+    return images, labels, subset
+
+
+@pytest.mark.parametrize("loss", distill.LOSSES)
+def test_batched_step_equals_the_per_subset_loop(loss):
+    images, labels, subset = tiny_level()
+    cfg = distill.DistillConfig(width=4, loss=loss, subset_chunk=3)
+    net = distill.embedding_net(cfg, 1, 28, seed=1, device="cpu")
+    terms = distill._real_terms(cfg, net, images, labels, subset, 4, 3)
+    refs = distill.initial_references(images, labels, subset, 4, 3, "real").requires_grad_(True)
+    batched = distill.distill_step(refs, net, terms, cfg)
+    grad = refs.grad.clone()
+    refs.grad = None
+    looped = distill.distill_step_loop(refs, net, terms, cfg)
+    assert batched == pytest.approx(looped, rel=1e-5)
+    torch.testing.assert_close(grad, refs.grad, rtol=1e-4, atol=1e-6)
+    assert grad.abs().sum() > 0
+
+
+def test_level0_groups_exact_and_uneven():
+    labels = torch.tensor([0] * 12 + [1] * 12)
+    subset = distill.assign_level0(labels, 2, (3, 2, 2), "exact")
+    counts = torch.bincount(subset * 2 + labels)
+    assert counts.tolist() == [3] * 8
+    uneven = torch.tensor([0] * 13 + [1] * 10)
+    subset = distill.assign_level0(uneven, 2, (3, 2, 2), "uneven")
+    per_group = torch.bincount(subset[uneven == 0], minlength=4)
+    assert sorted(per_group.tolist()) == [3, 3, 3, 4] and (subset >= 0).all()
+
+
+def test_group_sizes_that_do_not_divide_raise_clear_errors():
+    labels = torch.tensor([0] * 13 + [1] * 12)
+    with pytest.raises(ValueError, match=r"class 0 has 13 images, but group sizes \[3, 2, 2\] need exactly 12"):
+        distill.assign_level0(labels, 2, (3, 2, 2), "exact")
+    with pytest.raises(ValueError, match="fewer than the 4 groups"):
+        distill.assign_level0(torch.tensor([0, 0, 0, 1, 1, 1, 1]), 2, (1, 2, 2), "uneven")
+    with pytest.raises(ValueError, match="cannot be cut into groups of 4"):
+        distill.next_level_subsets(6, 4)
+    with pytest.raises(ValueError, match="positive integers"):
+        distill.check_group_sizes([3, 0])
+    with pytest.raises(ValueError, match="unknown level0 mode 'even'"):
+        distill.assign_level0(labels, 2, (3, 2, 2), "even")
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"loss": "cosine"}, "unknown loss 'cosine'; accepted: euclidean, arcface"),
+    ({"init": "zeros"}, "unknown init 'zeros'"),
+    ({"lr": 0.0}, "lr > 0"),
+    ({"pool_size": 0}, "pool_size must be None or >= 1"),
+])
+def test_bad_distill_config_raises(bad, message):
+    with pytest.raises(ValueError, match=message):
+        distill.DistillConfig(**bad)
+
+
+def test_hierarchy_shapes_and_level_by_level_resume(tmp_path, monkeypatch):
+    images, labels, _ = tiny_level()
+    cfgs = [distill.DistillConfig(iterations=2, width=4, pool_size=1)] * 3
+    levels = distill.distill_hierarchy(images, labels, 3, (3, 2, 2), cfgs, checkpoint_dir=tmp_path,
+                                       progress=False)
+    assert [tuple(r.references.shape) for r in levels] == [(4, 3, 1, 28, 28), (2, 3, 1, 28, 28), (1, 3, 1, 28, 28)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["level1.pt", "level2.pt", "level3.pt"]
+    (tmp_path / "level3.pt").unlink()
+    calls = []
+    real = distill.distill_level
+    monkeypatch.setattr(distill, "distill_level", lambda *a, **k: calls.append(k["level"]) or real(*a, **k))
+    again = distill.distill_hierarchy(images, labels, 3, (3, 2, 2), cfgs, checkpoint_dir=tmp_path, progress=False)
+    assert calls == [3]
+    torch.testing.assert_close(again[1].references, levels[1].references)
+
+
+def test_distillation_lowers_eq5_on_real_mnist(mnist_pixels):
+    images, labels = mnist_pixels
+    cfg = distill.DistillConfig(iterations=15, width=8, pool_size=1, lr=0.05)
+    subset = distill.assign_level0(labels, 10, (10, 2), "exact")
+    level = distill.distill_level(images, labels, subset, 2, 10, cfg, progress=False)
+    assert level.references.shape == (2, 10, 1, 28, 28)
+    assert all(math.isfinite(v) for v in level.loss)
+    assert level.loss[-1] < level.loss[0] - 0.1 * abs(level.loss[0])
+
+
+def test_similarity_measures_on_a_hand_made_set():
+    x = torch.tensor([[1.0, 0.0], [0.0, 2.0], [3.0, 3.0]])  # normalised: e1, e2, (e1+e2)/sqrt2
+    s, d = distill.similarity_measures(x)
+    assert s == pytest.approx((0 + 2 / math.sqrt(2)) / 3)
+    assert d == pytest.approx(2 - 2 * s)
+    assert distill.similarity_measures(torch.ones(4, 1, 3, 3)) == pytest.approx((1.0, 0.0))
+    with pytest.raises(ValueError, match="at least two images"):
+        distill.similarity_measures(x[:1])
+
+
+def test_nearest_reference_accuracy():
+    refs = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    test = torch.tensor([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3], [0.6, 0.4]])
+    acc = distill.nearest_reference_accuracy(test, torch.tensor([0, 1, 1, 0]), refs, torch.tensor([0, 1]))
+    assert acc == 0.75
+
+
+@pytest.mark.parametrize("size, channels", [(28, 1), (32, 3)])
+def test_fig8_network_embeds_into_16_positions(size, channels):
+    net = distill_convnet(channels, size, width=128)
+    assert net(torch.zeros(2, channels, size, size)).shape == (2, 16 * 128)
+    assert distill_convnet(channels, size, width=8, num_classes=10)(torch.zeros(1, channels, size, size)).shape == (1, 10)
+    with pytest.raises(ValueError, match="28x28 or 32x32"):
+        distill_convnet(channels, 7)
+
+
+def test_resnet_backbone_for_small_images():
+    model = resnet_small_input("resnet18", in_channels=1, num_classes=10, stem="small", stem_stride=2)
+    assert model(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    with pytest.raises(ValueError, match="unknown arch 'resnet9'"):
+        resnet_small_input("resnet9")

@@ -1,0 +1,44 @@
+"""The distillation chapter's experiments run under smoke and yield the scorecard's claim ids."""
+
+import numpy as np
+import pytest
+
+from cgcore.experiments import EXPERIMENTS
+from cgcore.profiles import get_config
+from cgcore.results import load_arrays
+
+from test_taylornet_experiments import run_smoke, store  # noqa: F401  (fixture)
+
+EXPECTED_CLAIMS = {
+    "distillation_mnist": {"distill_ref_mnist_acc", "distill_arcface_mnist_acc", "distill_backbone_mnist_acc",
+                           "distill_classmean_mnist_acc", "distill_convnet_1ipc_mnist_acc"},
+    "distillation_cifar10": {"distill_ref_cifar10_acc", "distill_arcface_cifar10_acc",
+                             "distill_backbone_cifar10_acc", "distill_classmean_cifar10_acc",
+                             "distill_convnet_1ipc_cifar10_acc"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_CLAIMS))
+def test_distillation_runs_under_smoke(store, name):  # noqa: F811
+    stored = run_smoke(name)
+    result, config = stored["result"], get_config(name, "smoke")
+    assert set(EXPERIMENTS[name][1](result)) == EXPECTED_CLAIMS[name]
+    levels = len(config["group_sizes"])
+    for loss in config["losses"]:
+        rows = result["levels"][loss]
+        assert [r["images_per_class"] for r in rows] == result["images_per_class"][1:]
+        assert set(result["reference_acc"][loss]) == {f"D{k}" for k in range(1, levels + 1)}
+        # Eq. (S3) needs two images: every level but the last has s and d for each class
+        assert all(len(r["s"]) == 10 and np.allclose(r["d"], 2 - 2 * np.array(r["s"])) for r in rows[:-1])
+    assert len(result["similarity_level0"]["s"]) == 10
+    arrays = load_arrays(name, "smoke")
+    channels = 1 if name.endswith("mnist") else 3
+    assert arrays["level0"].shape[:2] == (10, channels) and arrays["level0"].dtype == np.uint8
+    assert arrays[f"euclidean_level{levels}"].shape[:3] == (1, 10, channels)
+
+
+def test_distill_step_bench_runs_under_smoke(store):  # noqa: F811
+    result = run_smoke("distill_step_bench")["result"]
+    assert set(EXPERIMENTS["distill_step_bench"][1](result)) == {"distill_batched_speedup"}
+    assert set(result["workloads"]) == {"pooled", "fresh"}
+    assert all(r["speedup"] > 0 for r in result["workloads"].values())
