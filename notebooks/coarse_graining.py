@@ -116,8 +116,9 @@ pd.DataFrame(tree.rows).set_index("level").round(3)
 # > indicate the nonlinear feature, an oval plate is added to distinguish from the
 # > convolution, as shown in Fig. 4(b)."
 #
-# The two layers below are the ones drawn; which dots feed which square is asked of
-# their geometry (`diagrams.cluster_groups`, i.e. `cgcore.layers.receptive_field`):
+# The CG layer itself, with its parameterisations and the tests against Eq. (4), is
+# built in {ref}`the TaylorNet chapter <eq-4>`. The two layers below are the ones drawn;
+# which dots feed which square is asked of their geometry (`diagrams.cluster_groups`, i.e. `cgcore.layers.receptive_field`):
 
 # %%
 conv = nn.Conv2d(1, 1, kernel_size=2, stride=2)

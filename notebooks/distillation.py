@@ -20,7 +20,7 @@
 # network of Fig. 8, draws Fig. 9 from the distilled images, and checks the paper's use of
 # the top level as *references* for classification (98.7 % on MNIST, 86.9 % on CIFAR-10),
 # beside the baselines a reader needs to judge that number. The similarity analysis of
-# Supplement E has its [own chapter](similarity.ipynb). The code is `cgcore.distill`
+# Supplement E, {ref}`Eq. (S3) <eq-s3>`, has its own chapter. The code is `cgcore.distill`
 # (the method) and `cgcore.experiments.distillation` (the experiment).
 
 # %% tags=["parameters"]
@@ -95,6 +95,7 @@ except FileNotFoundError as err:
     display(Markdown(f"(data not available here: {err})"))
 
 # %% [markdown]
+# (eq-5)=
 # ## One distillation step (Eq. 5, Fig. 8)
 #
 # > "The goal of the procedure is to determine n (distilled) images, denoted as $Y$s,

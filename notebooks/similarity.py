@@ -13,8 +13,8 @@
 # > aiming to see if it is possible to quantify how well the essential features are
 # > extracted in the level-by-level distillation process."
 #
-# This chapter measures Eq. (S3) on the levels distilled in the
-# [distillation chapter](distillation.ipynb) and draws Figs. S5 and S6 for MNIST and
+# This chapter measures Eq. (S3) on the levels distilled with {ref}`Eq. (5) <eq-5>` in the
+# previous chapter and draws Figs. S5 and S6 for MNIST and
 # CIFAR-10, as far as the results store holds them for the profile.
 
 # %% tags=["parameters"]
@@ -40,6 +40,7 @@ check_choice("dataset", dataset, ("mnist", "cifar10"))
 check_choice("profile", profile, PROFILES)
 
 # %% [markdown]
+# (eq-s3)=
 # ## Eq. (S3)
 #
 # > "$$s_i^{(\alpha)} = \frac{1}{\tau} \sum_{m \neq n} \langle X_m | X_n \rangle, \qquad

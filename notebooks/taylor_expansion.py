@@ -7,6 +7,7 @@
 # ---
 
 # %% [markdown]
+# (eq-3)=
 # # The direct Taylor expansion (Sec. III, Eq. 3)
 #
 # Before building TaylorNet, the paper checks that a plain Taylor series can classify

@@ -9,7 +9,7 @@
 # %% [markdown]
 # # TaylorNet: coarse-graining instead of activations (Sec. III)
 #
-# The direct Taylor expansion of the [previous chapter](taylor_expansion.ipynb) works but
+# The direct Taylor expansion of {ref}`Eq. (3) <eq-3>` (previous chapter) works but
 # does not scale: every monomial of the whole image gets its own coefficient. TaylorNet
 # builds the polynomial in steps instead:
 #
@@ -61,6 +61,7 @@ config = get_config(EXPERIMENT, profile)
 pd.Series({k: v for k, v in config.items()}, name=f"{EXPERIMENT} [{profile}]").to_frame()
 
 # %% [markdown]
+# (eq-4)=
 # ## The CG operation, Eq. (4)
 #
 # > "if expanded to the second order, a local cluster indexed as $\alpha$ with $m$ $n$-th

@@ -42,3 +42,14 @@ def test_distill_step_bench_runs_under_smoke(store):  # noqa: F811
     assert set(EXPERIMENTS["distill_step_bench"][1](result)) == {"distill_batched_speedup"}
     assert set(result["workloads"]) == {"pooled", "fresh"}
     assert all(r["speedup"] > 0 for r in result["workloads"].values())
+
+
+def test_evaluation_levels_beyond_the_hierarchy_fail_before_distilling():
+    from cgcore.experiments.distillation import check_levels
+
+    config = get_config("distillation_mnist", "cpu")
+    check_levels(config)
+    with pytest.raises(ValueError, match=r"convnet_eval.levels \[6\] out of range: .* make levels 1..5"):
+        check_levels({**config, "convnet_eval": {**config["convnet_eval"], "levels": [6]}})
+    with pytest.raises(ValueError, match="losses must be a non-empty list of euclidean, arcface"):
+        check_levels({**config, "losses": ["cosine"]})

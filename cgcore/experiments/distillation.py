@@ -49,6 +49,18 @@ def level_configs(config: dict, loss: str) -> list[distill.DistillConfig]:
             for n in iterations]
 
 
+def check_levels(config: dict) -> None:
+    """Fail early, before hours of distillation, on evaluation levels that will not exist."""
+    n_levels = len(config["group_sizes"])
+    bad = [k for k in config["convnet_eval"]["levels"] if not 1 <= k <= n_levels]
+    if bad:
+        raise ValueError(f"convnet_eval.levels {bad} out of range: group sizes {config['group_sizes']} "
+                         f"make levels 1..{n_levels}")
+    unknown = set(config["losses"]) - set(distill.LOSSES)
+    if unknown or not config["losses"]:
+        raise ValueError(f"losses must be a non-empty list of {', '.join(distill.LOSSES)}, got {config['losses']}")
+
+
 def to_pixels(images: torch.Tensor, mean, std) -> torch.Tensor:
     """Standardised images back to pixels in [0, 1]."""
     mean = torch.as_tensor(mean).view(-1, 1, 1)
@@ -119,16 +131,21 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
     train_std = type(train)(standardise(train.images), train.labels, train.name)
     test_std = type(test)(standardise(test.images), test.labels, test.name)
     n_classes = int(train.labels.max()) + 1
-    ckpt = checkpoint_dir(profile, experiment, config)
     sizes = config["group_sizes"]
+    check_levels(config)
+
+    # Each stage checkpoints under the hash of the settings it depends on, so that changing
+    # the evaluation does not redo the distillation, nor a new loss the backbone.
+    data_keys = {k: config[k] for k in ("dataset", "train_size", "seed")}
 
     # 1. the hierarchy, for every loss
     hierarchies = {}
     for loss in config["losses"]:
-        (ckpt / loss).mkdir(exist_ok=True)
+        stage = {**data_keys, "loss": loss, **{k: config[k] for k in ("group_sizes", "level0", "distill")}}
         hierarchies[loss] = distill.distill_hierarchy(
             train_std.images, train_std.labels, n_classes, sizes, level_configs(config, loss),
-            level0=config["level0"], seed=config["seed"], checkpoint_dir=ckpt / loss,
+            level0=config["level0"], seed=config["seed"],
+            checkpoint_dir=checkpoint_dir(profile, f"{experiment}-{loss}", stage),
             progress=progress, desc=f"{experiment}/{loss}")
 
     # 2. Eq. (S3), level 0 = the original training set
@@ -154,7 +171,9 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
         levels[loss] = rows
 
     # 3. classification by references
-    _, features, history = train_backbone(config, train_std, test_std, ckpt, progress)
+    backbone_dir = checkpoint_dir(profile, f"{experiment}-backbone",
+                                  {**data_keys, "test_size": config["test_size"], "backbone": config["backbone"]})
+    _, features, history = train_backbone(config, train_std, test_std, backbone_dir, progress)
     test_emb = distill.embed(features, test_std.images)
     ref_labels = lambda n: torch.arange(n_classes).repeat(n)  # noqa: E731
 

@@ -1,0 +1,155 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Summary, open questions, and how to extend the book
+#
+# ## What the paper concludes (Sec. V)
+#
+# > "inspired by the similarity between the RG flow in physical systems and the inference
+# > process in deep neural networks, we introduce the hierarchical coarse-grained
+# > structure into the artificial neural networks manifestly to improve the
+# > interpretability without degrading performance."
+#
+# Two claims carry this: a classifier can be written as an explicit polynomial of its
+# input, grown locally by coarse-graining operations instead of activation functions
+# (TaylorNet, Sec. III); and a data set can be distilled level by level into one
+# reference image per class that still classifies (Sec. IV). What follows is generated
+# from the results store of the profile below, so it says what the stored runs say.
+
+# %% tags=["parameters"]
+import os
+
+profile = os.environ.get("CGBOOK_PROFILE", "cpu")   # smoke | cpu | paper
+
+# %%
+import numpy as np
+import pandas as pd
+import torch
+from IPython.display import Markdown, display
+
+from cgcore import distill
+from cgcore.data import check_choice
+from cgcore.paper import PAPER
+from cgcore.profiles import PROFILES
+from cgcore.results import load_arrays, load_result
+from cgcore.scorecard import build_scorecard
+
+check_choice("profile", profile, PROFILES)
+card = build_scorecard(profile).set_index("claim")
+
+
+def ours(claim):
+    return card["ours"].get(claim) if claim in card.index else None
+
+
+def compare(claim, what):
+    """'what: ours x (paper y)' for an accuracy claim, or a note that it is not stored."""
+    value, paper = ours(claim), PAPER[claim].value
+    if value is None or pd.isna(value):
+        return f"{what}: not computed yet for `{profile}`"
+    text = f"{what}: **{value:.2%}**"
+    if paper is not None:
+        text += f" (paper {paper:.1%}, {100 * (value - paper):+.1f} points)"
+    return text
+
+
+# %% [markdown]
+# ## What this book found
+#
+# {ref}`The direct Taylor expansion <eq-3>`, {ref}`the CG operation and TaylorNet <eq-4>`,
+# {ref}`the distillation <eq-5>` and {ref}`the similarity measures <eq-s3>`, each in its
+# chapter; the [scorecard](scorecard.ipynb) has every number. In short:
+
+# %%
+lines = [
+    compare("taylor_order4_acc", "Taylor expansion to order 4 on 7×7 MNIST"),
+    compare("taylornet_mnist_acc", "TaylorNet, MNIST (Fig. 5)"),
+    compare("taylornet_mnist7_acc", "TaylorNet, 7×7 MNIST"),
+    compare("taylornet_cifar10_acc", "TaylorNet, CIFAR-10 (Fig. 12)"),
+    compare("conv_ablation_mnist_acc", "the same MNIST network with every CG a convolution"),
+    compare("conv_ablation_cifar10_acc", "the same CIFAR-10 network with every CG a convolution"),
+    compare("distill_ref_mnist_acc", "MNIST classified by its ten D5 references"),
+    compare("distill_classmean_mnist_acc", "... and by the ten class-mean images instead"),
+    compare("distill_ref_cifar10_acc", "CIFAR-10 classified by its ten D5 references"),
+    compare("distill_classmean_cifar10_acc", "... and by the ten class-mean images instead"),
+]
+display(Markdown("\n".join(f"* {line}" for line in lines)))
+
+# %% [markdown]
+# ## Open questions the paper raises
+#
+# **Several TaylorNets with orthogonality constraints.** "we can use more than one
+# TaylorNets to approximate a single mapping, and put the orthogonality constraint on
+# these networks". How much of one expansion is redundant is a first hint; the pruning
+# experiment of the Taylor-expansion chapter drops the smallest terms without retraining:
+
+# %%
+display(Markdown("\n".join(f"* {line}" for line in [
+    compare("taylor_prune50_acc", "half of the order-4 terms kept"),
+    compare("taylor_prune30_acc", "30 % kept"),
+    compare("taylor_prune10_acc", "10 % kept")])))
+
+# %% [markdown]
+# **Fixed points of the scale transformations.** A TaylorNet whose CG coefficients were
+# shared across scales would be an RG map that can be iterated. The book's networks do
+# not share them, and nothing here tests it yet; the degree test of the TaylorNet chapter
+# (a stack of $L$ CGs is a polynomial of degree exactly $2^L$) is the algebra such a study
+# would start from.
+#
+# **Fixed points of the distillation.** Iterating the distillation on its own output asks
+# whether the references converge, and to what. Two things the stored runs can say: how
+# the within-class similarity of Eq. (S3) moves with the level, and how close the final
+# reference of each class is to the plain class-mean image (cosine similarity of the
+# pixels, both as stored):
+
+# %%
+rows = []
+for name in ("mnist", "cifar10"):
+    stored = load_result(f"distillation_{name}", profile)
+    if stored is None:
+        display(Markdown(f"*{name}: no distillation stored for `{profile}` yet.*"))
+        continue
+    result, arrays = stored["result"], load_arrays(f"distillation_{name}", profile)
+    top = len(result["group_sizes"])
+    s_levels = [np.mean(result["similarity_level0"]["s"])] + [
+        np.mean(row["s"]) for row in result["levels"]["euclidean"] if "s" in row]
+    d5 = torch.from_numpy(arrays[f"euclidean_level{top}"][0]).float()
+    mean = torch.from_numpy(arrays["class_mean"]).float()
+    to_mean = [distill.similarity_measures(torch.stack([d5[c], mean[c]]))[0] for c in range(len(mean))]
+    rows.append({"data set": name,
+                 "mean s over classes, L0 → top pair level": " → ".join(f"{v:.3f}" for v in s_levels),
+                 f"cos(D{top} reference, class mean), mean over classes": f"{np.mean(to_mean):.3f}",
+                 "min over classes": f"{np.min(to_mean):.3f}"})
+pd.DataFrame(rows).set_index("data set") if rows else None
+
+# %% [markdown]
+# A reference close to its class mean would make the distillation a slow way to average;
+# the [distillation chapter](../notebooks/distillation.ipynb) sets the two side by side as
+# classifiers, which is the sharper test.
+#
+# ## How to extend the book
+#
+# * **A new data set**: add a loader branch in `cgcore.data.load_dataset` (and its name to
+#   `cgcore.data.DATASETS`); everything downstream takes tensors `(N, C, H, W)` in $[0,1]$.
+# * **A new profile**: add its name to `cgcore.profiles.PROFILES` and its overrides to
+#   `_OVERRIDES` in the same module; every experiment reads its sizes from there, and every
+#   stored result records the config it ran with.
+# * **A new CG parameterisation**: add it to `cgcore.layers.PARAMETERISATIONS` and to
+#   `CG2d`; the degree test in `tests/test_layers.py` and the models' parameter-count tests
+#   will tell whether it still composes into a polynomial of the right degree.
+# * **A new distillation hierarchy or loss**: the partition is the config's
+#   `group_sizes` (`cgcore.distill.distill_hierarchy`), and a loss is a function of the
+#   references' embeddings and the real images' terms next to `eq5_loss` and
+#   `arcface_loss` in `cgcore.distill`, named in `LOSSES`; `tests/test_distill.py` checks
+#   that the batched step still equals the per-subset loop.
+# * **A new experiment**: write `run(config, profile, progress)` and `claims(result)` in a
+#   module of `cgcore/experiments/`, register it in `cgcore.experiments.EXPERIMENTS`, give
+#   it a config in `cgcore.profiles`, and add the paper's values it checks to
+#   `cgcore.paper.CLAIMS`. `make results PROFILE=cpu` computes it, and the scorecard picks
+#   its claims up.
