@@ -44,7 +44,7 @@ from cgcore import models, plots
 from cgcore.bench import cg_label
 from cgcore.data import DATASETS, check_choice
 from cgcore.experiments import run_or_load
-from cgcore.experiments.taylornet import BUILDERS
+from cgcore.experiments.taylornet import BUILDERS, CLAIM_PREFIX
 from cgcore.layers import CG2d, coefficients_along_ray, conv_output_size, degree_along_ray
 from cgcore.paper import FIG_S1_BOXED, FIG_S1_PATTERN, PAPER
 from cgcore.profiles import PROFILES, get_config
@@ -462,10 +462,17 @@ for name in ("taylornet_mnist", "taylornet_mnist7", "taylornet_cifar10", "resnet
     if found is None:
         rows.append({"experiment": name, "model": "—", "test accuracy": "not computed yet"})
         continue
+    manifest = found["manifest"]
     for variant, row in found["result"]["models"].items():
+        prefix = f"{CLAIM_PREFIX[variant]}_{found['result']['dataset']}"
+        acc_ref, params_ref = PAPER.get(f"{prefix}_acc"), PAPER.get(f"{prefix}_params")
         rows.append({"experiment": name, "model": variant, "test accuracy": f"{row['test_acc']:.2%}",
-                     "parameters": f"{row['params']:,}", "epochs": len(row["history"]["epoch"]),
-                     "training time": f"{row['train_seconds'] / 60:.1f} min"})
+                     "paper": "—" if acc_ref is None or acc_ref.value is None else f"{acc_ref.value:.1%}",
+                     "parameters": f"{row['params']:,}",
+                     "paper's parameters": "—" if params_ref is None else f"{params_ref.value:,.0f}",
+                     "epochs": len(row["history"]["epoch"]),
+                     "training time": f"{row['train_seconds'] / 60:.1f} min",
+                     "device": f"{manifest['device']} ({manifest['threads']} threads)"})
 pd.DataFrame(rows).set_index(["experiment", "model"]).fillna("")
 
 # %% [markdown]
