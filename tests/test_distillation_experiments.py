@@ -53,3 +53,15 @@ def test_evaluation_levels_beyond_the_hierarchy_fail_before_distilling():
         check_levels({**config, "convnet_eval": {**config["convnet_eval"], "levels": [6]}})
     with pytest.raises(ValueError, match="losses must be a non-empty list of euclidean, arcface"):
         check_levels({**config, "losses": ["cosine"]})
+
+
+def test_papermill_runs_the_cifar10_distillation_under_smoke(store, tmp_path):  # noqa: F811
+    from test_notebooks import papermill
+
+    run = papermill(tmp_path, "notebooks/distillation.ipynb", "-p", "dataset", "cifar10", "-p", "profile", "smoke")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert (store / "results" / "smoke" / "distillation_cifar10.npz").exists()
+    bad = papermill(tmp_path, "notebooks/distillation.ipynb", "-p", "dataset", "mnist7")
+    assert bad.returncode != 0
+    assert "unknown dataset 'mnist7'; accepted: mnist, cifar10" in bad.stdout + bad.stderr + (
+        tmp_path / "out.ipynb").read_text()

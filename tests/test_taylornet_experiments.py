@@ -152,3 +152,9 @@ def test_papermill_rejects_a_bad_dataset(tmp_path):
     assert run.returncode != 0
     assert "unknown dataset 'nosuch'; accepted: mnist, mnist7, cifar10" in (
         run.stdout + run.stderr + (tmp_path / "out.ipynb").read_text())
+
+
+def test_papermill_runs_the_cifar10_chapter_under_smoke(store, tmp_path):
+    run = papermill(tmp_path, "notebooks/taylornet.ipynb", "-p", "dataset", "cifar10", "-p", "profile", "smoke")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert (store / "results" / "smoke" / "taylornet_cifar10.json").exists()
