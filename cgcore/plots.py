@@ -262,7 +262,8 @@ def reference_accuracy_by_level(result: dict, title: str = ""):
     styles = {"class_mean": ("--", "class-mean image"), "random_real": (":", "one random real image")}
     for key, acc in result["trivial_reference_acc"].items():
         ax.axhline(acc, color="gray", ls=styles[key][0], lw=1, label=styles[key][1])
-    ax.set(xlabel="level k of the references", ylabel="test accuracy", title=title)
-    ax.legend(fontsize=7, loc="lower left")
+    ax.set(xlabel="level k of the references", ylabel="test accuracy", title=title,
+           xticks=sorted(int(k[1:]) for accs in result["reference_acc"].values() for k in accs))
+    ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
     return fig

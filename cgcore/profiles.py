@@ -163,10 +163,10 @@ _CG_CONV_BENCH = {
 
 # Sec. IV, Figs. 7-9 and Supplement E: the multi-level distillation and what it is worth.
 # The paper gives the hierarchy of MNIST (Fig. 7), lambda = 19 (Eq. 5) and the network
-# (Fig. 8); everything else here is our choice (cgcore.distill.DistillConfig). Probed on
-# the 2 cores: at width 32 one iteration over the 600 level-1 subsets costs about 4 s
+# (Fig. 8); everything else here is our choice (cgcore.distill.DistillConfig). Measured on
+# the 2 cores: at width 32 one iteration over the 600 level-1 subsets costs about 2 s
 # (the backward pass of 6,000 references; CPU convolutions run fastest on chunks of about
-# 8 subsets) and embedding the 60,000 real images about 25 s, so the cpu profile cycles a
+# 8 subsets) and embedding the 60,000 real images about 17 s, so the cpu profile cycles a
 # pool of 4 random networks whose real statistics are computed once per level, and spends
 # few iterations where the levels are large.
 _DISTILLATION_MNIST = {

@@ -150,9 +150,9 @@ pd.DataFrame(rows)
 # and the embedding network is randomly initialised and never trained. Adam on the
 # standardised pixels, no augmentation. Ref. 63 draws a fresh network every iteration;
 # the `cpu` profile cycles a pool of a few networks (`pool_size`) whose real-image
-# statistics are computed once per level, because embedding the 60,000 real images costs
-# about 25 s per network on two cores. The `cpu` profile also narrows the network (width
-# 32 instead of 128) and runs few iterations where a level is large; the `paper` profile
+# statistics are computed once per level, because embedding all real images costs tens of
+# seconds per network on two cores (the table of wall times below separates it out). The
+# `cpu` profile also narrows the network (width 32 instead of 128) and runs few iterations where a level is large; the `paper` profile
 # has width 128, a fresh network per iteration and 1,000 iterations per level.
 
 # %%
