@@ -473,7 +473,7 @@ for name in ("taylornet_mnist", "taylornet_mnist7", "taylornet_cifar10", "resnet
                      "epochs": len(row["history"]["epoch"]),
                      "training time": f"{row['train_seconds'] / 60:.1f} min",
                      "device": f"{manifest['device']} ({manifest['threads']} threads)"})
-pd.DataFrame(rows).set_index(["experiment", "model"]).fillna("")
+pd.DataFrame(rows).astype(object).fillna("").set_index(["experiment", "model"])
 
 # %% [markdown]
 # ## Benchmark: what a CG costs against a convolution
