@@ -28,7 +28,7 @@ import torch
 from torchvision.models.feature_extraction import create_feature_extractor
 
 from .. import distill
-from ..data import check_choice, load_dataset, random_affine, random_crop_flip
+from ..data import TensorData, check_choice, load_dataset, random_affine, random_crop_flip
 from ..models import distill_convnet, resnet_small_input
 from ..paper import PAPER
 from ..results import checkpoint_dir
@@ -102,7 +102,6 @@ def convnet_accuracy(config: dict, references: torch.Tensor, test, progress: boo
     n, n_classes = references.shape[:2]
     images = references.flatten(0, 1)
     labels = torch.arange(n_classes).repeat(n)
-    from ..data import TensorData
     train = TensorData(images, labels, "references")
     accs = []
     for model_seed in range(e["models"]):
@@ -128,8 +127,8 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
     mean = train.images.mean(dim=(0, 2, 3))
     std = train.images.std(dim=(0, 2, 3))
     standardise = lambda x: (x - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)  # noqa: E731
-    train_std = type(train)(standardise(train.images), train.labels, train.name)
-    test_std = type(test)(standardise(test.images), test.labels, test.name)
+    train_std = TensorData(standardise(train.images), train.labels, train.name)
+    test_std = TensorData(standardise(test.images), test.labels, test.name)
     n_classes = int(train.labels.max()) + 1
     sizes = config["group_sizes"]
     check_levels(config)
