@@ -46,6 +46,7 @@ from tqdm import tqdm
 
 from .data import check_choice
 from .models import distill_convnet
+from .train import default_device, save_atomic
 
 LOSSES = ("euclidean", "arcface")
 LEVEL0_MODES = ("exact", "uneven")
@@ -300,7 +301,7 @@ def distill_level(images: torch.Tensor, labels: torch.Tensor, subset: torch.Tens
 
     images (N, ch, H, W) standardised, labels (N,), subset (N,) in [0, n_subsets) or -1.
     """
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = default_device()
     start = time.perf_counter()
     refs = initial_references(images, labels, subset, n_subsets, n_classes, cfg.init,
                               seed=cfg.seed + level).to(device).requires_grad_(True)
@@ -359,9 +360,7 @@ def distill_hierarchy(images: torch.Tensor, labels: torch.Tensor, n_classes: int
             result = distill_level(images, labels, subset, n_subsets, n_classes, cfg, level=k,
                                    progress=progress, desc=desc)
             if path is not None:
-                tmp = path.with_suffix(".tmp")
-                torch.save(asdict(result), tmp)
-                tmp.replace(path)
+                save_atomic(asdict(result), path)
         if progress:
             tqdm.write(f"{desc} level {k}: {tuple(result.references.shape[:2])} in {result.seconds:.0f}s "
                        f"(embedding the real images {result.embed_seconds:.0f}s)")

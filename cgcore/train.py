@@ -92,7 +92,7 @@ def accuracy(model: nn.Module, data: TensorData, batch_size: int = 512) -> float
     return (predict(model, data.images, batch_size).argmax(1) == data.labels).float().mean().item()
 
 
-def _save_atomic(obj, path: Path) -> None:
+def save_atomic(obj, path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(obj, tmp)
     os.replace(tmp, path)
@@ -154,7 +154,7 @@ def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: Train
                        f"train {history.train_acc[-1]:.4f} test {history.test_acc[-1]:.4f} "
                        f"({history.seconds[-1]:.0f}s)")
         if checkpoint is not None:
-            _save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(),
+            save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(),
                           "scheduler": sched.state_dict(), "history": history.as_dict(),
                           "epoch": epoch + 1}, checkpoint)
     return history
