@@ -265,10 +265,9 @@ def run_distill_step(config: dict, profile: str, progress: bool = True) -> dict:
 
     def fresh_loop():
         refs.grad = None
-        for s, idx in enumerate(members):
-            t = distill.embedding_stats(net, images[idx], train.labels[idx], torch.zeros_like(idx), 1, n_classes)
-            fy = net(refs[s]).view(1, n_classes, -1)
-            distill.eq5_loss(fy, *t, lam=cfg.lam).sum().backward()
+        for s, idx in enumerate(members):  # each subset embeds its own real images, then steps
+            t = distill._real_terms(cfg, net, images[idx], train.labels[idx], torch.zeros_like(idx), 1, n_classes)
+            distill.distill_step_loop(refs[s:s + 1], net, t, cfg)
 
     rows = {}
     for name, batched, loop in (("pooled", pooled(distill.distill_step), pooled(distill.distill_step_loop)),

@@ -375,6 +375,30 @@ def distill_hierarchy(images: torch.Tensor, labels: torch.Tensor, n_classes: int
     return results
 
 
+@torch.no_grad()
+def unseen_network_scores(references: torch.Tensor, nets, images: torch.Tensor, labels: torch.Tensor,
+                          subset: torch.Tensor, lam: float = 19.0) -> dict[str, float]:
+    """How well the references of a level match their real images in embeddings they were
+    not distilled in, averaged over ``nets``:
+
+    * ``eq5_loss``: Eq. (5) per subset (lower is better);
+    * ``gap_to_class_mean``: |f(Y) - mean f(X)|^2 over the mean |f(X) - mean f(X)|^2 of the
+      real images of the same subset and class, averaged over them; 0 means the reference
+      sits on the class mean, and a random real image of the class scores about 1.
+    """
+    n_subsets, n_classes = references.shape[:2]
+    losses, gaps = [], []
+    for net in nets:
+        device = next(net.parameters()).device
+        counts, sums, sq = embedding_stats(net, images, labels, subset, n_subsets, n_classes)
+        fy = net(references.flatten(0, 1).to(device)).float().view(n_subsets, n_classes, -1)
+        mean = sums / counts[..., None]
+        spread = sq / counts - mean.pow(2).sum(-1)
+        losses.append(eq5_loss(fy, counts, sums, sq, lam).mean().item())
+        gaps.append(((fy - mean).pow(2).sum(-1) / spread).mean().item())
+    return {"eq5_loss": sum(losses) / len(losses), "gap_to_class_mean": sum(gaps) / len(gaps)}
+
+
 # --------------------------------------------------------------------------- Supplement E, Eq. (S3)
 
 def similarity_measures(images: torch.Tensor) -> tuple[float, float]:

@@ -122,17 +122,24 @@ def make_manifest(experiment: str, profile: str, config: dict, device: str,
     }
 
 
-def write_json_atomic(path: Path, payload: dict) -> None:
+def write_atomic(path: Path, write) -> None:
+    """Call ``write(temporary_path)``, then move the file onto ``path``: a reader sees the
+    old file or the new one, never half of it (an interrupted run leaves no partial file)."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(to_jsonable(payload), f, indent=1, sort_keys=False)
-            f.write("\n")
+        write(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_json_atomic(path: Path, payload: dict) -> None:
+    text = json.dumps(to_jsonable(payload), indent=1, sort_keys=False) + "\n"
+    write_atomic(path, lambda tmp: tmp.write_text(text))
 
 
 def save_result(experiment: str, profile: str, config: dict, result: dict, *,
@@ -151,15 +158,7 @@ def arrays_path(profile: str, experiment: str) -> Path:
 def save_arrays(experiment: str, profile: str, arrays: dict) -> Path:
     """Small arrays beside a result (e.g. distilled images as uint8), written atomically."""
     path = arrays_path(profile, experiment)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".npz")
-    os.close(fd)
-    try:
-        np.savez_compressed(tmp, **{k: np.asarray(v) for k, v in arrays.items()})
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, lambda tmp: np.savez_compressed(tmp, **{k: np.asarray(v) for k, v in arrays.items()}))
     return path
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from .data import TensorData, check_choice
+from .results import write_atomic
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("onecycle", "cosine", "constant")
@@ -93,9 +93,8 @@ def accuracy(model: nn.Module, data: TensorData, batch_size: int = 512) -> float
 
 
 def save_atomic(obj, path: Path) -> None:
-    tmp = path.with_suffix(".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    """``torch.save`` through a temporary file, so a checkpoint is never half-written."""
+    write_atomic(path, lambda tmp: torch.save(obj, tmp))
 
 
 def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: TrainConfig, *,

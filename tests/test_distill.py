@@ -66,6 +66,24 @@ def test_batched_step_equals_the_per_subset_loop(loss):
     assert grad.abs().sum() > 0
 
 
+@pytest.mark.parametrize("loss", distill.LOSSES)
+def test_each_subset_alone_gives_the_batched_gradient(loss):
+    # Ref. 63's "fresh" step as the benchmark's loop runs it: every subset embeds only its
+    # own real images; nothing couples the subsets, so the gradient is the batched one.
+    images, labels, subset = tiny_level()
+    cfg = distill.DistillConfig(width=4, loss=loss, subset_chunk=3)
+    net = distill.embedding_net(cfg, 1, 28, seed=1, device="cpu")
+    refs = distill.initial_references(images, labels, subset, 4, 3, "real").requires_grad_(True)
+    distill.distill_step(refs, net, distill._real_terms(cfg, net, images, labels, subset, 4, 3), cfg)
+    grad = refs.grad.clone()
+    refs.grad = None
+    for s in range(4):
+        idx = torch.nonzero(subset == s).flatten()
+        own = distill._real_terms(cfg, net, images[idx], labels[idx], torch.zeros_like(idx), 1, 3)
+        distill.distill_step_loop(refs[s:s + 1], net, own, cfg)
+    torch.testing.assert_close(grad, refs.grad, rtol=1e-4, atol=1e-6)
+
+
 def test_level0_groups_exact_and_uneven():
     labels = torch.tensor([0] * 12 + [1] * 12)
     subset = distill.assign_level0(labels, 2, (3, 2, 2), "exact")
@@ -159,3 +177,19 @@ def test_resnet_backbone_for_small_images():
     assert model(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
     with pytest.raises(ValueError, match="unknown arch 'resnet9'"):
         resnet_small_input("resnet9")
+
+
+def test_unseen_network_scores_by_hand():
+    # Identity embedding, one subset, two classes: class 0 holds {0, 2} (mean 1, spread 1),
+    # class 1 holds {4, 6} (mean 5, spread 1).
+    images = torch.tensor([0.0, 2.0, 4.0, 6.0]).view(4, 1, 1, 1)
+    labels = torch.tensor([0, 0, 1, 1])
+    subset = torch.zeros(4, dtype=torch.long)
+    on_mean = torch.tensor([1.0, 5.0]).view(1, 2, 1, 1, 1)
+    scores = distill.unseen_network_scores(on_mean, [Identity1x1()], images, labels, subset, lam=19)
+    assert scores["gap_to_class_mean"] == pytest.approx(0.0)
+    # d00 = 1 + 1, d01 = 9 + 25, d10 = 25 + 9, d11 = 1 + 1: L = 19*2 - 34 + 19*2 - 34 = 8
+    assert scores["eq5_loss"] == pytest.approx(8.0)
+    real = torch.tensor([2.0, 4.0]).view(1, 2, 1, 1, 1)       # a real image of each class
+    assert distill.unseen_network_scores(real, [Identity1x1()], images, labels, subset)["gap_to_class_mean"] \
+        == pytest.approx(1.0)

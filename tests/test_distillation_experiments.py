@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 from cgcore.experiments import EXPERIMENTS
 from cgcore.profiles import get_config
@@ -31,6 +32,12 @@ def test_distillation_runs_under_smoke(store, name):  # noqa: F811
         # Eq. (S3) needs two images: every level but the last has s and d for each class
         assert all(len(r["s"]) == 10 and np.allclose(r["d"], 2 - 2 * np.array(r["s"])) for r in rows[:-1])
     assert len(result["similarity_level0"]["s"]) == 10
+    # the ConvNet test on the references, and on real images at the same images per class
+    per_class = {result["images_per_class"][k] for k in config["convnet_eval"]["levels"]}
+    baselines = {(b["references"], b["images_per_class"]) for b in result["convnet_baselines"]}
+    assert baselines == {("random real", n) for n in per_class} | {("class mean", 1)}
+    assert all(len(b["acc"]) == config["convnet_eval"]["models"] and all(0 <= a <= 1 for a in b["acc"])
+               for b in result["convnet_baselines"])
     arrays = load_arrays(name, "smoke")
     channels = 1 if name.endswith("mnist") else 3
     assert arrays["level0"].shape[:2] == (10, channels) and arrays["level0"].dtype == np.uint8
@@ -65,3 +72,44 @@ def test_papermill_runs_the_cifar10_distillation_under_smoke(store, tmp_path):  
     assert bad.returncode != 0
     assert "unknown dataset 'mnist7'; accepted: mnist, cifar10" in bad.stdout + bad.stderr + (
         tmp_path / "out.ipynb").read_text()
+
+
+def test_random_real_images_are_drawn_per_class_without_repeats():
+    from cgcore.data import TensorData
+    from cgcore.experiments.distillation import random_real_images
+
+    labels = torch.arange(3).repeat_interleave(5)                 # 3 classes of 5
+    images = labels.float().view(-1, 1, 1, 1) * 100 + torch.arange(15).float().view(-1, 1, 1, 1)
+    picked = random_real_images(TensorData(images.expand(-1, 1, 2, 2), labels, "toy"), 3, 4, seed=0)
+    assert picked.shape == (4, 3, 1, 2, 2)
+    values = picked[:, :, 0, 0, 0]
+    assert torch.all(values // 100 == torch.arange(3))             # column c holds class c only
+    assert all(len(set(values[:, c].tolist())) == 4 for c in range(3))
+    assert torch.equal(picked, random_real_images(TensorData(images.expand(-1, 1, 2, 2), labels, "toy"), 3, 4, 0))
+
+
+def test_augmentation_settings_are_checked():
+    from cgcore.experiments.distillation import make_augment
+
+    assert make_augment(None, "convnet_eval.augment") is None
+    x = torch.rand(2, 1, 28, 28)
+    assert make_augment({"kind": "affine"}, "convnet_eval.augment")(x).shape == x.shape
+    with pytest.raises(ValueError, match="unknown convnet_eval.augment kind 'cutout'; accepted: affine, crop_flip"):
+        make_augment({"kind": "cutout"}, "convnet_eval.augment")
+
+
+def test_distill_budget_scores_every_variant_in_unseen_networks(store):  # noqa: F811
+    result = run_smoke("distill_budget")["result"]
+    config = get_config("distill_budget", "smoke")
+    assert set(result["variants"]) == {"initial", *config["variants"]}
+    assert len(result["sample_subsets"]) == config["sample_subsets"]
+    assert len(set(result["sample_subsets"])) == config["sample_subsets"]
+    for scores in result["variants"].values():
+        assert np.isfinite(scores["eq5_loss"]) and scores["gap_to_class_mean"] >= 0
+
+
+def test_distill_budget_rejects_a_sample_larger_than_the_level(store):  # noqa: F811
+    from cgcore.experiments import run_experiment
+
+    with pytest.raises(ValueError, match=r"sample_subsets must be in 1..8 \(the level-1 subsets\), got 9"):
+        run_experiment("distill_budget", "smoke", progress=False, sample_subsets=9)

@@ -61,6 +61,16 @@ def check_levels(config: dict) -> None:
         raise ValueError(f"losses must be a non-empty list of {', '.join(distill.LOSSES)}, got {config['losses']}")
 
 
+def random_real_images(data: TensorData, n_classes: int, n: int, seed: int) -> torch.Tensor:
+    """``n`` real images per class drawn at random, shaped like a level: (n, C, ch, H, W)."""
+    g = torch.Generator().manual_seed(seed)
+    picks = []
+    for c in range(n_classes):
+        images = data.images[data.labels == c]
+        picks.append(images[torch.randperm(len(images), generator=g)[:n]])
+    return torch.stack(picks, dim=1)
+
+
 def to_pixels(images: torch.Tensor, mean, std) -> torch.Tensor:
     """Standardised images back to pixels in [0, 1]."""
     mean = torch.as_tensor(mean).view(-1, 1, 1)
@@ -72,6 +82,16 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
     return (images * 255).round().to(torch.uint8).numpy()
 
 
+def make_augment(settings: dict | None, where: str):
+    """``{"kind": "affine" | "crop_flip", **keyword arguments}`` -> a batch transform (or None)."""
+    if settings is None:
+        return None
+    settings = dict(settings)
+    kind = settings.pop("kind", None)
+    check_choice(f"{where} kind", kind, tuple(AUGMENTS))
+    return partial(AUGMENTS[kind], **settings)
+
+
 def train_backbone(config: dict, train, test, ckpt, progress: bool):
     """The ResNet of Sec. IV on the standardised real training set; returns
     (model in eval mode, feature extractor, history)."""
@@ -79,12 +99,7 @@ def train_backbone(config: dict, train, test, ckpt, progress: bool):
     seed_everything(config["seed"])
     model = resnet_small_input(b["arch"], in_channels=train.images.shape[1], num_classes=10,
                                stem=b["stem"], stem_stride=b["stem_stride"]).to(default_device())
-    augment = None
-    if b["augment"] is not None:
-        settings = dict(b["augment"])
-        kind = settings.pop("kind")
-        check_choice("backbone augment", kind, tuple(AUGMENTS))
-        augment = partial(AUGMENTS[kind], **settings)
+    augment = make_augment(b["augment"], "backbone.augment")
     cfg = TrainConfig(epochs=b["epochs"], batch_size=b["batch_size"], optimizer="sgd", lr=b["lr"],
                       weight_decay=b["weight_decay"], schedule="onecycle", seed=config["seed"])
     history = fit(model, train, test, cfg, checkpoint=ckpt / "backbone.pt", augment=augment,
@@ -95,10 +110,13 @@ def train_backbone(config: dict, train, test, ckpt, progress: bool):
     return model, (lambda x: features(x.to(device))["embedding"]), history
 
 
-def convnet_accuracy(config: dict, references: torch.Tensor, test, progress: bool) -> list[float]:
+def convnet_accuracy(config: dict, references: torch.Tensor, test, progress: bool,
+                     desc: str = "references") -> list[float]:
     """Fig. 8's ConvNet trained from scratch on ``references`` (n, C, ch, H, W) only, one
-    test accuracy per seed (the evaluation of Ref. 63, without its augmentation)."""
+    test accuracy per seed (the evaluation of Ref. 63; ``convnet_eval.augment`` stands in
+    for its differentiable augmentation)."""
     e = config["convnet_eval"]
+    augment = make_augment(e.get("augment"), "convnet_eval.augment")
     n, n_classes = references.shape[:2]
     images = references.flatten(0, 1)
     labels = torch.arange(n_classes).repeat(n)
@@ -110,10 +128,10 @@ def convnet_accuracy(config: dict, references: torch.Tensor, test, progress: boo
                               num_classes=n_classes).to(default_device())
         cfg = TrainConfig(epochs=e["epochs"], batch_size=256, optimizer="sgd", lr=e["lr"],
                           weight_decay=5e-4, schedule="cosine", seed=model_seed)
-        fit(net, train, None, cfg, progress=False)
+        fit(net, train, None, cfg, augment=augment, progress=False)
         accs.append(accuracy(net, test))
     if progress:
-        print(f"ConvNet on {n} image(s) per class: {np.mean(accs):.4f}")
+        print(f"ConvNet on {desc}, {n} image(s) per class: {np.mean(accs):.4f}", flush=True)
     return accs
 
 
@@ -183,16 +201,23 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
     reference = {loss: {f"D{k}": ref_accuracy(level.references) for k, level in enumerate(results, start=1)}
                  for loss, results in hierarchies.items()}
     class_mean = torch.stack([train_std.images[train_std.labels == c].mean(0) for c in range(n_classes)])
-    g = torch.Generator().manual_seed(config["seed"])
-    random_real = torch.stack([train_std.images[train_std.labels == c][
-        torch.randint(int((train_std.labels == c).sum()), (1,), generator=g)].squeeze(0) for c in range(n_classes)])
-    trivial = {"class_mean": ref_accuracy(class_mean[None]), "random_real": ref_accuracy(random_real[None])}
+    random_real = lambda n: random_real_images(train_std, n_classes, n, config["seed"])  # noqa: E731
+    trivial = {"class_mean": ref_accuracy(class_mean[None]), "random_real": ref_accuracy(random_real(1))}
     arrays["class_mean"] = to_uint8(to_pixels(class_mean, mean, std))
 
     # 4. ConvNet trained on the references alone
-    convnet = {loss: {f"D{k}": convnet_accuracy(config, results[k - 1].references, test_std, progress)
+    convnet = {loss: {f"D{k}": convnet_accuracy(config, results[k - 1].references, test_std, progress,
+                                                 desc=f"D{k} ({loss})")
                       for k in config["convnet_eval"]["levels"]}
                for loss, results in hierarchies.items()}
+    # the same test on references that need no distillation, at the same images per class
+    per_class = sorted({distill.images_per_class(sizes, k) for k in config["convnet_eval"]["levels"]})
+    convnet_baselines = [{"references": "random real", "images_per_class": n,
+                          "acc": convnet_accuracy(config, random_real(n), test_std, progress, desc="random real")}
+                         for n in per_class]
+    convnet_baselines.append({"references": "class mean", "images_per_class": 1,
+                              "acc": convnet_accuracy(config, class_mean[None], test_std, progress,
+                                                      desc="class mean")})
 
     return {
         "experiment": experiment,
@@ -209,6 +234,7 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
         "reference_acc": reference,
         "trivial_reference_acc": trivial,
         "convnet_acc": convnet,
+        "convnet_baselines": convnet_baselines,
         "device": str(default_device()),
         "seconds": time.perf_counter() - start,
         "arrays": arrays,
@@ -228,5 +254,52 @@ def claims(result: dict) -> dict[str, float]:
     return {k: v for k, v in out.items() if k in PAPER}
 
 
+BUDGET = "distill_budget"
+
+
+def run_budget(config: dict, profile: str, progress: bool = True) -> dict:
+    """What the cpu profile's shortcuts cost: a random sample of level-1 subsets distilled
+    with each of ``config["variants"]`` (the cpu profile's level-1 settings, and longer
+    runs up to Ref. 63's fresh full-width network at every iteration), every result scored
+    in ``eval_networks`` fresh networks of Fig. 8's width that none of them was distilled in
+    (:func:`cgcore.distill.unseen_network_scores`). "initial" is the real images the
+    references start from."""
+    start = time.perf_counter()
+    train = load_dataset(config["dataset"], "train").subset(config["train_size"], config["seed"])
+    mean = train.images.mean(dim=(0, 2, 3)).view(1, -1, 1, 1)
+    std = train.images.std(dim=(0, 2, 3)).view(1, -1, 1, 1)
+    images = (train.images - mean) / std
+    n_classes = int(train.labels.max()) + 1
+    subset = distill.assign_level0(train.labels, n_classes, config["group_sizes"], config["level0"], config["seed"])
+    n_subsets = distill.images_per_class(config["group_sizes"], 1)
+    k = config["sample_subsets"]
+    if not 1 <= k <= n_subsets:
+        raise ValueError(f"sample_subsets must be in 1..{n_subsets} (the level-1 subsets), got {k}")
+    chosen = torch.randperm(n_subsets, generator=torch.Generator().manual_seed(config["seed"]))[:k]
+    renumber = torch.full((n_subsets,), -1, dtype=torch.long)
+    renumber[chosen] = torch.arange(k)
+    sample = renumber[subset.clamp(min=0)].where(subset >= 0, torch.tensor(-1))
+    keep = sample >= 0
+    images, labels, sample = images[keep], train.labels[keep], sample[keep]
+
+    base = {**config["distill"], "loss": "euclidean", "seed": config["seed"]}
+    references = {"initial": distill.initial_references(images, labels, sample, k, n_classes, base["init"])}
+    seconds = {"initial": 0.0}
+    for name, settings in config["variants"].items():
+        cfg = distill.DistillConfig(**{**base, **settings})
+        result = distill.distill_level(images, labels, sample, k, n_classes, cfg, progress=progress,
+                                       desc=f"{BUDGET}/{name}")
+        references[name], seconds[name] = result.references, result.seconds
+    eval_cfg = distill.DistillConfig(width=config["eval_width"], depth=base["depth"])
+    nets = [distill.embedding_net(eval_cfg, images.shape[1], images.shape[-1], 999_983 + i, default_device())
+            for i in range(config["eval_networks"])]
+    rows = {name: {**distill.unseen_network_scores(refs, nets, images, labels, sample, base["lam"]),
+                   "seconds": seconds[name]}
+            for name, refs in references.items()}
+    return {"variants": rows, "sample_subsets": chosen.tolist(), "n_real": len(images),
+            "device": str(default_device()), "seconds": time.perf_counter() - start}
+
+
 def runners() -> dict:
-    return {name: (partial(run, experiment=name), claims) for name in NAMES}
+    return {**{name: (partial(run, experiment=name), claims) for name in NAMES},
+            BUDGET: (run_budget, lambda result: {})}
