@@ -238,6 +238,13 @@ _DISTILL_BUDGET = {
     "seed": 0,
 }
 
+_DISTILL_BUDGET_CIFAR10 = {
+    **_DISTILL_BUDGET,
+    "dataset": "cifar10",
+    "group_sizes": _DISTILLATION_CIFAR10["group_sizes"],
+    "level0": _DISTILLATION_CIFAR10["level0"],
+}
+
 # Benchmark: one iteration over all subsets of MNIST's level 1, batched against a loop.
 _DISTILL_BENCH = {
     "dataset": "mnist",
@@ -265,6 +272,7 @@ _BASE = {
     "distillation_cifar10": _DISTILLATION_CIFAR10,
     "distill_step_bench": _DISTILL_BENCH,
     "distill_budget": _DISTILL_BUDGET,
+    "distill_budget_cifar10": _DISTILL_BUDGET_CIFAR10,
 }
 
 _SMOKE_DISTILLATION = {
@@ -278,6 +286,11 @@ _SMOKE_DISTILLATION = {
                      "augment": {"kind": "affine"}},
     "figure_samples": 2,
 }
+
+_SMOKE_BUDGET = {"train_size": 400, "group_sizes": [5, 4, 2], "sample_subsets": 2,
+                 "variants": {"cpu profile": {"iterations": 2, "width": 8},
+                              "fresh": {"iterations": 2, "width": 8, "pool_size": None}},
+                 "eval_networks": 2, "eval_width": 8}
 
 # Tiny real subsets for the smoke profile (seconds; the numbers are meaningless).
 _SMOKE_TRAINING = {"train_size": 256, "test_size": 256, "epochs": 1, "batch_size": 64}
@@ -304,10 +317,8 @@ _OVERRIDES = {
         "distillation_mnist": _SMOKE_DISTILLATION,
         "distillation_cifar10": _SMOKE_DISTILLATION,
         "distill_step_bench": {"train_size": 600, "group_sizes": [10, 6], "width": 8, "repeats": 1},
-        "distill_budget": {"train_size": 400, "group_sizes": [5, 4, 2], "sample_subsets": 2,
-                           "variants": {"cpu profile": {"iterations": 2, "width": 8},
-                                        "fresh": {"iterations": 2, "width": 8, "pool_size": None}},
-                           "eval_networks": 2, "eval_width": 8},
+        "distill_budget": _SMOKE_BUDGET,
+        "distill_budget_cifar10": {**_SMOKE_BUDGET, "level0": "uneven"},
     },
     "cpu": {},
     "paper": {

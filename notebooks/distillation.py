@@ -189,7 +189,7 @@ pd.DataFrame({name: {k: str(v) for k, v in config["distill"].items()} for name, 
 # %% [markdown]
 # ### What these shortcuts cost
 #
-# A random sample of MNIST's level-1 subsets is distilled three ways: with the `cpu`
+# A random sample of each data set's level-1 subsets is distilled three ways: with the `cpu`
 # profile's level-1 settings, with the same for more iterations, and in Ref. 63's manner
 # (a fresh width-128 network at every iteration). Each result is then scored in fresh
 # width-128 networks that none of them was distilled in (`cgcore.distill.unseen_network_scores`):
@@ -198,27 +198,30 @@ pd.DataFrame({name: {k: str(v) for k, v in config["distill"].items()} for name, 
 # image of the class: about 1). "initial" is the real images the references start from.
 
 # %%
-try:
-    budget = run_or_load("distill_budget", profile, recompute=recompute)
-except FileNotFoundError as err:
-    budget = None
-    display(Markdown(f"*Not computed yet for the `{profile}` profile: {err}*"))
-if budget is not None:
-    variants = budget["manifest"]["config"]["variants"]
-    base = budget["manifest"]["config"]["distill"]
+for name, experiment in (("mnist", "distill_budget"), ("cifar10", "distill_budget_cifar10")):
+    try:  # the chapter's own data set is computed when missing, the other only shown
+        budget = run_or_load(experiment, profile, recompute=recompute if name == dataset else "never")
+    except FileNotFoundError:
+        display(Markdown(f"*{name}: not computed yet for the `{profile}` profile "
+                         f"(`python -m cgcore run {experiment} --profile {profile}`).*"))
+        continue
+    config = budget["manifest"]["config"]
     rows = []
-    for name, scores in budget["result"]["variants"].items():
-        settings = {**base, **variants.get(name, {"iterations": 0})}
-        rows.append({"variant": name, "iterations": settings["iterations"], "width": settings["width"],
-                     "networks": "fresh each iteration" if settings["pool_size"] is None
+    for variant, scores in budget["result"]["variants"].items():
+        distilled = variant in config["variants"]
+        settings = {**config["distill"], **config["variants"].get(variant, {})}
+        rows.append({"variant": variant,
+                     "iterations": settings["iterations"] if distilled else 0,
+                     "width": settings["width"] if distilled else "—",
+                     "networks": "—" if not distilled else "fresh each iteration" if settings["pool_size"] is None
                                  else f"pool of {settings['pool_size']}",
                      "Eq. (5) in unseen networks": f"{scores['eq5_loss']:.4g}",
                      "gap to class mean (real image ≈ 1)": f"{scores['gap_to_class_mean']:.3f}",
                      "wall time": f"{scores['seconds']:.0f} s"})
+    display(Markdown(f"**{name}**: {len(budget['result']['sample_subsets'])} of the level-1 subsets "
+                     f"({budget['result']['n_real']:,} real images), {config['eval_networks']} unseen networks "
+                     f"of width {config['eval_width']}."))
     display(pd.DataFrame(rows).set_index("variant"))
-    display(Markdown(f"{len(budget['result']['sample_subsets'])} of the level-1 subsets "
-                     f"({budget['result']['n_real']:,} real images), {budget['manifest']['config']['eval_networks']} "
-                     f"unseen networks of width {budget['manifest']['config']['eval_width']}."))
 
 # %% [markdown]
 # ## The distillation

@@ -254,7 +254,7 @@ def claims(result: dict) -> dict[str, float]:
     return {k: v for k, v in out.items() if k in PAPER}
 
 
-BUDGET = "distill_budget"
+BUDGETS = ("distill_budget", "distill_budget_cifar10")   # MNIST (the question), CIFAR-10
 
 
 def run_budget(config: dict, profile: str, progress: bool = True) -> dict:
@@ -288,7 +288,7 @@ def run_budget(config: dict, profile: str, progress: bool = True) -> dict:
     for name, settings in config["variants"].items():
         cfg = distill.DistillConfig(**{**base, **settings})
         result = distill.distill_level(images, labels, sample, k, n_classes, cfg, progress=progress,
-                                       desc=f"{BUDGET}/{name}")
+                                       desc=f"budget {config['dataset']}/{name}")
         references[name], seconds[name] = result.references, result.seconds
     eval_cfg = distill.DistillConfig(width=config["eval_width"], depth=base["depth"])
     nets = [distill.embedding_net(eval_cfg, images.shape[1], images.shape[-1], 999_983 + i, default_device())
@@ -302,4 +302,4 @@ def run_budget(config: dict, profile: str, progress: bool = True) -> dict:
 
 def runners() -> dict:
     return {**{name: (partial(run, experiment=name), claims) for name in NAMES},
-            BUDGET: (run_budget, lambda result: {})}
+            **{name: (run_budget, lambda result: {}) for name in BUDGETS}}
