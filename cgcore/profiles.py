@@ -231,6 +231,7 @@ _DISTILL_BUDGET = {
     "variants": {
         "cpu profile": {"iterations": _DISTILLATION_MNIST["distill"]["iterations"][0]},
         "cpu, 200 iterations": {"iterations": 200},
+        "fresh width-32 networks, 200 iterations": {"iterations": 200, "pool_size": None},
         "Ref. 63 style, 200 iterations": {"iterations": 200, "width": 128, "pool_size": None},
     },
     "eval_networks": 8,

@@ -189,9 +189,10 @@ pd.DataFrame({name: {k: str(v) for k, v in config["distill"].items()} for name, 
 # %% [markdown]
 # ### What these shortcuts cost
 #
-# A random sample of each data set's level-1 subsets is distilled three ways: with the `cpu`
-# profile's level-1 settings, with the same for more iterations, and in Ref. 63's manner
-# (a fresh width-128 network at every iteration). Each result is then scored in fresh
+# A random sample of each data set's level-1 subsets is distilled four ways: with the `cpu`
+# profile's level-1 settings, with the same for more iterations, with a fresh width-32
+# network at every iteration, and in Ref. 63's manner (a fresh width-128 network at every
+# iteration). Each result is then scored in fresh
 # width-128 networks that none of them was distilled in (`cgcore.distill.unseen_network_scores`):
 # Eq. (5) itself, and the distance of each reference's embedding to the mean embedding of
 # its real images, in units of the real images' own spread (0: on the mean; a random real
