@@ -3,6 +3,8 @@
 #   make test                  unit tests + every notebook under the smoke profile
 #   make book                  the HTML book from the stored cpu results (offline)
 #   make results PROFILE=cpu   recompute every stored result of a profile
+#   make run EXPERIMENT=distillation_cifar10 PROFILE=cpu
+#                              recompute one experiment (with the data paths set)
 #   make bench PROFILE=cpu     recompute the benchmarks only
 #   make book-check            make book, then open every page in headless Chromium
 #                              (broken links, images, error outputs, missing figures)
@@ -29,7 +31,7 @@ endif
 export CGCORE_CACHE ?= $(abspath .cache/cgcore)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup test book book-check results bench sync clean
+.PHONY: setup test book book-check results run bench sync clean
 
 setup: $(STAMP)
 
@@ -60,6 +62,10 @@ book-check: book
 
 results: $(STAMP)
 	$(BIN)/python -m cgcore run all --profile $(PROFILE)
+
+run: $(STAMP)
+	@test -n "$(EXPERIMENT)" || { echo "usage: make run EXPERIMENT=<name> [PROFILE=cpu]; experiments: $$($(BIN)/python -c 'from cgcore.profiles import experiments; print(" ".join(experiments()))')"; exit 2; }
+	$(BIN)/python -m cgcore run $(EXPERIMENT) --profile $(PROFILE)
 
 bench: $(STAMP)
 	$(BIN)/python -m cgcore run taylor_features_bench cg_conv_bench --profile $(PROFILE)
