@@ -53,3 +53,40 @@ def format_claims(table: pd.DataFrame) -> pd.DataFrame:
     for column in ("paper", "ours", "delta"):
         shown[column] = [_format(v, u, column == "delta") for v, u in zip(table[column], table["unit"])]
     return shown
+
+
+def budget_table(stored: dict) -> pd.DataFrame:
+    """A stored ``distill_budget`` run as a table: one row per variant (and "initial", the
+    real images the references start from), with its settings and unseen-network scores."""
+    config, rows = stored["manifest"]["config"], []
+    for variant, scores in stored["result"]["variants"].items():
+        distilled = variant in config["variants"]
+        settings = {**config["distill"], **config["variants"].get(variant, {})}
+        networks = ("—" if not distilled else "fresh each iteration" if settings["pool_size"] is None
+                    else f"pool of {settings['pool_size']}")
+        rows.append({"variant": variant,
+                     "iterations": settings["iterations"] if distilled else 0,
+                     "width": settings["width"] if distilled else "—",
+                     "networks": networks,
+                     "Eq. (5) in unseen networks": f"{scores['eq5_loss']:.4g}",
+                     "gap to class mean (real image ≈ 1)": f"{scores['gap_to_class_mean']:.3f}",
+                     "wall time": f"{scores['seconds']:.0f} s"})
+    return pd.DataFrame(rows).set_index("variant")
+
+
+def budget_verdict(stored: dict) -> str | None:
+    """Which shortcut of the cpu profile costs the most, read off a stored ``distill_budget``
+    run with the "cpu profile" variant and two fresh-network variants of different widths
+    (None when the run does not have them)."""
+    config = stored["manifest"]["config"]
+    gap = {variant: scores["gap_to_class_mean"] for variant, scores in stored["result"]["variants"].items()}
+    fresh = [v for v, settings in config["variants"].items() if settings.get("pool_size", 0) is None and v in gap]
+    if "cpu profile" not in gap or len(fresh) != 2:
+        return None
+    narrow, wide = sorted(fresh, key=lambda v: config["variants"][v].get("width", config["distill"]["width"]))
+    width = config["variants"][narrow].get("width", config["distill"]["width"])
+    text = f"the gap goes from {gap['cpu profile']:.3f} (cpu profile) to {gap[wide]:.3f} ({wide}); "
+    if gap["cpu profile"] - gap[narrow] > gap[narrow] - gap[wide]:
+        return text + (f"fresh width-{width} networks already reach {gap[narrow]:.3f}, so most of it comes "
+                       "from drawing a fresh network at every iteration, not from the width.")
+    return text + f"fresh width-{width} networks reach only {gap[narrow]:.3f}, so the width matters more."

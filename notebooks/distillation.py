@@ -44,7 +44,7 @@ from cgcore.experiments import run_or_load
 from cgcore.models import distill_convnet
 from cgcore.paper import PAPER
 from cgcore.profiles import PROFILES, get_config
-from cgcore.report import claims_table, format_claims, manifest_summary
+from cgcore.report import budget_table, budget_verdict, claims_table, format_claims, manifest_summary
 from cgcore.results import load_arrays
 
 DATASETS = ("mnist", "cifar10")
@@ -207,33 +207,13 @@ for name, experiment in (("mnist", "distill_budget"), ("cifar10", "distill_budge
                          f"(`python -m cgcore run {experiment} --profile {profile}`).*"))
         continue
     config = budget["manifest"]["config"]
-    rows = []
-    for variant, scores in budget["result"]["variants"].items():
-        distilled = variant in config["variants"]
-        settings = {**config["distill"], **config["variants"].get(variant, {})}
-        rows.append({"variant": variant,
-                     "iterations": settings["iterations"] if distilled else 0,
-                     "width": settings["width"] if distilled else "—",
-                     "networks": "—" if not distilled else "fresh each iteration" if settings["pool_size"] is None
-                                 else f"pool of {settings['pool_size']}",
-                     "Eq. (5) in unseen networks": f"{scores['eq5_loss']:.4g}",
-                     "gap to class mean (real image ≈ 1)": f"{scores['gap_to_class_mean']:.3f}",
-                     "wall time": f"{scores['seconds']:.0f} s"})
     display(Markdown(f"**{name}**: {len(budget['result']['sample_subsets'])} of the level-1 subsets "
                      f"({budget['result']['n_real']:,} real images), {config['eval_networks']} unseen networks "
                      f"of width {config['eval_width']}."))
-    display(pd.DataFrame(rows).set_index("variant"))
-    gap = {variant: scores["gap_to_class_mean"] for variant, scores in budget["result"]["variants"].items()}
-    fresh = [v for v in config["variants"] if config["variants"][v].get("pool_size", 0) is None]
-    if "cpu profile" in gap and len(fresh) == 2:
-        narrow, wide = sorted(fresh, key=lambda v: config["variants"][v].get("width", config["distill"]["width"]))
-        text = f"**{name}**: the gap goes from {gap['cpu profile']:.3f} (cpu profile) to {gap[wide]:.3f} (Ref. 63 style); "
-        if gap["cpu profile"] - gap[narrow] > gap[narrow] - gap[wide]:
-            text += (f"fresh width-32 networks already reach {gap[narrow]:.3f}, so most of it comes from drawing "
-                     "a fresh network at every iteration, not from the width.")
-        else:
-            text += f"fresh width-32 networks reach only {gap[narrow]:.3f}, so the width matters more."
-        display(Markdown(text))
+    display(budget_table(budget))
+    verdict = budget_verdict(budget)
+    if verdict:
+        display(Markdown(f"**{name}**: {verdict}"))
 
 # %% [markdown]
 # ## The distillation
