@@ -83,8 +83,9 @@ def budget_verdict(stored: dict) -> str | None:
     fresh = [v for v, settings in config["variants"].items() if settings.get("pool_size", 0) is None and v in gap]
     if "cpu profile" not in gap or len(fresh) != 2:
         return None
-    narrow, wide = sorted(fresh, key=lambda v: config["variants"][v].get("width", config["distill"]["width"]))
-    width = config["variants"][narrow].get("width", config["distill"]["width"])
+    widths = {v: config["variants"][v].get("width", config["distill"]["width"]) for v in fresh}
+    narrow, wide = sorted(fresh, key=widths.get)
+    width = widths[narrow]
     text = f"the gap goes from {gap['cpu profile']:.3f} (cpu profile) to {gap[wide]:.3f} ({wide}); "
     if gap["cpu profile"] - gap[narrow] > gap[narrow] - gap[wide]:
         return text + (f"fresh width-{width} networks already reach {gap[narrow]:.3f}, so most of it comes "

@@ -113,3 +113,14 @@ def test_distill_budget_rejects_a_sample_larger_than_the_level(store):  # noqa: 
 
     with pytest.raises(ValueError, match=r"sample_subsets must be in 1..8 \(the level-1 subsets\), got 9"):
         run_experiment("distill_budget", "smoke", progress=False, sample_subsets=9)
+
+
+def test_standardisation_round_trips_to_pixels():
+    from cgcore.experiments.distillation import channel_stats, from_pixels, to_pixels
+
+    x = torch.rand(20, 3, 8, 8)
+    mean, std = channel_stats(x)
+    z = from_pixels(x, mean, std)
+    assert torch.allclose(z.mean(dim=(0, 2, 3)), torch.zeros(3), atol=1e-5)
+    assert torch.allclose(z.std(dim=(0, 2, 3)), torch.ones(3), atol=1e-5)
+    assert torch.allclose(to_pixels(z, mean, std), x, atol=1e-6)

@@ -71,6 +71,16 @@ def random_real_images(data: TensorData, n_classes: int, n: int, seed: int) -> t
     return torch.stack(picks, dim=1)
 
 
+def channel_stats(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-channel mean and std of (N, ch, H, W) images: the standardisation of this module."""
+    return images.mean(dim=(0, 2, 3)), images.std(dim=(0, 2, 3))
+
+
+def from_pixels(images: torch.Tensor, mean, std) -> torch.Tensor:
+    """Pixels standardised per channel (the inverse of :func:`to_pixels`, before clamping)."""
+    return (images - torch.as_tensor(mean).view(-1, 1, 1)) / torch.as_tensor(std).view(-1, 1, 1)
+
+
 def to_pixels(images: torch.Tensor, mean, std) -> torch.Tensor:
     """Standardised images back to pixels in [0, 1]."""
     mean = torch.as_tensor(mean).view(-1, 1, 1)
@@ -142,11 +152,9 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
     seed_everything(config["seed"])
     train = load_dataset(dataset, "train").subset(config["train_size"], config["seed"])
     test = load_dataset(dataset, "test").subset(config["test_size"], config["seed"])
-    mean = train.images.mean(dim=(0, 2, 3))
-    std = train.images.std(dim=(0, 2, 3))
-    standardise = lambda x: (x - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)  # noqa: E731
-    train_std = TensorData(standardise(train.images), train.labels, train.name)
-    test_std = TensorData(standardise(test.images), test.labels, test.name)
+    mean, std = channel_stats(train.images)
+    train_std = TensorData(from_pixels(train.images, mean, std), train.labels, train.name)
+    test_std = TensorData(from_pixels(test.images, mean, std), test.labels, test.name)
     n_classes = int(train.labels.max()) + 1
     sizes = config["group_sizes"]
     check_levels(config)
@@ -266,9 +274,7 @@ def run_budget(config: dict, profile: str, progress: bool = True) -> dict:
     references start from."""
     start = time.perf_counter()
     train = load_dataset(config["dataset"], "train").subset(config["train_size"], config["seed"])
-    mean = train.images.mean(dim=(0, 2, 3)).view(1, -1, 1, 1)
-    std = train.images.std(dim=(0, 2, 3)).view(1, -1, 1, 1)
-    images = (train.images - mean) / std
+    images = from_pixels(train.images, *channel_stats(train.images))
     n_classes = int(train.labels.max()) + 1
     subset = distill.assign_level0(train.labels, n_classes, config["group_sizes"], config["level0"], config["seed"])
     n_subsets = distill.images_per_class(config["group_sizes"], 1)
