@@ -178,6 +178,21 @@ class TensorData:
         picked = picked[:n] if len(picked) >= n else order[:n]
         return TensorData(self.images[picked], self.labels[picked], self.name)
 
+    def split(self, n_holdout: int, seed: int = 0) -> tuple["TensorData", "TensorData"]:
+        """(rest, holdout): a class-stratified random holdout of ``n_holdout`` images (a
+        validation split taken from the training set), and the images it leaves."""
+        if not 0 < n_holdout < len(self):
+            raise ValueError(f"a holdout of {n_holdout} images needs 0 < n < {len(self)} (the data's size)")
+        g = torch.Generator().manual_seed(seed)
+        order = torch.randperm(len(self), generator=g)
+        by_class = [order[self.labels[order] == c] for c in self.labels.unique()]
+        interleaved = torch.stack([idx for group in zip(*by_class) for idx in group])
+        held = interleaved[:n_holdout] if len(interleaved) >= n_holdout else order[:n_holdout]
+        mask = torch.ones(len(self), dtype=torch.bool)
+        mask[held] = False
+        return (TensorData(self.images[mask], self.labels[mask], self.name),
+                TensorData(self.images[held], self.labels[held], f"{self.name} (validation)"))
+
 
 def resize_mnist(images: torch.Tensor, size: int = 7, antialias: bool = False) -> torch.Tensor:
     """Sec. III: 28x28 -> size x size by bilinear interpolation.

@@ -46,7 +46,7 @@ from tqdm import tqdm
 
 from .data import check_choice
 from .models import distill_convnet
-from .train import default_device, save_atomic
+from .train import PRECISIONS, autocast, default_device, memory_format, save_atomic
 
 LOSSES = ("euclidean", "arcface")
 LEVEL0_MODES = ("exact", "uneven")
@@ -111,18 +111,30 @@ def next_level_subsets(n_subsets: int, group_size: int) -> torch.Tensor:
 # --------------------------------------------------------------------------- Eq. (5)
 
 @torch.no_grad()
+def embed_real(net: nn.Module, images: torch.Tensor, batch_size: int = 1024,
+               precision: str = "float32") -> torch.Tensor:
+    """f(X) for real images, batch by batch, in float32 whatever ``precision`` the
+    network runs in (the cost a fresh network per iteration pays every iteration)."""
+    device = next(net.parameters()).device
+    with autocast(precision, device):
+        return torch.cat([net(images[i:i + batch_size].to(device)).float()
+                          for i in range(0, len(images), batch_size)])
+
+
+@torch.no_grad()
 def embedding_stats(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, subset: torch.Tensor,
-                    n_subsets: int, n_classes: int, batch_size: int = 1024):
+                    n_subsets: int, n_classes: int, batch_size: int = 1024, precision: str = "float32"):
     """Per (subset, class): count m, sum of embeddings S (E,) and sum of squared norms Q.
 
-    Images with subset -1 are skipped. Returns (counts (S, C), sums (S, C, E), sq (S, C)).
+    Images with subset -1 are skipped. Returns (counts (S, C), sums (S, C, E), sq (S, C)),
+    accumulated in float32 (``precision`` is that of the network's forward pass).
     """
     device = next(net.parameters()).device
     keep = subset >= 0
     images, slot = images[keep], (subset[keep] * n_classes + labels[keep]).to(device)
     sums = sq = None
     for i in range(0, len(images), batch_size):
-        f = net(images[i:i + batch_size].to(device)).float()
+        f = embed_real(net, images[i:i + batch_size], batch_size, precision)
         if sums is None:
             sums = torch.zeros(n_subsets * n_classes, f.shape[1], device=device)
             sq = torch.zeros(n_subsets * n_classes, device=device)
@@ -183,11 +195,19 @@ class DistillConfig:
     arcface_margin: float = 0.3
     subset_chunk: int = 200        # subsets per forward pass (memory only; the result is the same)
     embed_batch: int = 1024
+    # Speed, not the method: the forward pass over the real images (no gradient) and the
+    # references' forward and backward, each in "float32" or "bfloat16" (autocast), and the
+    # networks' activations in NHWC layout. distill_embed_bench measures both.
+    embed_precision: str = "float32"
+    step_precision: str = "float32"
+    channels_last: bool = False
     seed: int = 0
 
     def __post_init__(self):
         check_choice("loss", self.loss, LOSSES)
         check_choice("init", self.init, INITS)
+        check_choice("embed_precision", self.embed_precision, PRECISIONS)
+        check_choice("step_precision", self.step_precision, PRECISIONS)
         if self.iterations < 0 or self.lr <= 0:
             raise ValueError(f"iterations must be >= 0 and lr > 0, got {self.iterations}, {self.lr}")
         if self.pool_size is not None and self.pool_size < 1:
@@ -200,7 +220,8 @@ def embedding_net(cfg: DistillConfig, in_channels: int, image_size: int, seed: i
                   device) -> nn.Module:
     """A randomly initialised Fig. 8 network, never trained (distribution matching)."""
     torch.manual_seed(seed)
-    net = distill_convnet(in_channels, image_size, cfg.width, cfg.depth).to(device)
+    net = distill_convnet(in_channels, image_size, cfg.width, cfg.depth)
+    net = net.to(device=device, memory_format=memory_format(cfg.channels_last))
     for p in net.parameters():
         p.requires_grad_(False)
     return net
@@ -231,13 +252,19 @@ def initial_references(images, labels, subset, n_subsets: int, n_classes: int, i
 def _real_terms(cfg, net, images, labels, subset, n_subsets, n_classes):
     """What the loss needs of the real images under ``net``."""
     if cfg.loss == "euclidean":
-        return embedding_stats(net, images, labels, subset, n_subsets, n_classes, cfg.embed_batch)
+        return embedding_stats(net, images, labels, subset, n_subsets, n_classes, cfg.embed_batch,
+                               cfg.embed_precision)
     keep = subset >= 0
     device = next(net.parameters()).device
-    with torch.no_grad():
-        fx = torch.cat([net(images[keep][i:i + cfg.embed_batch].to(device))
-                        for i in range(0, int(keep.sum()), cfg.embed_batch)])
+    fx = embed_real(net, images[keep], cfg.embed_batch, cfg.embed_precision)
     return F.normalize(fx, dim=-1), labels[keep].to(device), subset[keep].to(device)
+
+
+def _embed_references(cfg, net, references: torch.Tensor) -> torch.Tensor:
+    """f(Y) for (S, C, ch, H, W) references -> (S, C, E) float32, with the gradient."""
+    with autocast(cfg.step_precision, references.device):
+        f = net(references.flatten(0, 1))
+    return f.float().view(*references.shape[:2], -1)
 
 
 def _subset_slice(cfg, terms, lo, hi):
@@ -266,7 +293,7 @@ def distill_step(references: torch.Tensor, net: nn.Module, terms, cfg: DistillCo
     total = 0.0
     for lo in range(0, n_subsets, cfg.subset_chunk):
         hi = min(lo + cfg.subset_chunk, n_subsets)
-        fy = net(references[lo:hi].flatten(0, 1)).view(hi - lo, n_classes, -1)
+        fy = _embed_references(cfg, net, references[lo:hi])
         loss = _loss(cfg, fy, _subset_slice(cfg, terms, lo, hi)).sum()
         loss.backward()
         total += loss.item()
@@ -279,7 +306,7 @@ def distill_step_loop(references: torch.Tensor, net: nn.Module, terms, cfg: Dist
     n_subsets, n_classes = references.shape[:2]
     total = 0.0
     for s in range(n_subsets):
-        fy = net(references[s]).view(1, n_classes, -1)
+        fy = _embed_references(cfg, net, references[s:s + 1])
         loss = _loss(cfg, fy, _subset_slice(cfg, terms, s, s + 1)).sum()
         loss.backward()
         total += loss.item()
@@ -418,6 +445,28 @@ def similarity_measures(images: torch.Tensor) -> tuple[float, float]:
     return gram[off].mean().item(), dist[off].mean().item()
 
 
+# --------------------------------------------------------------------------- Fig. 9: blur or noise?
+
+def high_frequency_fraction(images: torch.Tensor, cutoff: float = 0.25) -> float:
+    """The share of the images' spectral power above ``cutoff`` cycles per pixel (0.25 is
+    half the Nyquist frequency), each image's mean removed first, averaged over images and
+    channels. Blurring lowers it; pixel noise raises it (white noise scores about 0.8)."""
+    x = images.double()
+    x = x - x.mean(dim=(-2, -1), keepdim=True)
+    power = torch.fft.fft2(x).abs().pow(2)
+    fy = torch.fft.fftfreq(x.shape[-2], dtype=torch.float64)[:, None]
+    fx = torch.fft.fftfreq(x.shape[-1], dtype=torch.float64)[None, :]
+    high = (fy.pow(2) + fx.pow(2)).sqrt() > cutoff
+    total = power.sum(dim=(-2, -1))
+    share = (power * high).sum(dim=(-2, -1)) / total.clamp(min=1e-30)
+    return share[total > 0].mean().item()
+
+
+def saturated_fraction(pixels: torch.Tensor) -> float:
+    """The share of pixel values at or beyond the ends of [0, 1] (before clamping)."""
+    return ((pixels <= 0) | (pixels >= 1)).double().mean().item()
+
+
 # --------------------------------------------------------------------------- classification by references
 
 @torch.no_grad()
@@ -427,6 +476,12 @@ def embed(features: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor
     out = [F.normalize(features(images[i:i + batch_size]).flatten(1).float(), dim=1).cpu()
            for i in range(0, len(images), batch_size)]
     return torch.cat(out)
+
+
+def class_centroids(embeddings: torch.Tensor, labels: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """The mean unit embedding of each class, (n_classes, E): the best single reference per
+    class a cosine classifier can have in a given embedding (the ceiling of Sec. IV's test)."""
+    return torch.stack([embeddings[labels == c].mean(0) for c in range(n_classes)])
 
 
 def nearest_reference_accuracy(test_embeddings: torch.Tensor, test_labels: torch.Tensor,

@@ -282,3 +282,57 @@ def resnet_small_input(arch: str = "resnet18", in_channels: int = 1, num_classes
     else:
         model.conv1 = nn.Conv2d(in_channels, 64, 7, 2, 3, bias=False)
     return model
+
+
+# --------------------------------------------------------------------------- a fast CIFAR-10 backbone
+
+def _conv_group(in_channels: int, out_channels: int) -> nn.Sequential:
+    """conv 3x3 -> max-pool 2 -> BN -> GELU -> conv 3x3 -> BN -> GELU."""
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False), nn.MaxPool2d(2),
+        nn.BatchNorm2d(out_channels), nn.GELU(),
+        nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False),
+        nn.BatchNorm2d(out_channels), nn.GELU())
+
+
+def fast_cifar_net(in_channels: int = 3, num_classes: int = 10, widths=(64, 256, 256)) -> nn.Sequential:
+    """A small residual-free CIFAR-10 network in the shape of the fast-training literature
+    (airbench94, Jordan 2024, arXiv 2404.00498; itself after hlb-cifar10): a 2x2 "whitening"
+    convolution with no padding (its 2 x 12 filters are set from the data by
+    :func:`init_whitening` and stay fixed; only their bias learns), GELU, three conv groups
+    (:func:`_conv_group`) 32 -> 31 -> 15 -> 7 -> 3, a 3x3 max-pool to one position, and a
+    linear head. The ``flatten`` node is the embedding (``widths[-1]`` features) that
+    Sec. IV's classification by references uses. Written for this book from the paper's
+    description; not airbench's code (no lookahead, no progressive freezing, no compile).
+    """
+    whiten_channels = 2 * in_channels * 4
+    whiten = nn.Conv2d(in_channels, whiten_channels, 2, padding=0, bias=True)
+    whiten.weight.requires_grad_(False)
+    groups, channels = [], whiten_channels
+    for i, w in enumerate(widths, start=1):
+        groups.append((f"group{i}", _conv_group(channels, w)))
+        channels = w
+    return nn.Sequential(OrderedDict([
+        ("whiten", whiten), ("whiten_act", nn.GELU()), *groups,
+        ("pool", nn.MaxPool2d(3)), ("flatten", nn.Flatten()),
+        ("fc", nn.Linear(channels, num_classes, bias=False)),
+    ]))
+
+
+def init_whitening(model: nn.Sequential, images, eps: float = 5e-4) -> None:
+    """Set the 2x2 whitening filters from ``images`` (N, ch, H, W): the eigenvectors of the
+    covariance of all 2x2 patches, scaled by 1/sqrt(eigenvalue + eps), and their negatives
+    (so that the GELU after them passes both signs). Patches of whitened images then have
+    unit covariance."""
+    import torch
+
+    conv = model.whiten
+    k = conv.kernel_size[0]
+    patches = images.unfold(2, k, 1).unfold(3, k, 1)            # N, ch, H', W', k, k
+    patches = patches.permute(0, 2, 3, 1, 4, 5).reshape(-1, images.shape[1] * k * k).double()
+    cov = torch.cov(patches.T)
+    eigenvalues, eigenvectors = torch.linalg.eigh(cov)
+    filters = (eigenvectors.T / torch.sqrt(eigenvalues + eps)[:, None]).float()
+    filters = filters.view(-1, images.shape[1], k, k)
+    with torch.no_grad():
+        conv.weight.copy_(torch.cat([filters, -filters]))

@@ -17,6 +17,7 @@ from .results import write_atomic
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("onecycle", "cosine", "constant")
+PRECISIONS = ("float32", "bfloat16")
 
 
 def default_device() -> torch.device:
@@ -26,6 +27,20 @@ def default_device() -> torch.device:
 
 def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
+
+
+def autocast(precision: str, device: torch.device):
+    """The context a forward pass runs in: ``"float32"`` is plain float32 (no autocast);
+    ``"bfloat16"`` runs convolutions and matrix products in bfloat16 under
+    ``torch.autocast`` (the CPU's AVX-512 BF16 or a GPU's tensor cores), keeping
+    reductions and normalisations in float32."""
+    check_choice("precision", precision, PRECISIONS)
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16")
+
+
+def memory_format(channels_last: bool) -> torch.memory_format:
+    """NHWC (``channels_last``) or the default NCHW layout of 4-d activations."""
+    return torch.channels_last if channels_last else torch.contiguous_format
 
 
 @dataclass
@@ -38,11 +53,14 @@ class TrainConfig:
     momentum: float = 0.9
     schedule: str = "onecycle"
     label_smoothing: float = 0.0
+    precision: str = "float32"     # or "bfloat16" (autocast, see :func:`autocast`)
+    channels_last: bool = False
     seed: int = 0
 
     def __post_init__(self):
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_choice("schedule", self.schedule, SCHEDULES)
+        check_choice("precision", self.precision, PRECISIONS)
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError(f"epochs and batch_size must be >= 1, got {self.epochs}, {self.batch_size}")
 
@@ -77,19 +95,29 @@ def make_scheduler(opt, cfg: TrainConfig, steps_per_epoch: int):
 
 
 @torch.no_grad()
-def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
-    """Logits for ``images``, batch by batch, in eval mode."""
+def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 512, precision: str = "float32",
+            flip_tta: bool = False) -> torch.Tensor:
+    """Logits for ``images``, batch by batch, in eval mode. ``flip_tta`` averages the
+    logits of each image and its left-right mirror (test-time augmentation)."""
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
-    out = torch.cat([model(images[i:i + batch_size].to(device)).float().cpu()
-                     for i in range(0, len(images), batch_size)])
+    out = []
+    with autocast(precision, device):
+        for i in range(0, len(images), batch_size):
+            x = images[i:i + batch_size].to(device)
+            logits = model(x).float()
+            if flip_tta:
+                logits = (logits + model(x.flip(-1)).float()) / 2
+            out.append(logits.cpu())
     model.train(was_training)
-    return out
+    return torch.cat(out)
 
 
-def accuracy(model: nn.Module, data: TensorData, batch_size: int = 512) -> float:
-    return (predict(model, data.images, batch_size).argmax(1) == data.labels).float().mean().item()
+def accuracy(model: nn.Module, data: TensorData, batch_size: int = 512, precision: str = "float32",
+             flip_tta: bool = False) -> float:
+    logits = predict(model, data.images, batch_size, precision, flip_tta)
+    return (logits.argmax(1) == data.labels).float().mean().item()
 
 
 def save_atomic(obj, path: Path) -> None:
@@ -108,6 +136,8 @@ def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: Train
     same batches as an uninterrupted one.
     """
     device = next(model.parameters()).device
+    fmt = memory_format(cfg.channels_last)
+    model.to(memory_format=fmt)
     steps = (len(train) + cfg.batch_size - 1) // cfg.batch_size
     opt = make_optimizer(model.parameters(), cfg)
     sched = make_scheduler(opt, cfg, steps)
@@ -132,8 +162,9 @@ def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: Train
             x, y = train.images[idx].to(device), train.labels[idx].to(device)
             if augment is not None:
                 x = augment(x)
-            logits = model(x)
-            loss = F.cross_entropy(logits, y, label_smoothing=cfg.label_smoothing)
+            with autocast(cfg.precision, device):
+                logits = model(x.contiguous(memory_format=fmt))
+                loss = F.cross_entropy(logits.float(), y, label_smoothing=cfg.label_smoothing)
             if not torch.isfinite(loss):
                 raise FloatingPointError(f"non-finite loss {loss.item()} at epoch {epoch + 1}, step {step}")
             opt.zero_grad(set_to_none=True)
@@ -146,7 +177,8 @@ def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: Train
         history.epoch.append(epoch + 1)
         history.train_loss.append(loss_sum / len(train))
         history.train_acc.append(correct / len(train))
-        history.test_acc.append(accuracy(model, test) if test is not None else float("nan"))
+        history.test_acc.append(accuracy(model, test, precision=cfg.precision) if test is not None
+                                else float("nan"))
         history.seconds.append(time.perf_counter() - t0)
         if progress:
             tqdm.write(f"{desc} epoch {epoch + 1}/{cfg.epochs}: loss {history.train_loss[-1]:.4f} "

@@ -12,10 +12,12 @@ from test_taylornet_experiments import run_smoke, store  # noqa: F401  (fixture)
 
 EXPECTED_CLAIMS = {
     "distillation_mnist": {"distill_ref_mnist_acc", "distill_arcface_mnist_acc", "distill_backbone_mnist_acc",
-                           "distill_classmean_mnist_acc", "distill_convnet_1ipc_mnist_acc"},
+                           "distill_classmean_mnist_acc", "distill_convnet_1ipc_mnist_acc",
+                           "distill_random_mnist_acc", "distill_ceiling_mnist_acc"},
     "distillation_cifar10": {"distill_ref_cifar10_acc", "distill_arcface_cifar10_acc",
                              "distill_backbone_cifar10_acc", "distill_classmean_cifar10_acc",
-                             "distill_convnet_1ipc_cifar10_acc"},
+                             "distill_convnet_1ipc_cifar10_acc", "distill_random_cifar10_acc",
+                             "distill_ceiling_cifar10_acc"},
 }
 
 

@@ -29,7 +29,7 @@ from torchvision.models.feature_extraction import create_feature_extractor
 
 from .. import distill
 from ..data import TensorData, check_choice, load_dataset, random_affine, random_crop_flip
-from ..models import distill_convnet, resnet_small_input
+from ..models import distill_convnet, fast_cifar_net, init_whitening, resnet_small_input
 from ..paper import PAPER
 from ..results import checkpoint_dir
 from ..train import TrainConfig, accuracy, default_device, fit, seed_everything
@@ -102,22 +102,37 @@ def make_augment(settings: dict | None, where: str):
     return partial(AUGMENTS[kind], **settings)
 
 
+BACKBONES = ("resnet18", "resnet34", "resnet50", "fast_cifar")
+
+
 def train_backbone(config: dict, train, test, ckpt, progress: bool):
-    """The ResNet of Sec. IV on the standardised real training set; returns
-    (model in eval mode, feature extractor, history)."""
+    """The backbone of Sec. IV, trained on the standardised real training set less a
+    validation split (``backbone.val_size``; the per-epoch accuracies are on it). Returns
+    (model in eval mode, feature extractor, history, test accuracy)."""
     b = config["backbone"]
+    check_choice("backbone.arch", b["arch"], BACKBONES)
     seed_everything(config["seed"])
-    model = resnet_small_input(b["arch"], in_channels=train.images.shape[1], num_classes=10,
-                               stem=b["stem"], stem_stride=b["stem_stride"]).to(default_device())
+    fit_on, val = train.split(b["val_size"], config["seed"]) if b.get("val_size") else (train, None)
+    in_channels = train.images.shape[1]
+    if b["arch"] == "fast_cifar":
+        model = fast_cifar_net(in_channels, num_classes=10, widths=tuple(b["widths"]))
+        init_whitening(model, fit_on.subset(5000, config["seed"]).images)
+    else:
+        model = resnet_small_input(b["arch"], in_channels=in_channels, num_classes=10,
+                                   stem=b["stem"], stem_stride=b["stem_stride"])
+    model = model.to(default_device())
     augment = make_augment(b["augment"], "backbone.augment")
     cfg = TrainConfig(epochs=b["epochs"], batch_size=b["batch_size"], optimizer="sgd", lr=b["lr"],
-                      weight_decay=b["weight_decay"], schedule="onecycle", seed=config["seed"])
-    history = fit(model, train, test, cfg, checkpoint=ckpt / "backbone.pt", augment=augment,
+                      weight_decay=b["weight_decay"], schedule="onecycle",
+                      label_smoothing=b.get("label_smoothing", 0.0), precision=b.get("precision", "float32"),
+                      channels_last=b.get("channels_last", False), seed=config["seed"])
+    history = fit(model, fit_on, val, cfg, checkpoint=ckpt / "backbone.pt", augment=augment,
                   desc=f"backbone {b['arch']}", progress=progress)
     model.eval()
+    test_acc = accuracy(model, test, precision=cfg.precision, flip_tta=b.get("flip_tta", False))
     features = create_feature_extractor(model, {"flatten": "embedding"})
     device = default_device()
-    return model, (lambda x: features(x.to(device))["embedding"]), history
+    return model, (lambda x: features(x.to(device))["embedding"]), history, test_acc
 
 
 def convnet_accuracy(config: dict, references: torch.Tensor, test, progress: bool,
@@ -179,6 +194,8 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
         return {"s": list(s), "d": list(d)}
 
     level0 = class_measures([train.images[train.labels == c] for c in range(n_classes)])
+    sample = train.subset(10_000, config["seed"]).images
+    level0.update(high_freq=distill.high_frequency_fraction(sample), saturated=distill.saturated_fraction(sample))
     arrays = {"level0": to_uint8(torch.stack([train.images[train.labels == c][0] for c in range(n_classes)]))}
     levels = {}
     for loss, results in hierarchies.items():
@@ -189,6 +206,9 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
                    "embed_seconds": level.embed_seconds,
                    "loss_first": level.loss[0] if level.loss else None,
                    "loss_last": level.loss[-1] if level.loss else None}
+            raw = level.references * std.view(-1, 1, 1) + mean.view(-1, 1, 1)   # before clamping
+            row.update(high_freq=distill.high_frequency_fraction(pixels.flatten(0, 1)),
+                       saturated=distill.saturated_fraction(raw))
             if pixels.shape[0] > 1:
                 row.update(class_measures([pixels[:, c] for c in range(n_classes)]))
             rows.append(row)
@@ -198,8 +218,11 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
     # 3. classification by references
     backbone_dir = checkpoint_dir(profile, f"{experiment}-backbone",
                                   {**data_keys, "test_size": config["test_size"], "backbone": config["backbone"]})
-    _, features, history = train_backbone(config, train_std, test_std, backbone_dir, progress)
+    _, features, history, backbone_test_acc = train_backbone(config, train_std, test_std, backbone_dir, progress)
     test_emb = distill.embed(features, test_std.images)
+    train_emb = distill.embed(features, train_std.images)
+    centroids = distill.class_centroids(train_emb, train_std.labels, n_classes)
+    ceiling = distill.nearest_reference_accuracy(test_emb, test_std.labels, centroids, torch.arange(n_classes))
     ref_labels = lambda n: torch.arange(n_classes).repeat(n)  # noqa: E731
 
     def ref_accuracy(references):  # (n, C, ch, H, W), standardised
@@ -210,7 +233,8 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
                  for loss, results in hierarchies.items()}
     class_mean = torch.stack([train_std.images[train_std.labels == c].mean(0) for c in range(n_classes)])
     random_real = lambda n: random_real_images(train_std, n_classes, n, config["seed"])  # noqa: E731
-    trivial = {"class_mean": ref_accuracy(class_mean[None]), "random_real": ref_accuracy(random_real(1))}
+    trivial = {"class_mean": ref_accuracy(class_mean[None]), "random_real": ref_accuracy(random_real(1)),
+               "centroid": ceiling}
     arrays["class_mean"] = to_uint8(to_pixels(class_mean, mean, std))
 
     # 4. ConvNet trained on the references alone
@@ -237,8 +261,9 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
         "level0_class_sizes": torch.bincount(train.labels, minlength=n_classes).tolist(),
         "similarity_level0": level0,
         "levels": levels,
-        "backbone": {"arch": config["backbone"]["arch"], "test_acc": history.test_acc[-1],
-                     "history": history.as_dict()},
+        "backbone": {"arch": config["backbone"]["arch"], "test_acc": backbone_test_acc,
+                     "val_acc": history.test_acc[-1], "history": history.as_dict(),
+                     "train_seconds": sum(history.seconds)},
         "reference_acc": reference,
         "trivial_reference_acc": trivial,
         "convnet_acc": convnet,
@@ -253,7 +278,10 @@ def claims(result: dict) -> dict[str, float]:
     ds = result["dataset"]
     top = f"D{len(result['group_sizes'])}"
     out = {f"distill_backbone_{ds}_acc": result["backbone"]["test_acc"],
-           f"distill_classmean_{ds}_acc": result["trivial_reference_acc"]["class_mean"]}
+           f"distill_classmean_{ds}_acc": result["trivial_reference_acc"]["class_mean"],
+           f"distill_random_{ds}_acc": result["trivial_reference_acc"]["random_real"]}
+    if "centroid" in result["trivial_reference_acc"]:
+        out[f"distill_ceiling_{ds}_acc"] = result["trivial_reference_acc"]["centroid"]
     for loss, claim in (("euclidean", "ref"), ("arcface", "arcface")):
         if loss in result["reference_acc"]:
             out[f"distill_{claim}_{ds}_acc"] = result["reference_acc"][loss][top]
