@@ -284,3 +284,99 @@ def run_distill_step(config: dict, profile: str, progress: bool = True) -> dict:
 
 def claims_distill_step(result: dict) -> dict[str, float]:
     return {"distill_batched_speedup": result["workloads"][result["claim_workload"]]["speedup"]}
+
+
+DISTILL_EMBED_BENCH = "distill_embed_bench"
+
+
+def run_distill_embed(config: dict, profile: str, progress: bool = True) -> dict:
+    """The fresh-network embedding, the dominant cost of distilling with a new network every
+    iteration: real images embedded per second by the Fig. 8 network (no gradient) in
+    float32, under bfloat16 autocast, with NHWC (channels_last) activations, both, and
+    optionally ``torch.compile``d (its compile time reported apart). The same for one
+    distillation step (the references' forward and backward).
+
+    Then the check that the fast path changes nothing that matters: a random sample of
+    level-1 subsets is distilled with fresh networks in float32 and with each fast setting,
+    and every result is scored in unseen float32 networks
+    (:func:`cgcore.experiments.distillation.run_budget`); the gap to the class mean must move
+    by less than ``tolerance``.
+    """
+    import torch
+
+    from . import distill
+    from .data import load_dataset
+    from .experiments.distillation import channel_stats, from_pixels, run_budget
+    from .train import default_device
+
+    device = default_device()
+    data = load_dataset(config["dataset"], "train").subset(config["n_images"], config["seed"])
+    images = from_pixels(data.images, *channel_stats(data.images))
+    in_channels, size = images.shape[1], images.shape[-1]
+    settings = {name: dict(s) for name, s in config["settings"].items()}
+
+    def embed_fn(width, s):
+        cfg = distill.DistillConfig(width=width, embed_precision=s["precision"], channels_last=s["channels_last"])
+        net = distill.embedding_net(cfg, in_channels, size, config["seed"], device)
+        compile_seconds = None
+        if s.get("compile"):
+            t0 = time.perf_counter()
+            net = torch.compile(net, dynamic=False)
+            distill.embed_real(net, images[:config["embed_batch"]], config["embed_batch"], s["precision"])
+            compile_seconds = time.perf_counter() - t0
+        return (lambda: distill.embed_real(net, images, config["embed_batch"], s["precision"])), compile_seconds
+
+    embed_rows = []
+    for width in config["widths"]:
+        for name, s in settings.items():
+            try:
+                fn, compile_seconds = embed_fn(width, s)
+                fn()                                          # warm-up
+                seconds = median_seconds(fn, config["repeats"])
+                row = {"width": width, "setting": name, "images_per_second": len(images) / seconds,
+                       "compile_seconds": compile_seconds, "error": None}
+            except Exception as err:  # torch.compile needs a working compiler; report, do not fail
+                row = {"width": width, "setting": name, "images_per_second": None, "compile_seconds": None,
+                       "error": f"{type(err).__name__}: {str(err).splitlines()[0][:200]}"}
+            embed_rows.append(row)
+            if progress:
+                print(f"embed width {width} {name}: {row['images_per_second'] or row['error']}", flush=True)
+    base = {r["width"]: r["images_per_second"] for r in embed_rows if r["setting"] == "float32"}
+    for r in embed_rows:
+        r["speedup"] = r["images_per_second"] / base[r["width"]] if r["images_per_second"] else None
+
+    # one distillation step over n_step_subsets subsets (the references' forward and backward)
+    n_sub, n_classes = config["n_step_subsets"], 10
+    refs = images[:n_sub * n_classes].view(n_sub, n_classes, *images.shape[1:]).clone().to(device)
+    refs.requires_grad_(True)
+    labels = torch.arange(n_classes).repeat(n_sub)
+    subset = torch.arange(n_sub).repeat_interleave(n_classes)
+    step_rows = []
+    for precision, channels_last in config["step_settings"]:
+        cfg = distill.DistillConfig(width=config["step_width"], step_precision=precision,
+                                    channels_last=channels_last, subset_chunk=8)
+        net = distill.embedding_net(cfg, in_channels, size, config["seed"], device)
+        terms = distill._real_terms(cfg, net, refs.detach().flatten(0, 1), labels, subset, n_sub, n_classes)
+        seconds = median_seconds(lambda: distill.distill_step(refs, net, terms, cfg), config["repeats"])
+        step_rows.append({"precision": precision, "channels_last": channels_last, "seconds": seconds})
+    for r in step_rows:
+        r["speedup"] = step_rows[0]["seconds"] / r["seconds"]
+
+    quality = run_budget(config["quality"], profile, progress)
+    variants = quality["variants"]
+    reference_gap = variants[config["quality_reference"]]["gap_to_class_mean"]
+    checks = {name: {"gap_to_class_mean": v["gap_to_class_mean"],
+                     "difference": v["gap_to_class_mean"] - reference_gap,
+                     "within_tolerance": abs(v["gap_to_class_mean"] - reference_gap) < config["tolerance"],
+                     "seconds": v["seconds"]}
+              for name, v in variants.items() if name != "initial"}
+    return {"embed": embed_rows, "step": step_rows, "quality": checks, "quality_budget": quality,
+            "tolerance": config["tolerance"], "quality_reference": config["quality_reference"],
+            "claim_width": config["claim_width"], "claim_setting": config["claim_setting"],
+            "n_images": len(images), "device": str(device), "torch_threads": torch.get_num_threads()}
+
+
+def claims_distill_embed(result: dict) -> dict[str, float]:
+    row = next(r for r in result["embed"]
+               if r["width"] == result["claim_width"] and r["setting"] == result["claim_setting"])
+    return {"distill_fresh_embed_speedup": row["speedup"]}

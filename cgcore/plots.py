@@ -230,23 +230,21 @@ def level_samples(arrays: dict, loss: str, level: int, title: str = ""):
     return fig
 
 
-def similarity_by_level(results: dict, measure: str = "s", class_names=None, title: str = ""):
-    """Figs. S5 (measure "s") and S6 ("d"): Eq. (S3) per class against the level, one
-    panel per data set; ``results`` maps a data set's name to its stored distillation
-    result. Level 0 is the original data; the top level (one image per class) has no pair."""
-    fig, axes = plt.subplots(1, len(results), figsize=(4.6 * len(results), 3.4), squeeze=False)
-    for ax, (name, result) in zip(axes[0], results.items()):
-        levels = [0] + [row["level"] for row in result["levels"]["euclidean"] if measure in row]
-        values = np.array([result["similarity_level0"][measure]]
-                          + [row[measure] for row in result["levels"]["euclidean"] if measure in row])
-        palette = sns.color_palette("tab10", values.shape[1])
+def similarity_figure(result: dict, class_names, title: str = ""):
+    """Fig. S5 (MNIST) or S6 (CIFAR-10): Eq. (S3) per class against the level for one
+    stored distillation result, (a) the cosine similarity s and (b) the distance d.
+    Level 0 is the original data; the top level (one image per class) has no pair."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    rows = [row for row in result["levels"]["euclidean"] if "s" in row]
+    levels = [0] + [row["level"] for row in rows]
+    palette = sns.color_palette("tab10", len(class_names))
+    for ax, measure, panel in zip(axes, ("s", "d"), ("(a) cosine similarity s", "(b) squared distance d")):
+        values = np.array([result["similarity_level0"][measure]] + [row[measure] for row in rows])
         for c in range(values.shape[1]):
-            label = class_names[name][c] if class_names else c
-            ax.plot(levels, values[:, c], "o-", color=palette[c], markersize=3, label=label)
-        ax.set(xlabel="distillation level α", xticks=levels, title=name,
-               ylabel={"s": "cosine similarity s", "d": "squared distance d"}[measure])
-    axes[0, -1].legend(fontsize=7, ncol=2, loc="best")
-    fig.suptitle(title, fontsize=10)
+            ax.plot(levels, values[:, c], "o-", color=palette[c], markersize=3, label=class_names[c])
+        ax.set(xlabel="distillation level α", xticks=levels, ylabel=measure, title=panel)
+    axes[1].legend(fontsize=8, ncol=1, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
+    fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -259,11 +257,28 @@ def reference_accuracy_by_level(result: dict, title: str = ""):
         levels = sorted(int(k[1:]) for k in accs)
         ax.plot(levels, [accs[f"D{k}"] for k in levels], "o-", color=f"C{i}", label=f"D_k references ({loss})")
     ax.axhline(result["backbone"]["test_acc"], color="k", lw=1, label="backbone's own classifier")
-    styles = {"class_mean": ("--", "class-mean image"), "random_real": (":", "one random real image")}
+    styles = {"class_mean": ("gray", "--", "class-mean image"), "random_real": ("gray", ":", "one random real image"),
+              "centroid": ("C2", "-.", "class centroids (ceiling)")}
     for key, acc in result["trivial_reference_acc"].items():
-        ax.axhline(acc, color="gray", ls=styles[key][0], lw=1, label=styles[key][1])
+        color, ls, label = styles[key]
+        ax.axhline(acc, color=color, ls=ls, lw=1, label=label)
     ax.set(xlabel="level k of the references", ylabel="test accuracy", title=title,
            xticks=sorted(int(k[1:]) for accs in result["reference_acc"].values() for k in accs))
     ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def image_measures_by_level(measures: dict):
+    """High-frequency share per level (L0 = real images) for each data set: a blurring
+    hierarchy goes down, a noisy one goes up."""
+    fig, ax = plt.subplots(figsize=(5.2, 3.4))
+    for i, (name, table) in enumerate(measures.items()):
+        values = table["high-frequency share"].astype(float)
+        ax.plot(range(len(values)), values.values, "o-", color=f"C{i}", label=name)
+    labels = ["real"] + [f"D{k}" for k in range(1, max(len(t) for t in measures.values()))]
+    ax.set(xticks=range(len(labels)), xticklabels=labels, xlabel="level",
+           ylabel="spectral power above half Nyquist", title="Do the references blur? (lower = smoother)")
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

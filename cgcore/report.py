@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .paper import PAPER
@@ -91,3 +92,93 @@ def budget_verdict(stored: dict) -> str | None:
         return text + (f"fresh width-{width} networks already reach {gap[narrow]:.3f}, so most of it comes "
                        "from drawing a fresh network at every iteration, not from the width.")
     return text + f"fresh width-{width} networks reach only {gap[narrow]:.3f}, so the width matters more."
+
+
+# --------------------------------------------------------------------------- Sec. IV
+
+PAPER_BACKBONE = {"mnist": "ResNet18", "cifar10": "ResNet50"}
+
+
+def backbone_description(dataset: str, config: dict) -> str:
+    """One line on the backbone of a distillation config, against the paper's."""
+    b = config["backbone"]
+    if b["arch"] == "fast_cifar":
+        net = (f"a fast-training CIFAR-10 network (`cgcore.models.fast_cifar_net`, widths "
+               f"{'/'.join(map(str, b['widths']))})")
+    else:
+        stem = ("torchvision's ImageNet stem (7×7 stride-2 convolution and max pooling)" if b["stem"] == "imagenet"
+                else f"a 3×3 stride-{b['stem_stride']} stem")
+        net = f"{b['arch']} with {stem}"
+    val = f", {b['val_size']:,} training images held out for validation" if b.get("val_size") else ""
+    return (f"**{dataset}**: {net}, {b['epochs']} epochs{val} "
+            f"(the paper: {PAPER_BACKBONE[dataset]}).")
+
+
+def reference_table(result: dict) -> pd.Series:
+    """Nearest-reference test accuracy of every level and of the references that need no
+    distillation, as percentages."""
+    rows = {"backbone's own classifier (no references)": result["backbone"]["test_acc"]}
+    trivial = result["trivial_reference_acc"]
+    if "centroid" in trivial:
+        rows["class centroid in the embedding (the ceiling)"] = trivial["centroid"]
+    for loss, accs in result["reference_acc"].items():
+        rows.update({f"{level} ({loss})": acc for level, acc in accs.items()})
+    rows["class-mean image"] = trivial["class_mean"]
+    rows["one random real image per class"] = trivial["random_real"]
+    return pd.Series(rows).map("{:.2%}".format)
+
+
+def image_measures(result: dict, loss: str = "euclidean") -> pd.DataFrame:
+    """High-frequency share and saturated pixels per level (L0: real training images)."""
+    rows = [{"level": "L0 (real)", "high-frequency share": result["similarity_level0"].get("high_freq"),
+             "saturated pixels": result["similarity_level0"].get("saturated")}]
+    rows += [{"level": f"D{row['level']}", "high-frequency share": row.get("high_freq"),
+              "saturated pixels": row.get("saturated")} for row in result["levels"][loss]]
+    return pd.DataFrame(rows).set_index("level")
+
+
+def distillation_verdict(dataset: str, result: dict, budget: dict | None = None) -> str:
+    """The chapter's closing paragraph for one data set, read off its stored result."""
+    from .scorecard import accuracy_verdict
+
+    top = f"D{len(result['group_sizes'])}"
+    refs, trivial = result["reference_acc"], result["trivial_reference_acc"]
+    ours, paper = refs["euclidean"][top], PAPER[f"distill_ref_{dataset}_acc"].value
+    parts = [f"**{dataset}.** The paper's number, {paper:.1%} with the {top} references, is "
+             f"**{accuracy_verdict(ours, paper)}**: we measure {ours:.2%}"]
+    if "arcface" in refs:
+        a_paper = PAPER[f"distill_arcface_{dataset}_acc"].value
+        parts[-1] += (f" ({refs['arcface'][top]:.2%} with ArcFace, paper about {a_paper:.0%}: "
+                      f"{accuracy_verdict(refs['arcface'][top], a_paper)})")
+    parts[-1] += "."
+    best = max(refs["euclidean"][top], refs.get("arcface", {}).get(top, 0.0))
+    random_real, class_mean = trivial["random_real"], trivial["class_mean"]
+    verdict = "beat" if best > max(random_real, class_mean) else "do not beat"
+    parts.append(f"The best {top} references ({best:.2%}) {verdict} references that need no distillation: "
+                 f"one random real image per class scores {random_real:.2%}, the class-mean image {class_mean:.2%}.")
+    if "centroid" in trivial:
+        parts.append(f"The ceiling of any one-reference-per-class classifier in this embedding (the class "
+                     f"centroids) is {trivial['centroid']:.2%}, so the best references reach "
+                     f"{best / trivial['centroid']:.0%} of it; the backbone's own head reaches "
+                     f"{result['backbone']['test_acc']:.2%}.")
+    convnet = result.get("convnet_acc", {}).get("euclidean", {})
+    baselines = {b["references"]: float(np.mean(b["acc"])) for b in result.get("convnet_baselines", [])
+                 if b["images_per_class"] == 1}
+    if top in convnet and baselines:
+        acc = float(np.mean(convnet[top]))
+        rank = "above" if acc > max(baselines.values()) else "not above"
+        parts.append(f"Trained on the {top} references alone, the ConvNet reaches {acc:.1%}, {rank} the same "
+                     f"training on one random real image ({baselines.get('random real', float('nan')):.1%}) "
+                     f"and on the class-mean image ({baselines.get('class mean', float('nan')):.1%}).")
+    measures = image_measures(result)["high-frequency share"].dropna()
+    if len(measures) > 2:
+        real, d1, dtop = measures.iloc[0], measures.iloc[1], measures.iloc[-1]
+        trend = "rises" if dtop > d1 else "falls"
+        parts.append(f"The high-frequency share of the images {trend} from {d1:.3f} at D1 to {dtop:.3f} at {top} "
+                     f"(real images: {real:.3f}): the references get "
+                     f"{'noisier' if dtop > real else 'smoother'} than real images, where the paper sees them blur.")
+    if budget is not None:
+        text = budget_verdict(budget)
+        if text:
+            parts.append(f"On a sample of level-1 subsets, {text}")
+    return " ".join(parts)

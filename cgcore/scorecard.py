@@ -1,7 +1,8 @@
-"""The scorecard: every paper claim that has a stored result, paper vs ours vs delta.
+"""The scorecard: every paper claim that has a stored result, paper vs ours vs delta,
+and a verdict by the rule of :func:`verdict`.
 
 Written to ``results/<profile>/scorecard.csv`` with the columns
-``claim,paper,ours,unit,delta,result_file``; accuracies are fractions.
+``claim,paper,ours,unit,delta,result_file,section,label,verdict``; accuracies are fractions.
 """
 
 from __future__ import annotations
@@ -11,10 +12,44 @@ import tempfile
 
 import pandas as pd
 
-from .paper import PAPER
+from .paper import LABELS, PAPER, SIZED_TO_MATCH, TWO_SIDED
 from .results import load_result, result_path, results_root
 
-COLUMNS = ["claim", "paper", "ours", "unit", "delta", "result_file"]
+COLUMNS = ["claim", "paper", "ours", "unit", "delta", "result_file", "section", "label", "verdict"]
+VERDICTS = ("reproduced", "partly", "not reproduced", "sized to match", "no number in the paper",
+            "ours (no paper value)")
+COUNT_REPRODUCED, COUNT_PARTLY = 0.05, 0.15
+
+
+REPRODUCED_PP, PARTLY_PP = 0.5, 3.0
+
+
+def accuracy_verdict(ours: float, paper: float) -> str:
+    """The rule for an accuracy the paper states: "reproduced" at or above the paper's value
+    less 0.5 percentage points, "partly" within 3 points below it, "not reproduced" beyond."""
+    gap_pp = 100 * (paper - ours)
+    if gap_pp <= REPRODUCED_PP:
+        return "reproduced"
+    return "partly" if gap_pp <= PARTLY_PP else "not reproduced"
+
+
+def verdict(claim: str, ours: float | None, paper: float | None) -> str:
+    """The scorecard's verdict. Accuracies: :func:`accuracy_verdict` (for an ablation, the
+    same thresholds on the distance either way). Counts: within 5 % reproduced, within
+    15 % partly. A count our own design was sized to hit: "sized to match". No paper value:
+    "ours (no paper value)" for our measurements, "no number in the paper" for a claim the
+    paper makes only in a plot."""
+    ref = PAPER.get(claim)
+    if claim in SIZED_TO_MATCH:
+        return "sized to match"
+    if ref is None or paper is None or ours is None:
+        return "ours (no paper value)" if ref is None or ref.source == "(ours)" else "no number in the paper"
+    if ref.unit == "count":
+        off = abs(ours - paper) / paper
+        return "reproduced" if off <= COUNT_REPRODUCED else "partly" if off <= COUNT_PARTLY else "not reproduced"
+    if claim in TWO_SIDED:
+        return accuracy_verdict(paper - abs(ours - paper), paper)
+    return accuracy_verdict(ours, paper)
 
 
 def build_scorecard(profile: str) -> pd.DataFrame:
@@ -36,6 +71,9 @@ def build_scorecard(profile: str) -> pd.DataFrame:
                 "unit": ref.unit if ref else "",
                 "delta": (ours - paper) if paper is not None and ours is not None else None,
                 "result_file": relative,
+                "section": ref.source if ref else "",
+                "label": LABELS.get(claim, claim),
+                "verdict": verdict(claim, ours, paper),
             })
     order = {c: i for i, c in enumerate(PAPER)}
     rows.sort(key=lambda r: order.get(r["claim"], len(order)))

@@ -16,7 +16,7 @@ from .data import TensorData, check_choice
 from .results import write_atomic
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
-SCHEDULES = ("onecycle", "cosine", "constant")
+SCHEDULES = ("onecycle", "cosine", "constant", "halfway_step")
 PRECISIONS = ("float32", "bfloat16")
 
 
@@ -51,7 +51,8 @@ class TrainConfig:
     lr: float = 1e-3
     weight_decay: float = 0.0
     momentum: float = 0.9
-    schedule: str = "onecycle"
+    nesterov: bool = True          # SGD only
+    schedule: str = "onecycle"     # "halfway_step": constant, x0.1 after half the epochs (Ref. 63)
     label_smoothing: float = 0.0
     precision: str = "float32"     # or "bfloat16" (autocast, see :func:`autocast`)
     channels_last: bool = False
@@ -80,7 +81,7 @@ class History:
 def make_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum,
-                               weight_decay=cfg.weight_decay, nesterov=True)
+                               weight_decay=cfg.weight_decay, nesterov=cfg.nesterov)
     cls = torch.optim.AdamW if cfg.optimizer == "adamw" else torch.optim.Adam
     return cls(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
 
@@ -91,6 +92,9 @@ def make_scheduler(opt, cfg: TrainConfig, steps_per_epoch: int):
         return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=total)
     if cfg.schedule == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
+    if cfg.schedule == "halfway_step":
+        halfway = (cfg.epochs // 2) * steps_per_epoch
+        return torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0 if step < halfway else 0.1)
     return torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)
 
 

@@ -44,7 +44,8 @@ from cgcore.experiments import run_or_load
 from cgcore.models import distill_convnet
 from cgcore.paper import PAPER
 from cgcore.profiles import PROFILES, get_config
-from cgcore.report import budget_table, budget_verdict, claims_table, format_claims, manifest_summary
+from cgcore.report import (backbone_description, budget_table, budget_verdict, claims_table, distillation_verdict,
+                           format_claims, image_measures, manifest_summary, reference_table)
 from cgcore.results import load_arrays
 
 DATASETS = ("mnist", "cifar10")
@@ -176,12 +177,13 @@ pd.concat({"mnist, 1x28x28": layer_outputs(1, 28), "cifar10, 3x32x32": layer_out
 # the profile): distribution matching as in Ref. 63, i.e. the synthetic images are the
 # parameters, initialised from a real image of their class and subset (`init="real"`),
 # and the embedding network is randomly initialised and never trained. Adam on the
-# standardised pixels, no augmentation. Ref. 63 draws a fresh network every iteration;
-# the `cpu` profile cycles a pool of a few networks (`pool_size`) whose real-image
-# statistics are computed once per level, because embedding all real images costs tens of
-# seconds per network on two cores (the table of wall times below separates it out). The
-# `cpu` profile also narrows the network (width 32 instead of 128) and runs few iterations where a level is large; the `paper` profile
-# has width 128, a fresh network per iteration and 1,000 iterations per level.
+# standardised pixels, no augmentation during distillation. As in Ref. 63, a fresh
+# random network is drawn at every iteration (`pool_size=None`), so every iteration embeds
+# all the real images of the level: on two cores that is most of the cost, and the `cpu`
+# profile runs that forward pass (which needs no gradient) in bfloat16 with NHWC
+# activations (`embed_precision`, `channels_last`; measured below). It also narrows the
+# network (width 32 instead of 128) and runs few iterations where a level is large; the
+# `paper` profile has width 128, float32 and 1,000 iterations per level.
 
 # %%
 pd.DataFrame({name: {k: str(v) for k, v in config["distill"].items()} for name, config in configs.items()})
@@ -189,8 +191,9 @@ pd.DataFrame({name: {k: str(v) for k, v in config["distill"].items()} for name, 
 # %% [markdown]
 # ### What these shortcuts cost
 #
-# A random sample of each data set's level-1 subsets is distilled four ways: with the `cpu`
-# profile's level-1 settings, with the same for more iterations, with a fresh width-32
+# This measurement is why the `cpu` profile draws a fresh network every iteration. A
+# random sample of each data set's level-1 subsets is distilled four ways: with the
+# settings the `cpu` profile had before (a pool of 4 fixed networks, 40 iterations), with the same for more iterations, with a fresh width-32
 # network at every iteration, and in Ref. 63's manner (a fresh width-128 network at every
 # iteration). Each result is then scored in fresh
 # width-128 networks that none of them was distilled in (`cgcore.distill.unseen_network_scores`):
@@ -273,6 +276,25 @@ for name in arrays:
         plots.plt.show()
 
 # %% [markdown]
+# ### Blur or noise?
+#
+# The paper sees the details "gradually blur". A blurred image has less of its power at
+# high spatial frequencies; a noisy one has more. The share of each image's spectral power
+# above half the Nyquist frequency (`cgcore.distill.high_frequency_fraction`; white noise
+# scores about 0.8) and the share of pixels driven to the ends of [0, 1]
+# (`saturated_fraction`), for real images (L0) and every level:
+
+# %%
+measures = {name: image_measures(result) for name, result in results.items()
+            if "high_freq" in result["similarity_level0"]}
+if measures:
+    display(pd.concat(measures, axis=1).map(lambda v: "—" if pd.isna(v) else f"{v:.3f}"))
+    fig = plots.image_measures_by_level(measures)
+    plots.plt.show()
+else:
+    display(Markdown("*The stored results predate these measures.*"))
+
+# %% [markdown]
 # ## The references classify (Sec. IV)
 #
 # > "firstly we train two residual networks, i.e., ResNet18 and ResNet50 on MNIST and
@@ -281,30 +303,26 @@ for name in arrays:
 # > the distilled images, according to the angles in between ... this direct comparison
 # > can already give test accuracies of about 98.7% and 86.9% for MNIST and CIFAR-10."
 #
-# The backbone is torchvision's ResNet with a 3×3 stem for small images
-# (`cgcore.models.resnet_small_input`); the embedding is its pooled 512- (ResNet18) or
-# 2048-dimensional (ResNet50) feature. A test image takes the class of the most
-# cosine-similar reference. What the paper does not report, and a reader needs to weigh
-# the number: the backbone's own accuracy (its linear head), the references of every level,
-# and two references that need no distillation at all — the class-mean image and one
-# random real image per class.
+# **The backbones.** MNIST's is the paper's ResNet18 (torchvision's, for 1×28×28 input,
+# `cgcore.models.resnet_small_input`). CIFAR-10's is *not* the paper's ResNet50: on two
+# CPU cores a ResNet50 takes hours per epoch, and a ResNet18 trained for the half hour the
+# budget allows reached only 80.8 %, which capped every reference number below it. The
+# `cpu` profile instead trains a small network shaped after the fast-CIFAR-10-training
+# literature (`cgcore.models.fast_cifar_net`: a fixed 2×2 whitening layer, three
+# conv–pool–BN–GELU groups, label smoothing, flip test-time augmentation); the `paper`
+# profile keeps the ResNet50. Each backbone's per-epoch accuracies are on 5,000 training
+# images held out for validation; the test set gives only the final numbers. The
+# embedding is the backbone's pooled feature before its linear head, and a test image
+# takes the class of the most cosine-similar reference.
+#
+# What the paper does not report, and a reader needs to weigh its number: the backbone's
+# own accuracy (its linear head); the **ceiling**, the best any one reference per class can
+# do in that embedding (the mean embedding of each class's training images); the
+# references of every level; and two references that need no distillation at all — the
+# class-mean image and one random real image per class.
 
 # %%
-PAPER_BACKBONE = {"mnist": "ResNet18", "cifar10": "ResNet50"}
-display(Markdown("  \n".join(
-    f"{name} backbone: **{c['backbone']['arch']}**, {c['backbone']['stem']} stem, stride {c['backbone']['stem_stride']}, "
-    f"{c['backbone']['epochs']} epochs (the paper: {PAPER_BACKBONE[name]})." for name, c in configs.items())))
-
-
-def reference_table(result):
-    rows = {"backbone's own classifier (no references)": result["backbone"]["test_acc"]}
-    for loss, accs in result["reference_acc"].items():
-        rows.update({f"{level} ({loss})": acc for level, acc in accs.items()})
-    rows["class-mean image"] = result["trivial_reference_acc"]["class_mean"]
-    rows["one random real image per class"] = result["trivial_reference_acc"]["random_real"]
-    return pd.Series(rows).map("{:.2%}".format)
-
-
+display(Markdown("  \n".join(backbone_description(name, c) for name, c in configs.items())))
 pd.DataFrame({name: reference_table(result) for name, result in results.items()}).rename_axis("references")
 
 # %%
@@ -331,14 +349,15 @@ for name, result in results.items():
 #
 # Distilled data sets are usually judged by training a network from scratch on them
 # alone. Here the ConvNet of Fig. 8 (width 128, with a linear head) is trained on the
-# references of the top levels and tested on the real test set, beside the published
-# figure of distribution matching (Ref. 63, which distils one image per class directly
-# from the whole training set, with its differentiable augmentation during distillation
-# and evaluation). Ours distils and trains without augmentation: `convnet_eval.augment`
-# can name one (random shifts, rotations and zooms, or crops and flips), but on MNIST's D5
-# references random shifts, rotations and zooms lowered the accuracy, at 300 and at 1,000
-# epochs. The same training on randomly drawn real images, as many per class, and on the
-# class-mean image, shows what the distillation adds.
+# references of the top levels and tested on the real test set, with the evaluation
+# protocol of Ref. 63 (distribution matching, whose published one-image-per-class figures
+# are beside ours): 1,000 epochs of SGD with momentum 0.9 at learning rate 0.01, divided
+# by 10 halfway, weight decay 5·10⁻⁴, and Ref. 63's differentiable Siamese augmentation
+# (`cgcore.dsa`: colour, crop, cutout, scale, rotation, and flips for CIFAR-10 only; one
+# of them per batch). Ref. 63 distils one image per class directly from the whole
+# training set; ours come out of the five-level hierarchy. The same training on randomly
+# drawn real images, as many per class, and on the class-mean image, shows what the
+# distillation adds.
 
 # %%
 display(pd.DataFrame({name: {k: str(v) for k, v in c["convnet_eval"].items()} for name, c in configs.items()}))
@@ -393,7 +412,7 @@ if bench is not None:
     display(Markdown(
         f"{bench['n_references']:,} references, {bench['n_real']:,} real images, device {bench['device']}, "
         f"{bench['torch_threads']} thread(s): the batched step is **{bench['workloads'][bench['claim_workload']]['speedup']:.1f}×** "
-        f"faster than the loop on the `{bench['claim_workload']}` workload (the issue's goal: ≥ 5×). On a CPU the "
+        f"faster than the loop on the `{bench['claim_workload']}` workload. On a CPU the "
         "work per image is the same either way and the convolutions of a 10-image batch are already "
         "efficient, so batching saves little; the CPU runs fastest on chunks of a few subsets "
         "(`subset_chunk`), which the profile uses."))
@@ -403,3 +422,20 @@ if bench is not None:
 
 # %%
 format_claims(claims_table(profile, prefix="distill_"))
+
+# %% [markdown]
+# ## Verdict
+#
+# Generated from the stored results above (the rule: an accuracy is *reproduced* at or
+# above the paper's value less 0.5 points, *partly* within 3 points, *not reproduced*
+# beyond).
+
+# %%
+budgets = {}
+for name, experiment in (("mnist", "distill_budget"), ("cifar10", "distill_budget_cifar10")):
+    try:
+        budgets[name] = run_or_load(experiment, profile, recompute="never")
+    except FileNotFoundError:
+        pass
+display(Markdown("\n\n".join(distillation_verdict(name, result, budgets.get(name))
+                               for name, result in results.items())))

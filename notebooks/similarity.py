@@ -14,8 +14,9 @@
 # > extracted in the level-by-level distillation process."
 #
 # This chapter measures Eq. (S3) on the levels distilled with {ref}`Eq. (5) <eq-5>` in the
-# previous chapter and draws Figs. S5 and S6 for MNIST and
-# CIFAR-10, as far as the results store holds them for the profile.
+# previous chapter and draws Fig. S5 (MNIST) and Fig. S6 (CIFAR-10), each with (a) the
+# cosine similarity $s$ and (b) the distance $d$, as far as the results store holds them
+# for the profile.
 
 # %% tags=["parameters"]
 import os
@@ -43,10 +44,17 @@ check_choice("profile", profile, PROFILES)
 # (eq-s3)=
 # ## Eq. (S3)
 #
-# > "$$s_i^{(\alpha)} = \frac{1}{\tau} \sum_{m \neq n} \langle X_m | X_n \rangle, \qquad
-# > d_i^{(\alpha)} = \frac{1}{\tau} \sum_{m \neq n} \langle (X_m - X_n) | (X_m - X_n) \rangle,$$
-# > ... $\tau \equiv \frac{1}{n_{\alpha,i}(n_{\alpha,i} - 1)}$ ... $X_n$ denotes the $n$-th
-# > image as a normalized vector, i.e., the inner-product satisfies $\langle X_n | X_n \rangle = 1$."
+# The paper defines, for the $n_{\alpha,i}$ images of class $i$ at level $\alpha$,
+#
+# $$
+# s_i^{(\alpha)} = \frac{1}{\tau} \sum_{m \neq n} \langle X_m | X_n \rangle, \qquad
+# d_i^{(\alpha)} = \frac{1}{\tau} \sum_{m \neq n} \langle (X_m - X_n) | (X_m - X_n) \rangle
+# \qquad \text{(S3)}
+# $$
+#
+# with $\tau \equiv 1/\big(n_{\alpha,i}(n_{\alpha,i} - 1)\big)$, where "$X_n$ denotes the
+# $n$-th image as a normalized vector, i.e., the inner-product satisfies
+# $\langle X_n | X_n \rangle = 1$".
 #
 # As printed, $1/\tau = n(n-1)$ would multiply the sum; what is meant (and what makes
 # $s$ a similarity between -1 and 1) is the mean over the $n(n-1)$ ordered pairs, which
@@ -55,7 +63,7 @@ check_choice("profile", profile, PROFILES)
 #
 # One consequence the paper does not draw: for unit vectors
 # $|X_m - X_n|^2 = 2 - 2\langle X_m | X_n\rangle$, so $d = 2 - 2s$ exactly, whatever the
-# images. Figs. S5 and S6 are the same measurement drawn twice; $d$ falls exactly as $s$
+# images, so panel (b) of each figure is panel (a) mirrored: $d$ falls exactly as $s$
 # rises. A check on random images:
 
 # %%
@@ -64,7 +72,7 @@ s, d = distill.similarity_measures(x)
 pd.Series({"s": s, "d": d, "2 - 2s": 2 - 2 * s}).to_frame("7 random images")
 
 # %% [markdown]
-# ## Figs. S5 and S6
+# ## Fig. S5 (MNIST) and Fig. S6 (CIFAR-10)
 #
 # > "as expected, in all the classes in both MNIST and CIFAR-10 datasets, the cosine
 # > similarity goes up roughly as the distillation level α becomes higher, while the
@@ -88,10 +96,10 @@ for name in ("mnist", "cifar10"):
     results[name] = found["result"]
     names[name] = CIFAR10_CLASSES if name == "cifar10" else [str(c) for c in range(10)]
 
-fig = plots.similarity_by_level(results, "s", names, title="Fig. S5: cosine similarity s per class and level")
-
-# %%
-fig = plots.similarity_by_level(results, "d", names, title="Fig. S6: squared Euclidean distance d per class and level")
+FIGURES = {"mnist": "Fig. S5, MNIST", "cifar10": "Fig. S6, CIFAR-10"}
+for name, result in results.items():
+    fig = plots.similarity_figure(result, names[name], title=f"{FIGURES[name]}: Eq. (S3) per class and level")
+    plots.plt.show()
 
 # %% [markdown]
 # The same numbers, class by class, and whether they move the way the paper says:

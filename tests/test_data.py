@@ -56,3 +56,16 @@ def test_subset_is_class_balanced_and_reproducible():
     assert d.subset(None) is d
     with pytest.raises(ValueError, match="subset size must be positive"):
         d.subset(0)
+
+
+def test_validation_split_is_disjoint_stratified_and_reproducible():
+    images = torch.arange(100, dtype=torch.float32).view(100, 1, 1, 1)
+    labels = torch.arange(100) % 5
+    d = data.TensorData(images, labels, "toy")
+    rest, held = d.split(20, seed=1)
+    assert len(rest) == 80 and len(held) == 20
+    assert set(rest.images.flatten().tolist()).isdisjoint(held.images.flatten().tolist())
+    assert torch.bincount(held.labels).tolist() == [4] * 5
+    assert torch.equal(d.split(20, seed=1)[1].images, held.images)
+    with pytest.raises(ValueError, match="a holdout of 100 images needs 0 < n < 100"):
+        d.split(100)

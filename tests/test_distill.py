@@ -114,6 +114,8 @@ def test_group_sizes_that_do_not_divide_raise_clear_errors():
     ({"init": "zeros"}, "unknown init 'zeros'"),
     ({"lr": 0.0}, "lr > 0"),
     ({"pool_size": 0}, "pool_size must be None or >= 1"),
+    ({"embed_precision": "float16"}, "unknown embed_precision 'float16'; accepted: float32, bfloat16"),
+    ({"step_precision": "half"}, "unknown step_precision 'half'"),
 ])
 def test_bad_distill_config_raises(bad, message):
     with pytest.raises(ValueError, match=message):
@@ -193,3 +195,44 @@ def test_unseen_network_scores_by_hand():
     real = torch.tensor([2.0, 4.0]).view(1, 2, 1, 1, 1)       # a real image of each class
     assert distill.unseen_network_scores(real, [Identity1x1()], images, labels, subset)["gap_to_class_mean"] \
         == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_bfloat16_embedding_matches_float32_within_tolerance(mnist_pixels, channels_last):
+    """The fast path of the fresh-network embedding (bfloat16 autocast, NHWC) changes the
+    statistics Eq. (5) needs by well under 2 % of their size."""
+    images, labels = mnist_pixels
+    subset = torch.arange(len(labels)) % 4
+    stats = {}
+    for precision in ("float32", "bfloat16"):
+        cfg = distill.DistillConfig(width=32, embed_precision=precision, channels_last=channels_last)
+        net = distill.embedding_net(cfg, 1, 28, 0, torch.device("cpu"))
+        stats[precision] = distill.embedding_stats(net, images, labels, subset, 4, 10, 64, precision)
+    (c32, s32, q32), (c16, s16, q16) = stats["float32"], stats["bfloat16"]
+    assert torch.equal(c32, c16) and s16.dtype == torch.float32
+    assert (s16 - s32).norm() / s32.norm() < 0.02
+    assert (q16 - q32).abs().max() / q32.abs().max() < 0.02
+    assert (s16 - s32).norm() > 0      # bfloat16 really ran
+
+
+def test_high_frequency_fraction_separates_blur_from_noise():
+    g = torch.Generator().manual_seed(0)
+    noise = torch.rand(20, 1, 32, 32, generator=g)
+    blurred = torch.nn.functional.avg_pool2d(noise, 5, 1, 2)
+    smooth = torch.cos(torch.arange(32) * 2 * math.pi / 32).repeat(20, 1, 32, 1)   # one period per image
+    hf_noise, hf_blur = distill.high_frequency_fraction(noise), distill.high_frequency_fraction(blurred)
+    assert 0.7 < hf_noise < 0.9                     # white noise: the area beyond 1/4 cycle per pixel
+    assert hf_blur < hf_noise / 3
+    assert distill.high_frequency_fraction(smooth) < 0.05
+
+
+def test_saturated_fraction_counts_pixels_at_or_beyond_the_ends():
+    assert distill.saturated_fraction(torch.tensor([-0.5, 0.0, 0.3, 1.0, 1.2, 0.7])) == pytest.approx(4 / 6)
+
+
+def test_class_centroids_are_the_best_single_reference_on_separable_data():
+    emb = torch.nn.functional.normalize(torch.tensor([[1.0, 0.1], [1.0, -0.1], [0.1, 1.0], [-0.1, 1.0]]), dim=1)
+    labels = torch.tensor([0, 0, 1, 1])
+    centroids = distill.class_centroids(emb, labels, 2)
+    assert centroids.shape == (2, 2)
+    assert distill.nearest_reference_accuracy(emb, labels, centroids, torch.arange(2)) == 1.0

@@ -150,3 +150,21 @@ def test_taylornet_trains_on_real_mnist7(mnist7):
     assert all(torch.isfinite(torch.tensor(losses)))
     assert all(torch.isfinite(p).all() for p in model.parameters())
     assert losses[-1] < 0.8 * losses[0], losses
+
+
+def test_fast_cifar_net_shapes_and_whitening():
+    from cgcore.models import fast_cifar_net, init_whitening
+    torch.manual_seed(0)
+    net = fast_cifar_net(widths=(8, 16, 16))
+    x = torch.randn(64, 3, 32, 32) @ torch.randn(32, 32)      # correlated pixels
+    init_whitening(net, x)
+    assert net(x).shape == (64, 10)
+    assert not net.whiten.weight.requires_grad and net.whiten.bias.requires_grad
+    # the first 12 filters whiten 2x2 patches: their outputs have (nearly) unit covariance
+    with torch.no_grad():
+        out = torch.nn.functional.conv2d(x, net.whiten.weight[:12]).permute(0, 2, 3, 1).reshape(-1, 12)
+    cov = torch.cov(out.T)
+    assert torch.allclose(cov, torch.eye(12), atol=0.05)
+    # the embedding Sec. IV reads is the flattened last group
+    from torchvision.models.feature_extraction import create_feature_extractor
+    assert create_feature_extractor(net, {"flatten": "e"})(x)["e"].shape == (64, 16)

@@ -28,3 +28,60 @@ def test_budget_verdict_names_the_shortcut_that_costs_most():
     assert width.endswith("so the width matters more.")
     assert budget_verdict(budget({"cpu profile": 0.65, "fresh wide": 0.40})) is None   # a fresh variant missing
     assert budget_verdict(budget({"fresh narrow": 0.5, "fresh wide": 0.4})) is None
+
+
+# --------------------------------------------------------------------------- verdicts
+
+import pytest  # noqa: E402
+
+from cgcore.report import distillation_verdict, image_measures, reference_table  # noqa: E402
+from cgcore.scorecard import VERDICTS, accuracy_verdict, verdict  # noqa: E402
+
+
+@pytest.mark.parametrize("ours, expected", [(0.90, "reproduced"), (0.896, "reproduced"), (0.894, "partly"),
+                                            (0.871, "partly"), (0.869, "not reproduced")])
+def test_accuracy_verdict_thresholds(ours, expected):
+    assert accuracy_verdict(ours, 0.90) == expected
+
+
+def test_scorecard_verdicts_by_kind_of_claim():
+    assert verdict("taylornet_mnist7_params", 248_000, 248_000) == "sized to match"
+    assert verdict("taylor_order4_terms", 292_825, 293_000) == "reproduced"
+    assert verdict("taylor_order4_params", 2_928_250, 1_460_000) == "not reproduced"
+    assert verdict("conv_ablation_cifar10_acc", 0.417 + 0.05, 0.417) == "not reproduced"   # two-sided
+    assert verdict("conv_ablation_mnist_acc", 0.922, 0.919) == "reproduced"
+    assert verdict("taylor_order1_acc", 0.88, None) == "no number in the paper"
+    assert verdict("distill_classmean_mnist_acc", 0.98, None) == "ours (no paper value)"
+    assert verdict("distill_ref_cifar10_acc", 0.38, 0.869) == "not reproduced"
+    assert {verdict("distill_ref_cifar10_acc", x, 0.869) for x in (0.2, 0.85, 0.9)} <= set(VERDICTS)
+
+
+def distillation_result(top_acc=0.6, random_real=0.7, hf=(0.1, 0.2, 0.3)):
+    levels = [{"level": k, "high_freq": h, "saturated": 0.01 * k} for k, h in enumerate(hf[1:], start=1)]
+    return {"group_sizes": [5, 4], "reference_acc": {"euclidean": {"D1": 0.7, "D2": top_acc}},
+            "trivial_reference_acc": {"class_mean": 0.3, "random_real": random_real, "centroid": 0.9},
+            "backbone": {"test_acc": 0.92}, "similarity_level0": {"high_freq": hf[0], "saturated": 0.0},
+            "levels": {"euclidean": levels},
+            "convnet_acc": {"euclidean": {"D2": [0.3, 0.32]}},
+            "convnet_baselines": [{"references": "random real", "images_per_class": 1, "acc": [0.2]},
+                                  {"references": "class mean", "images_per_class": 1, "acc": [0.25]}]}
+
+
+def test_distillation_verdict_reads_the_result():
+    text = distillation_verdict("cifar10", distillation_result())
+    assert "86.9%" in text and "**not reproduced**" in text and "60.00%" in text
+    assert "do not beat" in text and "67% of it" in text
+    assert "31.0%, above the same training" in text
+    assert "rises from 0.200 at D1 to 0.300 at D2" in text and "noisier" in text
+    better = distillation_verdict("cifar10", distillation_result(top_acc=0.88, random_real=0.7, hf=(0.3, 0.2, 0.1)))
+    assert "**reproduced**" in better and " beat " in better and "smoother" in better
+
+
+def test_reference_and_image_tables():
+    result = distillation_result()
+    table = reference_table(result)
+    assert table["class centroid in the embedding (the ceiling)"] == "90.00%"
+    assert table["D2 (euclidean)"] == "60.00%"
+    measures = image_measures(result)
+    assert list(measures.index) == ["L0 (real)", "D1", "D2"]
+    assert measures.loc["D2", "high-frequency share"] == 0.3

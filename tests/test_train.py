@@ -59,3 +59,33 @@ def test_bad_training_parameters_raise():
         TrainConfig(epochs=1, optimizer="lbfgs")
     with pytest.raises(ValueError, match="epochs and batch_size must be >= 1"):
         TrainConfig(epochs=0)
+    with pytest.raises(ValueError, match="unknown precision 'float16'; accepted: float32, bfloat16"):
+        TrainConfig(epochs=1, precision="float16")
+
+
+def test_halfway_step_schedule_drops_the_rate_tenfold_at_half_the_epochs():
+    from cgcore.train import make_optimizer, make_scheduler
+    model = torch.nn.Linear(2, 2)
+    cfg = TrainConfig(epochs=4, optimizer="sgd", lr=0.01, schedule="halfway_step", nesterov=False)
+    opt = make_optimizer(model.parameters(), cfg)
+    sched = make_scheduler(opt, cfg, steps_per_epoch=3)
+    rates = []
+    for _ in range(12):
+        rates.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert rates[:6] == pytest.approx([0.01] * 6) and rates[6:] == pytest.approx([0.001] * 6)
+    assert opt.param_groups[0]["nesterov"] is False
+
+
+def test_bfloat16_channels_last_training_learns_as_float32_does(mnist7):
+    train, test = mnist7
+    accs = {}
+    for precision, channels_last in (("float32", False), ("bfloat16", True)):
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Conv2d(1, 16, 3, padding=1), torch.nn.ReLU(), torch.nn.Flatten(),
+                                    torch.nn.Linear(16 * 49, 10))
+        cfg = TrainConfig(epochs=2, batch_size=64, lr=3e-3, precision=precision, channels_last=channels_last)
+        fit(model, train.subset(2000), None, cfg, progress=False)
+        accs[precision] = accuracy(model, test.subset(1000), precision=precision)
+    assert accs["float32"] > 0.6 and abs(accs["bfloat16"] - accs["float32"]) < 0.05

@@ -24,6 +24,7 @@ EXPERIMENTS = {
     bench.CG_CONV_BENCH: (bench.run_cg_conv, bench.claims_cg_conv),
     **distillation.runners(),
     bench.DISTILL_BENCH: (bench.run_distill_step, bench.claims_distill_step),
+    bench.DISTILL_EMBED_BENCH: (bench.run_distill_embed, bench.claims_distill_embed),
 }
 
 RECOMPUTE = ("auto", "always", "never")
