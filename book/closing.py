@@ -75,9 +75,12 @@ lines = [
     compare("conv_ablation_mnist_acc", "the same MNIST network with every CG a convolution"),
     compare("conv_ablation_cifar10_acc", "the same CIFAR-10 network with every CG a convolution"),
     compare("distill_ref_mnist_acc", "MNIST classified by its ten D5 references"),
-    compare("distill_classmean_mnist_acc", "... and by the ten class-mean images instead"),
+    compare("distill_random_mnist_acc", "... by one random real image per class instead"),
+    compare("distill_ceiling_mnist_acc", "... and by the class centroids in the embedding (the ceiling)"),
     compare("distill_ref_cifar10_acc", "CIFAR-10 classified by its ten D5 references"),
-    compare("distill_classmean_cifar10_acc", "... and by the ten class-mean images instead"),
+    compare("distill_random_cifar10_acc", "... by one random real image per class instead"),
+    compare("distill_ceiling_cifar10_acc", "... and by the class centroids in the embedding (the ceiling)"),
+    compare("distill_dm_flat_1ipc_mnist_acc", "a ConvNet trained on Ref. 63's one image per class, MNIST"),
 ]
 display(Markdown("\n".join(f"* {line}" for line in lines)))
 

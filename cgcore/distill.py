@@ -360,6 +360,77 @@ def distill_level(images: torch.Tensor, labels: torch.Tensor, subset: torch.Tens
     return LevelResult(refs.detach().cpu(), losses, time.perf_counter() - start, embed_seconds)
 
 
+# --------------------------------------------------------------------------- Ref. 63, flat
+
+@dataclass
+class DMConfig:
+    """Distribution matching as Ref. 63 runs it: one level, ``ipc`` images per class learnt
+    from the whole training set; at every iteration a fresh random network, a random batch
+    of ``batch_real`` real images per class, one Siamese DSA transformation per class shared
+    by the real and the synthetic images, and the loss
+    sum_c |mean f(DSA(X_c)) - mean f(DSA(Y_c))|^2, minimised by SGD on the pixels."""
+
+    iterations: int = 2000
+    lr: float = 1.0                 # SGD on the standardised pixels, as Ref. 63
+    momentum: float = 0.5
+    batch_real: int = 64
+    ipc: int = 1
+    width: int = 128
+    depth: int = 3
+    dsa_strategy: str = "color_crop_cutout_flip_scale_rotate"
+    embed_precision: str = "float32"
+    channels_last: bool = False
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.iterations < 0 or self.lr <= 0 or self.batch_real < 1 or self.ipc < 1:
+            raise ValueError(f"DMConfig needs iterations >= 0, lr > 0, batch_real >= 1, ipc >= 1; got "
+                             f"{self.iterations}, {self.lr}, {self.batch_real}, {self.ipc}")
+        check_choice("embed_precision", self.embed_precision, PRECISIONS)
+
+
+def distribution_matching(images: torch.Tensor, labels: torch.Tensor, n_classes: int, cfg: DMConfig, *,
+                          progress: bool = True, desc: str = "DM") -> LevelResult:
+    """Ref. 63's distillation of ``images`` (N, ch, H, W, standardised) into ``cfg.ipc``
+    images per class, initialised from random real images; returns a :class:`LevelResult`
+    with references of shape (ipc, C, ch, H, W). Every random draw is a function of
+    (seed, iteration, class), so a run is reproducible."""
+    from .dsa import dsa
+
+    device = default_device()
+    start = time.perf_counter()
+    g = torch.Generator().manual_seed(cfg.seed)
+    members = [torch.nonzero(labels == c).flatten() for c in range(n_classes)]
+    init = torch.stack([images[m[torch.randperm(len(m), generator=g)[:cfg.ipc]]] for m in members], dim=1)
+    refs = init.clone().to(device).requires_grad_(True)                 # (ipc, C, ch, H, W)
+    opt = torch.optim.SGD([refs], lr=cfg.lr, momentum=cfg.momentum)
+    level_cfg = DistillConfig(width=cfg.width, depth=cfg.depth, channels_last=cfg.channels_last)
+    losses, embed_seconds = [], 0.0
+    bar = tqdm(range(cfg.iterations), desc=desc, disable=not progress, leave=False, mininterval=2.0)
+    for it in bar:
+        net = embedding_net(level_cfg, images.shape[1], images.shape[-1], cfg.seed * 1_000_003 + it, device)
+        opt.zero_grad(set_to_none=True)
+        total = 0.0
+        for c, m in enumerate(members):
+            draw = torch.Generator().manual_seed(cfg.seed * 7_919_993 + it * 1_009 + c)
+            real = images[m[torch.randint(len(m), (cfg.batch_real,), generator=draw)]].to(device)
+            dsa_seed = int(torch.randint(2**31 - 1, (1,), generator=draw))
+            t0 = time.perf_counter()
+            real = dsa(real, cfg.dsa_strategy, torch.Generator().manual_seed(dsa_seed), siamese=True)
+            target = embed_real(net, real, len(real), cfg.embed_precision).mean(0)
+            embed_seconds += time.perf_counter() - t0
+            syn = dsa(refs[:, c], cfg.dsa_strategy, torch.Generator().manual_seed(dsa_seed), siamese=True)
+            loss = (net(syn).float().mean(0) - target).pow(2).sum()
+            loss.backward()
+            total += loss.item()
+        if not math.isfinite(total):
+            raise FloatingPointError(f"non-finite distribution-matching loss at iteration {it}")
+        opt.step()
+        losses.append(total)
+        bar.set_postfix(loss=f"{total:.4g}", refresh=False)
+    return LevelResult(refs.detach().cpu(), losses, time.perf_counter() - start, embed_seconds)
+
+
 # --------------------------------------------------------------------------- the whole hierarchy
 
 def distill_hierarchy(images: torch.Tensor, labels: torch.Tensor, n_classes: int, group_sizes,

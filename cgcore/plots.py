@@ -203,7 +203,7 @@ def distilled_levels(arrays: dict, loss: str, class_names=None, title: str = "")
     levels = sorted(int(k.rsplit("level", 1)[1]) for k in arrays if k.startswith(f"{loss}_level"))
     rows = [("L0", arrays["level0"])] + [(f"L{k}", arrays[f"{loss}_level{k}"][0]) for k in levels]
     n_classes = arrays["level0"].shape[0]
-    fig, axes = plt.subplots(len(rows), n_classes, figsize=(n_classes * 0.9, len(rows) * 0.95),
+    fig, axes = plt.subplots(len(rows), n_classes, figsize=(n_classes * 1.0, len(rows) * 1.0 + 0.4),
                              squeeze=False)
     for r, (label, images) in enumerate(rows):
         for c in range(n_classes):
@@ -211,7 +211,18 @@ def distilled_levels(arrays: dict, loss: str, class_names=None, title: str = "")
             if c == 0:
                 axes[r, c].set_ylabel(label, rotation=0, labelpad=14, va="center")
             if r == 0 and class_names is not None:
-                axes[r, c].set_title(str(class_names[c])[:8], fontsize=8)
+                axes[r, c].set_title(str(class_names[c]), fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+def image_row(images: np.ndarray, class_names, title: str = ""):
+    """One uint8 image (C, H, W) per class in a row, titled by class."""
+    fig, axes = plt.subplots(1, len(images), figsize=(len(images) * 1.0, 1.6), squeeze=False)
+    for c, image in enumerate(images):
+        _show_image(axes[0, c], image)
+        axes[0, c].set_title(str(class_names[c]), fontsize=8)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout(pad=0.3)
     return fig

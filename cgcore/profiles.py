@@ -283,6 +283,27 @@ _DISTILL_BENCH = {
     "seed": 0,
 }
 
+# Ref. 63's own method as the baseline of the distillation literature: distribution matching
+# from the whole training set to one image per class, a fresh width-128 network and real
+# batches of 64 per class at every iteration, Siamese DSA, SGD at lr 1 with momentum 0.5
+# (Ref. 63's defaults; its paper runs 20,000 iterations, the cpu profile 1,000), then the
+# same ConvNet test as the hierarchy.
+_DM_FLAT = {
+    "dataset": "mnist",
+    "train_size": None,
+    "test_size": None,
+    "dm": {"iterations": 1000, "lr": 1.0, "momentum": 0.5, "batch_real": 64, "ipc": 1, "width": 128, "depth": 3,
+           "dsa_strategy": "color_crop_cutout_scale_rotate", "embed_precision": "bfloat16", "channels_last": True},
+    "convnet_eval": _DISTILLATION_MNIST["convnet_eval"],
+    "seed": 0,
+}
+_DM_FLAT_CIFAR10 = {
+    **_DM_FLAT,
+    "dataset": "cifar10",
+    "dm": {**_DM_FLAT["dm"], "dsa_strategy": "color_crop_cutout_flip_scale_rotate"},
+    "convnet_eval": _DISTILLATION_CIFAR10["convnet_eval"],
+}
+
 # Benchmark: the fresh-network embedding (Ref. 63's dominant cost on a CPU) in float32 and
 # the faster settings, and the check that the cpu profile's setting leaves the references
 # as they are: 8 CIFAR-10 level-1 subsets distilled with fresh width-32 networks for 100
@@ -334,6 +355,8 @@ _BASE = {
     "distill_budget": _DISTILL_BUDGET,
     "distill_budget_cifar10": _DISTILL_BUDGET_CIFAR10,
     "distill_embed_bench": _DISTILL_EMBED_BENCH,
+    "distill_dm_flat": _DM_FLAT,
+    "distill_dm_flat_cifar10": _DM_FLAT_CIFAR10,
 }
 
 _SMOKE_DISTILLATION = {
@@ -382,6 +405,11 @@ _OVERRIDES = {
         "distill_step_bench": {"train_size": 600, "group_sizes": [10, 6], "width": 8, "repeats": 1},
         "distill_budget": _SMOKE_BUDGET,
         "distill_budget_cifar10": {**_SMOKE_BUDGET, "level0": "uneven"},
+        "distill_dm_flat": {"train_size": 400, "test_size": 200, "dm": {**_DM_FLAT["dm"], "iterations": 2, "width": 8},
+                            "convnet_eval": _SMOKE_DISTILLATION["convnet_eval"]},
+        "distill_dm_flat_cifar10": {"train_size": 400, "test_size": 200,
+                                    "dm": {**_DM_FLAT_CIFAR10["dm"], "iterations": 2, "width": 8},
+                                    "convnet_eval": _SMOKE_DISTILLATION["convnet_eval"]},
         "distill_embed_bench": {
             "n_images": 64, "embed_batch": 32, "widths": [8], "repeats": 1, "claim_width": 8, "n_step_subsets": 2,
             "step_width": 8,
@@ -418,6 +446,12 @@ _OVERRIDES = {
             "convnet_eval": {**_DISTILLATION_CIFAR10["convnet_eval"], "models": 5},
         },
         "distill_step_bench": {"width": 128, "subset_chunk": 100, "repeats": 5},
+        "distill_dm_flat": {"dm": {**_DM_FLAT["dm"], "iterations": 20000, "embed_precision": "float32",
+                                   "channels_last": False},
+                            "convnet_eval": {**_DISTILLATION_MNIST["convnet_eval"], "models": 5}},
+        "distill_dm_flat_cifar10": {"dm": {**_DM_FLAT_CIFAR10["dm"], "iterations": 20000, "embed_precision": "float32",
+                                           "channels_last": False},
+                                    "convnet_eval": {**_DISTILLATION_CIFAR10["convnet_eval"], "models": 5}},
     },
 }
 

@@ -236,3 +236,25 @@ def test_class_centroids_are_the_best_single_reference_on_separable_data():
     centroids = distill.class_centroids(emb, labels, 2)
     assert centroids.shape == (2, 2)
     assert distill.nearest_reference_accuracy(emb, labels, centroids, torch.arange(2)) == 1.0
+
+
+def test_flat_distribution_matching_is_reproducible_and_moves_towards_the_class_means(mnist_pixels):
+    images, labels = mnist_pixels
+    cfg = distill.DMConfig(iterations=30, width=16, batch_real=16, dsa_strategy="crop_scale", seed=1)
+    first = distill.distribution_matching(images, labels, 10, cfg, progress=False)
+    again = distill.distribution_matching(images, labels, 10, cfg, progress=False)
+    assert first.references.shape == (1, 10, 1, 28, 28)
+    assert torch.equal(first.references, again.references)
+    start = distill.distribution_matching(images, labels, 10, distill.DMConfig(iterations=0, seed=1),
+                                          progress=False).references
+    nets = [distill.embedding_net(distill.DistillConfig(width=32), 1, 28, 500 + i, torch.device("cpu"))
+            for i in range(4)]
+    one_subset = torch.zeros_like(labels)
+    before = distill.unseen_network_scores(start, nets, images, labels, one_subset)["gap_to_class_mean"]
+    after = distill.unseen_network_scores(first.references, nets, images, labels, one_subset)["gap_to_class_mean"]
+    assert after < 0.8 * before
+
+
+def test_bad_dm_config_raises():
+    with pytest.raises(ValueError, match="batch_real >= 1"):
+        distill.DMConfig(batch_real=0)

@@ -53,6 +53,24 @@ def test_distill_step_bench_runs_under_smoke(store):  # noqa: F811
     assert all(r["speedup"] > 0 for r in result["workloads"].values())
 
 
+@pytest.mark.parametrize("name, dataset", [("distill_dm_flat", "mnist"), ("distill_dm_flat_cifar10", "cifar10")])
+def test_flat_distribution_matching_runs_under_smoke(store, name, dataset):  # noqa: F811
+    result = run_smoke(name)["result"]
+    assert set(EXPERIMENTS[name][1](result)) == {f"distill_dm_flat_1ipc_{dataset}_acc"}
+    assert len(result["convnet_acc"]) == get_config(name, "smoke")["convnet_eval"]["models"]
+    assert load_arrays(name, "smoke")["references"].shape[:2] == (1, 10)
+
+
+def test_distill_embed_bench_runs_under_smoke(store):  # noqa: F811
+    result = run_smoke("distill_embed_bench")["result"]
+    assert set(EXPERIMENTS["distill_embed_bench"][1](result)) == {"distill_fresh_embed_speedup"}
+    settings = {r["setting"] for r in result["embed"]}
+    assert {"float32", "bfloat16 + channels_last"} <= settings
+    assert all(r["speedup"] == 1.0 for r in result["embed"] if r["setting"] == "float32")
+    assert set(result["quality"]) == set(get_config("distill_embed_bench", "smoke")["quality"]["variants"])
+    assert result["quality"][result["quality_reference"]]["difference"] == 0.0
+
+
 def test_evaluation_levels_beyond_the_hierarchy_fail_before_distilling():
     from cgcore.experiments.distillation import check_levels
 

@@ -75,3 +75,17 @@ def test_unknown_transform_is_a_clear_error():
 def test_mnist_strategy_has_no_flip():
     assert "flip" not in dsa.parse_strategy(dsa.STRATEGIES["mnist"])
     assert "flip" in dsa.parse_strategy(dsa.STRATEGIES["cifar10"])
+
+
+@pytest.mark.parametrize("strategy", ["color", "crop", "cutout", "flip", "scale", "rotate",
+                                      "color_crop_cutout_flip_scale_rotate"])
+def test_siamese_calls_transform_two_batches_identically(strategy):
+    one = images(1, seed=5)
+    real = torch.cat([one, images(7, seed=6)])
+    for seed in range(6):
+        a = dsa.dsa(real, strategy, torch.Generator().manual_seed(seed), siamese=True)
+        b = dsa.dsa(one, strategy, torch.Generator().manual_seed(seed), siamese=True)
+        assert torch.allclose(a[:1], b, atol=1e-6)
+        if strategy != "flip":      # one draw for the whole batch: equal images stay equal
+            twin = dsa.dsa(one.repeat(3, 1, 1, 1), strategy, torch.Generator().manual_seed(seed), siamese=True)
+            assert torch.allclose(twin[0], twin[2], atol=1e-6)

@@ -21,6 +21,7 @@ that space); they are stored, and measured by Eq. (S3), as pixels in [0, 1].
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from functools import partial
 
 import numpy as np
@@ -32,7 +33,7 @@ from ..data import TensorData, check_choice, load_dataset, random_affine, random
 from ..models import distill_convnet, fast_cifar_net, init_whitening, resnet_small_input
 from ..paper import PAPER
 from ..results import checkpoint_dir
-from ..train import TrainConfig, accuracy, default_device, fit, seed_everything
+from ..train import TrainConfig, accuracy, default_device, fit, save_atomic, seed_everything
 
 NAMES = {"distillation_mnist": "mnist", "distillation_cifar10": "cifar10"}
 AUGMENTS = {"affine": random_affine, "crop_flip": random_crop_flip, "dsa": dsa.dsa}
@@ -336,6 +337,45 @@ def run_budget(config: dict, profile: str, progress: bool = True) -> dict:
             "device": str(default_device()), "seconds": time.perf_counter() - start}
 
 
+DM_FLAT = {"distill_dm_flat": "mnist", "distill_dm_flat_cifar10": "cifar10"}
+
+
+def run_dm_flat(config: dict, profile: str, progress: bool = True, *, experiment: str) -> dict:
+    """Ref. 63's own method as a baseline: distribution matching straight from the whole
+    training set to ``dm.ipc`` images per class (:func:`cgcore.distill.distribution_matching`),
+    evaluated by the ConvNet test of the hierarchy (``convnet_eval``, Ref. 63's protocol)."""
+    check_choice("experiment", experiment, tuple(DM_FLAT))
+    start = time.perf_counter()
+    train = load_dataset(config["dataset"], "train").subset(config["train_size"], config["seed"])
+    test = load_dataset(config["dataset"], "test").subset(config["test_size"], config["seed"])
+    mean, std = channel_stats(train.images)
+    images = from_pixels(train.images, mean, std)
+    test_std = TensorData(from_pixels(test.images, mean, std), test.labels, test.name)
+    n_classes = int(train.labels.max()) + 1
+    cfg = distill.DMConfig(**config["dm"], seed=config["seed"])
+    ckpt = checkpoint_dir(profile, experiment, {k: config[k] for k in ("dataset", "train_size", "seed", "dm")})
+    path = ckpt / "references.pt"
+    if path.exists():
+        level = distill.LevelResult(**torch.load(path, weights_only=False))
+    else:
+        level = distill.distribution_matching(images, train.labels, n_classes, cfg, progress=progress,
+                                              desc=f"{experiment}")
+        save_atomic(asdict(level), path)
+    accs = convnet_accuracy(config, level.references, test_std, progress, desc="flat DM references")
+    pixels = to_pixels(level.references, mean, std)
+    return {"dataset": config["dataset"], "images_per_class": cfg.ipc, "convnet_acc": accs,
+            "loss_every_10": level.loss[::10], "distill_seconds": level.seconds,
+            "embed_seconds": level.embed_seconds, "high_freq": distill.high_frequency_fraction(pixels.flatten(0, 1)),
+            "device": str(default_device()), "seconds": time.perf_counter() - start,
+            "arrays": {"references": to_uint8(pixels)}}
+
+
+def claims_dm_flat(result: dict) -> dict[str, float]:
+    return {f"distill_dm_flat_{result['images_per_class']}ipc_{result['dataset']}_acc":
+            float(np.mean(result["convnet_acc"]))}
+
+
 def runners() -> dict:
     return {**{name: (partial(run, experiment=name), claims) for name in NAMES},
-            **{name: (run_budget, lambda result: {}) for name in BUDGETS}}
+            **{name: (run_budget, lambda result: {}) for name in BUDGETS},
+            **{name: (partial(run_dm_flat, experiment=name), claims_dm_flat) for name in DM_FLAT}}
