@@ -85,3 +85,17 @@ for title in dict.fromkeys(groups["group"]):
 # %% tags=["remove-input"]
 missing = [c for c in PAPER if c not in set(table["claim"])]
 print(", ".join(missing) if missing else "none")
+
+# %% [markdown]
+# ## What the book costs to recompute
+#
+# The wall time of every stored result of this profile, from its manifest (peak memory is
+# recorded by runs made since the manifests carry it):
+
+# %% tags=["remove-input"]
+from cgcore.report import compute_budget
+
+budget = compute_budget(profile)
+display(budget.assign(minutes=budget["minutes"].map("{:.1f}".format), share=budget["share"].map("{:.0%}".format),
+                      **{"peak memory (MiB)": budget["peak memory (MiB)"].map(
+                          lambda v: "—" if v is None or pd.isna(v) else f"{v:,.0f}")}).fillna(""))

@@ -182,3 +182,27 @@ def distillation_verdict(dataset: str, result: dict, budget: dict | None = None)
         if text:
             parts.append(f"On a sample of level-1 subsets, {text}")
     return " ".join(parts)
+
+
+def compute_budget(profile: str) -> pd.DataFrame:
+    """Every stored result of ``profile`` with its wall time, share of the total and peak
+    memory, read from the manifests (what recomputing the book costs)."""
+    from .experiments import EXPERIMENTS
+    from .results import load_result
+
+    rows = []
+    for experiment in EXPERIMENTS:
+        stored = load_result(experiment, profile)
+        if stored is None:
+            continue
+        m = stored["manifest"]
+        rows.append({"experiment": experiment, "minutes": m["wall_time_s"] / 60,
+                     "peak memory (MiB)": m.get("peak_rss_mib"), "device": m.get("device"),
+                     "threads": m.get("threads")})
+    table = pd.DataFrame(rows, columns=["experiment", "minutes", "peak memory (MiB)", "device", "threads"])
+    total = table["minutes"].sum()
+    table["share"] = table["minutes"] / total if total else 0.0
+    table = table.sort_values("minutes", ascending=False).set_index("experiment")
+    table.loc["total"] = {"minutes": total, "share": 1.0 if total else 0.0, "peak memory (MiB)": None,
+                          "device": "", "threads": None}
+    return table

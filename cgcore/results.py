@@ -12,6 +12,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import sys
 import platform
 import subprocess
 import tempfile
@@ -103,6 +104,17 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def peak_rss_mib() -> float | None:
+    """The largest resident memory this process has had, in MiB (None where the OS does
+    not tell). A run's manifest records it at the end of the run."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(kib / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
+
+
 def make_manifest(experiment: str, profile: str, config: dict, device: str,
                   wall_time_s: float, git: dict | None = None) -> dict:
     import torch
@@ -118,6 +130,7 @@ def make_manifest(experiment: str, profile: str, config: dict, device: str,
         "device_name": torch.cuda.get_device_name() if device.startswith("cuda") else cpu_name(),
         "threads": torch.get_num_threads(),
         "wall_time_s": round(wall_time_s, 2),
+        "peak_rss_mib": peak_rss_mib(),
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
 

@@ -136,8 +136,9 @@ def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: Train
 
     With ``checkpoint`` set, model, optimiser, scheduler and history are saved after each
     epoch, and a later call with the same path resumes from the last completed epoch.
-    Batches come from a generator seeded by (seed, epoch), so a resumed run sees the
-    same batches as an uninterrupted one.
+    Batches come from a generator seeded by (seed, epoch), and ``augment(x, generator=g)``
+    gets a generator seeded by (seed, epoch, step), so a resumed run sees the same batches,
+    augmented the same way, as an uninterrupted one.
     """
     device = next(model.parameters()).device
     fmt = memory_format(cfg.channels_last)
@@ -165,7 +166,10 @@ def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: Train
             idx = order[step * cfg.batch_size:(step + 1) * cfg.batch_size]
             x, y = train.images[idx].to(device), train.labels[idx].to(device)
             if augment is not None:
-                x = augment(x)
+                # a draw that depends only on (seed, epoch, step): a resumed run augments
+                # exactly as an uninterrupted one
+                x = augment(x, generator=torch.Generator().manual_seed(
+                    cfg.seed * 1_000_003 + epoch * 100_003 + step))
             with autocast(cfg.precision, device):
                 logits = model(x.contiguous(memory_format=fmt))
                 loss = F.cross_entropy(logits.float(), y, label_smoothing=cfg.label_smoothing)

@@ -80,6 +80,8 @@ def test_evaluation_levels_beyond_the_hierarchy_fail_before_distilling():
         check_levels({**config, "convnet_eval": {**config["convnet_eval"], "levels": [6]}})
     with pytest.raises(ValueError, match="losses must be a non-empty list of euclidean, arcface"):
         check_levels({**config, "losses": ["cosine"]})
+    with pytest.raises(ValueError, match=r"convnet_eval.losses \['arcface'\] must be among the distilled losses"):
+        check_levels({**config, "losses": ["euclidean"], "convnet_eval": {**config["convnet_eval"], "losses": ["arcface"]}})
 
 
 def test_papermill_runs_the_cifar10_distillation_under_smoke(store, tmp_path):  # noqa: F811

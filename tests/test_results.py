@@ -63,3 +63,10 @@ def test_scorecard_rows_from_stored_result(store):
     assert row["result_file"] == "results/smoke/taylor_expansion.json"
     assert table.set_index("claim").loc["taylor_prune10_acc", "paper"] == 0.85
     assert build_scorecard("cpu").empty
+
+
+def test_manifest_records_peak_memory():
+    from cgcore.results import make_manifest
+
+    manifest = make_manifest("x", "smoke", {"seed": 0}, "cpu", 1.0)
+    assert manifest["peak_rss_mib"] > 10         # a Python process with torch loaded

@@ -89,3 +89,46 @@ def test_bfloat16_channels_last_training_learns_as_float32_does(mnist7):
         fit(model, train.subset(2000), None, cfg, progress=False)
         accs[precision] = accuracy(model, test.subset(1000), precision=precision)
     assert accs["float32"] > 0.6 and abs(accs["bfloat16"] - accs["float32"]) < 0.05
+
+
+def test_resume_with_augmentation_is_bit_identical(mnist7, tmp_path, monkeypatch):
+    """Augmentation draws from a generator of (seed, epoch, step), not the global RNG:
+    a run stopped in its second epoch and resumed while the global RNG is elsewhere ends
+    with exactly the weights of an uninterrupted run."""
+    from functools import partial
+
+    from cgcore.data import random_affine
+
+    train = mnist7[0].subset(300)
+    cfg = TrainConfig(epochs=2, lr=1e-2, batch_size=50)
+    augment = partial(random_affine, max_shift=0.1)
+
+    def fresh():
+        torch.manual_seed(0)
+        return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(49, 10))
+
+    straight = fresh()
+    fit(straight, train, None, cfg, augment=augment, progress=False)
+
+    class Stop(Exception):
+        pass
+
+    original = torch.optim.lr_scheduler.OneCycleLR.step
+    steps = {"n": 0}
+
+    def step_then_stop(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        steps["n"] += 1
+        if steps["n"] == len(train) // cfg.batch_size + 2:     # two steps into epoch 2
+            raise Stop
+
+    ckpt = tmp_path / "ckpt.pt"
+    monkeypatch.setattr(torch.optim.lr_scheduler.OneCycleLR, "step", step_then_stop)
+    with pytest.raises(Stop):
+        fit(fresh(), train, None, cfg, checkpoint=ckpt, augment=augment, progress=False)
+    monkeypatch.undo()
+    resumed = fresh()
+    torch.manual_seed(12345)                                     # the global RNG is elsewhere now
+    fit(resumed, train, None, cfg, checkpoint=ckpt, augment=augment, progress=False)
+    for a, b in zip(resumed.parameters(), straight.parameters()):
+        assert torch.equal(a, b)

@@ -60,6 +60,9 @@ def check_levels(config: dict) -> None:
     unknown = set(config["losses"]) - set(distill.LOSSES)
     if unknown or not config["losses"]:
         raise ValueError(f"losses must be a non-empty list of {', '.join(distill.LOSSES)}, got {config['losses']}")
+    evaluated = config["convnet_eval"].get("losses", config["losses"])
+    if set(evaluated) - set(config["losses"]):
+        raise ValueError(f"convnet_eval.losses {evaluated} must be among the distilled losses {config['losses']}")
 
 
 def random_real_images(data: TensorData, n_classes: int, n: int, seed: int) -> torch.Tensor:
@@ -241,10 +244,10 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
     arrays["class_mean"] = to_uint8(to_pixels(class_mean, mean, std))
 
     # 4. ConvNet trained on the references alone
-    convnet = {loss: {f"D{k}": convnet_accuracy(config, results[k - 1].references, test_std, progress,
+    convnet = {loss: {f"D{k}": convnet_accuracy(config, hierarchies[loss][k - 1].references, test_std, progress,
                                                  desc=f"D{k} ({loss})")
                       for k in config["convnet_eval"]["levels"]}
-               for loss, results in hierarchies.items()}
+               for loss in config["convnet_eval"].get("losses", config["losses"])}
     # the same test on references that need no distillation, at the same images per class
     per_class = sorted({distill.images_per_class(sizes, k) for k in config["convnet_eval"]["levels"]})
     convnet_baselines = [{"references": "random real", "images_per_class": n,
