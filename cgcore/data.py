@@ -19,6 +19,8 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +36,10 @@ CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
                    "dog", "frog", "horse", "ship", "truck")
+
+
+class DataDamagedError(RuntimeError):
+    """A data file exists but cannot be read (truncated, not the expected format)."""
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -76,13 +82,26 @@ def _find_idx(folder: Path, stem: str) -> Path | None:
     return None
 
 
+def _read_or_explain(path: Path, read):
+    """``read()``, or a :class:`DataDamagedError` naming ``path`` when the file is cut short
+    or otherwise unreadable."""
+    try:
+        return read()
+    except (EOFError, OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile, zlib.error) as err:
+        raise DataDamagedError(
+            f"the data file {path} is damaged ({type(err).__name__}: {str(err)[:120]}). Restore it (this "
+            f"project keeps a copy in ../shared/data), or remove it so that torchvision downloads the data "
+            f"on a machine with internet.") from err
+
+
 def _mnist_from(root: Path, split: str):
     prefix = "train" if split == "train" else "t10k"
     for folder in (root / "mnist", root / "MNIST" / "raw", root):
         images = _find_idx(folder, f"{prefix}-images-idx3-ubyte")
         labels = _find_idx(folder, f"{prefix}-labels-idx1-ubyte")
         if images and labels:
-            return _read_idx(images), _read_idx(labels)
+            return (_read_or_explain(images, lambda: _read_idx(images)),
+                    _read_or_explain(labels, lambda: _read_idx(labels)))
     return None
 
 
@@ -91,10 +110,12 @@ def _cifar10_from(root: Path, split: str):
     if npz.exists():
         from PIL import Image
 
-        with np.load(npz) as archive:
-            blob = archive[f"{split}_jpeg"]
-            offsets = archive[f"{split}_offsets"]
-            labels = archive[f"{split}_labels"].astype(np.uint8)
+        def read():
+            with np.load(npz) as archive:
+                return (archive[f"{split}_jpeg"], archive[f"{split}_offsets"],
+                        archive[f"{split}_labels"].astype(np.uint8))
+
+        blob, offsets, labels = _read_or_explain(npz, read)
         images = np.stack([
             np.asarray(Image.open(io.BytesIO(blob[offsets[i]:offsets[i + 1]].tobytes())).convert("RGB"))
             for i in range(len(labels))
@@ -121,8 +142,11 @@ def load_arrays(name: str, split: str, download: bool = True) -> tuple[np.ndarra
     check_choice("split", split, SPLITS)
     cached = cache_dir() / f"{name}-{split}.npz"
     if cached.exists():
-        with np.load(cached) as archive:
-            return archive["images"], archive["labels"]
+        def read():
+            with np.load(cached) as archive:
+                return archive["images"], archive["labels"]
+
+        return _read_or_explain(cached, read)
 
     looked = []
     arrays = None

@@ -46,6 +46,7 @@ from tqdm import tqdm
 
 from .data import check_choice
 from .models import distill_convnet
+from .results import load_checkpoint
 from .train import PRECISIONS, autocast, default_device, memory_format, save_atomic
 
 LOSSES = ("euclidean", "arcface")
@@ -452,7 +453,7 @@ def distill_hierarchy(images: torch.Tensor, labels: torch.Tensor, n_classes: int
     for k, cfg in enumerate(configs, start=1):
         path = checkpoint_dir / f"level{k}.pt" if checkpoint_dir is not None else None
         if path is not None and path.exists():
-            state = torch.load(path, weights_only=False)
+            state = load_checkpoint(path)
             result = LevelResult(**state)
         else:
             result = distill_level(images, labels, subset, n_subsets, n_classes, cfg, level=k,

@@ -206,3 +206,40 @@ def compute_budget(profile: str) -> pd.DataFrame:
     table.loc["total"] = {"minutes": total, "share": 1.0 if total else 0.0, "peak memory (MiB)": None,
                           "device": "", "threads": None}
     return table
+
+
+def verdict_table(profile: str) -> pd.DataFrame:
+    """One row per claim of the paper that states a number (and per count our design was
+    sized to): the section, the claim in words, the paper's value, ours, the verdict and a
+    one-line reason. A claim with no stored result is "not testable on this profile"."""
+    from .paper import LABELS, SIZED_TO_MATCH
+
+    card = build_scorecard(profile).set_index("claim")
+    rows = []
+    for claim, ref in PAPER.items():
+        if ref.value is None and claim not in SIZED_TO_MATCH:
+            continue
+        if claim not in card.index:
+            rows.append({"section": ref.source, "claim": LABELS.get(claim, claim),
+                         "paper": _format(ref.value, ref.unit, False), "ours": "—",
+                         "verdict": "not computed for this profile", "why": "no stored result for this profile"})
+            continue
+        row = card.loc[claim]
+        ours, paper = row["ours"], ref.value
+        if row["verdict"] == "sized to match":
+            why = "our own network, built to have this many parameters: the match is by construction"
+        elif ref.unit == "fraction":
+            why = f"{100 * (ours - paper):+.1f} points"
+            dataset = claim.rsplit("_", 2)[-2]
+            baseline = card["ours"].get(f"distill_random_{dataset}_acc")
+            if claim.startswith(("distill_ref_", "distill_arcface_")) and baseline is not None:
+                ceiling = card["ours"].get(f"distill_ceiling_{dataset}_acc")
+                why += f"; one random real image per class scores {baseline:.1%}"
+                if ceiling is not None and not pd.isna(ceiling):
+                    why += f", the best one-reference classifier {ceiling:.1%}"
+        else:
+            why = f"{(ours - paper) / paper:+.0%}"
+        rows.append({"section": ref.source, "claim": LABELS.get(claim, claim),
+                     "paper": _format(paper, ref.unit, False), "ours": _format(ours, ref.unit, False),
+                     "verdict": row["verdict"], "why": why})
+    return pd.DataFrame(rows)

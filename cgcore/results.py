@@ -8,6 +8,7 @@ rename), so an interrupted run never leaves a half-written result.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -45,6 +46,68 @@ def checkpoint_dir(profile: str, experiment: str, config: dict) -> Path:
     path = checkpoints_root() / profile / f"{experiment}-{config_hash(config)}"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+class RunLockedError(RuntimeError):
+    """Another process is computing the same experiment and profile."""
+
+
+@contextlib.contextmanager
+def run_lock(profile: str, experiment: str):
+    """Hold ``checkpoints/<profile>/<experiment>.lock`` while a run computes, so that a
+    second run of the same experiment and profile stops at once with a clear message
+    instead of writing the same checkpoints and result. A lock left by a process that no
+    longer exists (killed) is taken over."""
+    path = checkpoints_root() / profile / f"{experiment}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            try:
+                holder = int(path.read_text().strip() or 0)
+            except (OSError, ValueError):
+                holder = 0
+            if holder and _process_alive(holder):
+                raise RunLockedError(
+                    f"{experiment!r} under profile {profile!r} is already being computed by process {holder} "
+                    f"(lock file {path}). Wait for it to finish; a later run resumes from its checkpoints. "
+                    f"If no such run exists, delete the lock file.") from None
+            path.unlink(missing_ok=True)          # stale: its process is gone
+    else:  # pragma: no cover - a race lost twice
+        raise RunLockedError(f"could not take the lock {path}")
+    try:
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def load_checkpoint(path: Path, **kwargs):
+    """``torch.load`` with a clear error for a damaged file (e.g. a run killed by an old
+    version while writing, or a disk that filled up): it names the file and what to do."""
+    import pickle
+
+    import torch
+
+    try:
+        return torch.load(path, weights_only=False, **kwargs)
+    except (RuntimeError, EOFError, pickle.UnpicklingError, ValueError) as err:
+        raise RuntimeError(
+            f"checkpoint {path} is damaged and cannot be read ({type(err).__name__}: {str(err)[:120]}). "
+            f"Delete it (or its folder) and run again: the run restarts that stage from scratch.") from err
 
 
 def to_jsonable(obj: Any) -> Any:

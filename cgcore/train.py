@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from .data import TensorData, check_choice
-from .results import write_atomic
+from .results import load_checkpoint, write_atomic
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("onecycle", "cosine", "constant", "halfway_step")
@@ -148,7 +148,7 @@ def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: Train
     sched = make_scheduler(opt, cfg, steps)
     history, start_epoch = History(), 0
     if checkpoint is not None and checkpoint.exists():
-        state = torch.load(checkpoint, map_location=device, weights_only=False)
+        state = load_checkpoint(checkpoint, map_location=device)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])

@@ -69,3 +69,19 @@ def test_validation_split_is_disjoint_stratified_and_reproducible():
     assert torch.equal(d.split(20, seed=1)[1].images, held.images)
     with pytest.raises(ValueError, match="a holdout of 100 images needs 0 < n < 100"):
         d.split(100)
+
+
+@pytest.mark.parametrize("name, files", [
+    ("mnist", ["mnist/train-images-idx3-ubyte.gz", "mnist/train-labels-idx1-ubyte.gz"]),
+    ("cifar10", ["cifar10/cifar10-jpeg-q75.npz"]),
+])
+def test_a_truncated_data_file_names_the_file_and_what_to_do(tmp_path, monkeypatch, name, files):
+    from cgcore.data import DataDamagedError
+
+    for f in files:
+        (tmp_path / f).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / f).write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 40)   # the start of a file, cut short
+    monkeypatch.setenv("CGCORE_DATA", str(tmp_path))
+    monkeypatch.setenv("CGCORE_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(DataDamagedError, match=rf"{files[0].split('/')[-1]} is damaged .* Restore it"):
+        data.load_arrays(name, "train", download=False)

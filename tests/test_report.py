@@ -1,6 +1,7 @@
 """Tables and verdicts the book builds from stored results (cgcore.report)."""
 
 from cgcore.report import budget_table, budget_verdict
+from test_results import store  # noqa: F401  (fixture)
 
 
 def budget(gaps: dict) -> dict:
@@ -85,3 +86,14 @@ def test_reference_and_image_tables():
     measures = image_measures(result)
     assert list(measures.index) == ["L0 (real)", "D1", "D2"]
     assert measures.loc["D2", "high-frequency share"] == 0.3
+
+
+def test_verdict_table_covers_every_stated_number(store):  # noqa: F811
+    from cgcore.paper import PAPER, SIZED_TO_MATCH
+    from cgcore.report import verdict_table
+
+    table = verdict_table("smoke")
+    stated = [c for c, ref in PAPER.items() if ref.value is not None or c in SIZED_TO_MATCH]
+    assert len(table) == len(stated)
+    assert set(table["verdict"]) <= {"reproduced", "partly", "not reproduced", "sized to match",
+                                     "not computed for this profile"}

@@ -70,3 +70,34 @@ def test_manifest_records_peak_memory():
 
     manifest = make_manifest("x", "smoke", {"seed": 0}, "cpu", 1.0)
     assert manifest["peak_rss_mib"] > 10         # a Python process with torch loaded
+
+
+def test_a_second_run_of_the_same_experiment_stops_with_a_clear_message(tmp_path, monkeypatch):
+    import os
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("CGCORE_CHECKPOINTS", str(tmp_path))
+    with results.run_lock("smoke", "taylor_expansion") as lock:
+        assert lock.read_text() == str(os.getpid())
+        with pytest.raises(results.RunLockedError, match="already being computed by process"):
+            with results.run_lock("smoke", "taylor_expansion"):
+                pass
+        with results.run_lock("smoke", "taylornet_mnist"):      # another experiment is free
+            pass
+    assert not lock.exists()
+    # a lock left by a process that is gone is taken over
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    lock.write_text(dead.stdout.strip())
+    with results.run_lock("smoke", "taylor_expansion"):
+        pass
+
+
+def test_a_damaged_checkpoint_names_the_file_and_what_to_do(tmp_path):
+    import torch
+
+    path = tmp_path / "level1.pt"
+    torch.save({"x": torch.zeros(1000)}, path)
+    path.write_bytes(path.read_bytes()[:100])                     # truncated
+    with pytest.raises(RuntimeError, match=r"level1.pt is damaged .* Delete it"):
+        results.load_checkpoint(path)

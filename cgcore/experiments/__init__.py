@@ -11,7 +11,7 @@ import time
 from .. import bench
 from ..data import check_choice
 from ..profiles import get_config
-from ..results import git_commit, load_result, result_path, save_arrays, save_result
+from ..results import git_commit, load_result, result_path, run_lock, save_arrays, save_result
 from ..train import default_device
 from . import distillation, taylor_expansion, taylornet
 
@@ -37,7 +37,8 @@ def run_experiment(experiment: str, profile: str, progress: bool = True, **overr
     run, _ = EXPERIMENTS[experiment]
     commit = git_commit()  # the code the run starts from, not whatever is checked out when it ends
     start = time.perf_counter()
-    result = run(config, profile, progress=progress)
+    with run_lock(profile, experiment):
+        result = run(config, profile, progress=progress)
     arrays = result.pop("arrays", None)  # images and the like go to <experiment>.npz beside the JSON
     if arrays:
         save_arrays(experiment, profile, arrays)

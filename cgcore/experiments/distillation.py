@@ -32,7 +32,7 @@ from .. import distill, dsa
 from ..data import TensorData, check_choice, load_dataset, random_affine, random_crop_flip
 from ..models import distill_convnet, fast_cifar_net, init_whitening, resnet_small_input
 from ..paper import PAPER
-from ..results import checkpoint_dir
+from ..results import checkpoint_dir, load_checkpoint
 from ..train import TrainConfig, accuracy, default_device, fit, save_atomic, seed_everything
 
 NAMES = {"distillation_mnist": "mnist", "distillation_cifar10": "cifar10"}
@@ -359,7 +359,7 @@ def run_dm_flat(config: dict, profile: str, progress: bool = True, *, experiment
     ckpt = checkpoint_dir(profile, experiment, {k: config[k] for k in ("dataset", "train_size", "seed", "dm")})
     path = ckpt / "references.pt"
     if path.exists():
-        level = distill.LevelResult(**torch.load(path, weights_only=False))
+        level = distill.LevelResult(**load_checkpoint(path))
     else:
         level = distill.distribution_matching(images, train.labels, n_classes, cfg, progress=progress,
                                               desc=f"{experiment}")
