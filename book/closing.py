@@ -27,7 +27,7 @@ import os
 
 profile = os.environ.get("CGBOOK_PROFILE", "cpu")   # smoke | cpu | paper
 
-# %%
+# %% tags=["remove-input"]
 import numpy as np
 import pandas as pd
 import torch
@@ -66,7 +66,7 @@ def compare(claim, what):
 # {ref}`the distillation <eq-5>` and {ref}`the similarity measures <eq-s3>`, each in its
 # chapter; the [scorecard](scorecard.ipynb) has every number. In short:
 
-# %%
+# %% tags=["hide-input"]
 lines = [
     compare("taylor_order4_acc", "Taylor expansion to order 4 on 7×7 MNIST"),
     compare("taylornet_mnist_acc", "TaylorNet, MNIST (Fig. 5)"),
@@ -92,7 +92,7 @@ display(Markdown("\n".join(f"* {line}" for line in lines)))
 # these networks". How much of one expansion is redundant is a first hint; the pruning
 # experiment of the Taylor-expansion chapter drops the smallest terms without retraining:
 
-# %%
+# %% tags=["hide-input"]
 display(Markdown("\n".join(f"* {line}" for line in [
     compare("taylor_prune50_acc", "half of the order-4 terms kept"),
     compare("taylor_prune30_acc", "30 % kept"),
@@ -111,7 +111,7 @@ display(Markdown("\n".join(f"* {line}" for line in [
 # reference of each class is to the plain class-mean image (cosine similarity of the
 # pixels, both as stored):
 
-# %%
+# %% tags=["hide-input"]
 rows = []
 for name in ("mnist", "cifar10"):
     stored = load_result(f"distillation_{name}", profile)

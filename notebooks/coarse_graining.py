@@ -29,7 +29,7 @@ import os
 
 profile = os.environ.get("CGBOOK_PROFILE", "cpu")   # smoke | cpu | paper (nothing here depends on it)
 
-# %%
+# %% tags=["remove-input"]
 import numpy as np
 import pandas as pd
 import sympy

@@ -32,7 +32,7 @@ dataset = "mnist"                                         # mnist | cifar10: com
 profile = os.environ.get("CGBOOK_PROFILE", "cpu")         # smoke | cpu | paper
 recompute = os.environ.get("CGBOOK_RECOMPUTE", "auto")    # auto | always | never
 
-# %%
+# %% tags=["remove-input"]
 import numpy as np
 import pandas as pd
 import torch
@@ -71,7 +71,7 @@ pd.DataFrame({f"distillation_{name} [{profile}]": {k: str(v) for k, v in config.
 # $j g, \dots, j g + g - 1$ of level $k$, so every level is one tensor
 # (subsets, classes, channels, height, width).
 
-# %%
+# %% tags=["hide-input"]
 def hierarchy_table(sizes):
     return pd.DataFrame([{"level": f"D{k}", "images per class": distill.images_per_class(sizes, k),
                           "distilled from": "—" if k == 0 else f"{distill.images_per_class(sizes, k)} subsets of "
@@ -94,7 +94,7 @@ pd.concat({name: hierarchy_table(config["group_sizes"]) for name, config in conf
 # The stored results of both data sets (the one named by the `dataset` parameter is
 # computed when missing; the other is shown if stored), with what produced them:
 
-# %%
+# %% tags=["hide-input"]
 stored, arrays = {}, {}
 for name in DATASETS:
     experiment = f"distillation_{name}"
@@ -111,7 +111,7 @@ pd.concat({name: manifest_summary(found["manifest"])["value"] for name, found in
 # %% [markdown]
 # Training images per class, and what `level0="exact"` says about them:
 
-# %%
+# %% tags=["hide-input"]
 for name, result in results.items():
     counts = result["level0_class_sizes"]
     display(pd.DataFrame({"images": counts}, index=pd.Index(CLASS_NAMES[name], name=f"{name}, class")).T)
@@ -185,7 +185,7 @@ pd.concat({"mnist, 1x28x28": layer_outputs(1, 28), "cifar10, 3x32x32": layer_out
 # network (width 32 instead of 128) and runs few iterations where a level is large; the
 # `paper` profile has width 128, float32 and 1,000 iterations per level.
 
-# %%
+# %% tags=["hide-input"]
 pd.DataFrame({name: {k: str(v) for k, v in config["distill"].items()} for name, config in configs.items()})
 
 # %% [markdown]
@@ -201,7 +201,7 @@ pd.DataFrame({name: {k: str(v) for k, v in config["distill"].items()} for name, 
 # its real images, in units of the real images' own spread (0: on the mean; a random real
 # image of the class: about 1). "initial" is the real images the references start from.
 
-# %%
+# %% tags=["hide-input"]
 for name, experiment in (("mnist", "distill_budget"), ("cifar10", "distill_budget_cifar10")):
     try:  # the chapter's own data set is computed when missing, the other only shown
         budget = run_or_load(experiment, profile, recompute=recompute if name == dataset else "never")
@@ -226,7 +226,7 @@ for name, experiment in (("mnist", "distill_budget"), ("cifar10", "distill_budge
 # norm acts per image), its gradient is exactly the per-subset gradients side by side
 # (`tests/test_distill.py` checks this against the loop). The wall time of every level:
 
-# %%
+# %% tags=["hide-input"]
 rows = []
 for name, result in results.items():
     for loss, levels in result["levels"].items():
@@ -248,7 +248,7 @@ pd.DataFrame(rows).set_index(["data set", "loss", "level"])
 #
 # One original per class (L0) and the first distilled image of every level (Eq. 5):
 
-# %%
+# %% tags=["hide-input"]
 for name in arrays:
     fig = plots.distilled_levels(arrays[name], "euclidean", CLASS_NAMES[name],
                                  title=f"{FIGURE[name]}, {name}: L0 an original, L1-L5 distilled (Eq. 5)")
@@ -257,7 +257,7 @@ for name in arrays:
 # %% [markdown]
 # The same with the angular (ArcFace) loss the paper mentions as an improvement:
 
-# %%
+# %% tags=["hide-input"]
 for name in arrays:
     if "arcface" in results[name]["levels"]:
         fig = plots.distilled_levels(arrays[name], "arcface", CLASS_NAMES[name],
@@ -267,7 +267,7 @@ for name in arrays:
 # %% [markdown]
 # Several images per class of the first two levels (each column a class):
 
-# %%
+# %% tags=["hide-input"]
 for name in arrays:
     for level in (1, 2):
         shown = arrays[name][f"euclidean_level{level}"].shape[0]
@@ -284,7 +284,7 @@ for name in arrays:
 # scores about 0.8) and the share of pixels driven to the ends of [0, 1]
 # (`saturated_fraction`), for real images (L0) and every level:
 
-# %%
+# %% tags=["hide-input"]
 measures = {name: image_measures(result) for name, result in results.items()
             if "high_freq" in result["similarity_level0"]}
 if measures:
@@ -321,16 +321,16 @@ else:
 # references of every level; and two references that need no distillation at all — the
 # class-mean image and one random real image per class.
 
-# %%
+# %% tags=["hide-input"]
 display(Markdown("  \n".join(backbone_description(name, c) for name, c in configs.items())))
 pd.DataFrame({name: reference_table(result) for name, result in results.items()}).rename_axis("references")
 
-# %%
+# %% tags=["hide-input"]
 for name, result in results.items():
     fig = plots.reference_accuracy_by_level(result, title=f"{name}: classification by references of each level")
     plots.plt.show()
 
-# %%
+# %% tags=["hide-input"]
 for name, result in results.items():
     top = f"D{len(result['group_sizes'])}"
     text = (f"**{name}, against the paper.** With the {top} references (one per class) our nearest-reference "
@@ -359,7 +359,7 @@ for name, result in results.items():
 # drawn real images, as many per class, and on the class-mean image, shows what the
 # distillation adds.
 
-# %%
+# %% tags=["hide-input"]
 display(pd.DataFrame({name: {k: str(v) for k, v in c["convnet_eval"].items()} for name, c in configs.items()}))
 
 
@@ -382,7 +382,7 @@ for name, result in results.items():
                      "test accuracy (mean ± std)": accuracy_cell(baseline["acc"]), "Ref. 63 (DM)": "—"})
 pd.DataFrame(rows).set_index(["data set", "references"])
 
-# %%
+# %% tags=["hide-input"]
 for name, result in results.items():
     top = f"D{len(result['group_sizes'])}"
     one = {b["references"]: np.mean(b["acc"]) for b in result.get("convnet_baselines", [])
@@ -405,7 +405,7 @@ for name, result in results.items():
 # pixels (learning rate 1, momentum 0.5). Ref. 63 runs 20,000 iterations; the `cpu`
 # profile runs far fewer (below). The result is tested exactly as the hierarchy's D5.
 
-# %%
+# %% tags=["hide-input"]
 flat = {}
 for name, experiment in (("mnist", "distill_dm_flat"), ("cifar10", "distill_dm_flat_cifar10")):
     try:
@@ -441,7 +441,7 @@ if rows:
 # are: a sample of CIFAR-10 level-1 subsets distilled each way, scored in unseen float32
 # networks (the gap to the class mean, as in the budget table above).
 
-# %%
+# %% tags=["hide-input"]
 try:
     embed_bench = run_or_load("distill_embed_bench", profile, recompute=recompute)["result"]
 except FileNotFoundError as err:
@@ -476,7 +476,7 @@ if embed_bench is not None:
 # `pooled` is the step the `cpu` profile runs (real statistics computed beforehand),
 # `fresh` includes embedding the real images with a new network, as Ref. 63 does.
 
-# %%
+# %% tags=["hide-input"]
 try:
     bench = run_or_load("distill_step_bench", profile, recompute=recompute)["result"]
 except FileNotFoundError as err:
@@ -495,7 +495,7 @@ if bench is not None:
 # %% [markdown]
 # ## Paper vs ours
 
-# %%
+# %% tags=["hide-input"]
 format_claims(claims_table(profile, prefix="distill_"))
 
 # %% [markdown]
@@ -505,7 +505,7 @@ format_claims(claims_table(profile, prefix="distill_"))
 # above the paper's value less 0.5 points, *partly* within 3 points, *not reproduced*
 # beyond).
 
-# %%
+# %% tags=["hide-input"]
 budgets = {}
 for name, experiment in (("mnist", "distill_budget"), ("cifar10", "distill_budget_cifar10")):
     try:

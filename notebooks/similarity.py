@@ -25,7 +25,7 @@ dataset = "mnist"                                         # mnist | cifar10: com
 profile = os.environ.get("CGBOOK_PROFILE", "cpu")         # smoke | cpu | paper
 recompute = os.environ.get("CGBOOK_RECOMPUTE", "auto")    # auto | always | never
 
-# %%
+# %% tags=["remove-input"]
 import numpy as np
 import pandas as pd
 import torch
@@ -81,7 +81,7 @@ pd.Series({"s": s, "d": d, "2 - 2s": 2 - 2 * s}).to_frame("7 random images")
 # Level 0 is the original training set; the top level holds one image per class and has
 # no pair to compare.
 
-# %%
+# %% tags=["hide-input"]
 results, names = {}, {}
 for name in ("mnist", "cifar10"):
     experiment = f"distillation_{name}"
@@ -104,7 +104,7 @@ for name, result in results.items():
 # %% [markdown]
 # The same numbers, class by class, and whether they move the way the paper says:
 
-# %%
+# %% tags=["hide-input"]
 rows = []
 for name, result in results.items():
     levels = [0] + [r["level"] for r in result["levels"]["euclidean"] if "s" in r]

@@ -36,7 +36,7 @@ dataset = "mnist7"                                        # the only data set of
 profile = os.environ.get("CGBOOK_PROFILE", "cpu")         # smoke | cpu | paper
 recompute = os.environ.get("CGBOOK_RECOMPUTE", "auto")    # auto | always | never
 
-# %%
+# %% tags=["remove-input"]
 import itertools
 
 import pandas as pd

@@ -32,7 +32,7 @@ dataset = "mnist"                                         # mnist (Fig. 5) | mni
 profile = os.environ.get("CGBOOK_PROFILE", "cpu")         # smoke | cpu | paper
 recompute = os.environ.get("CGBOOK_RECOMPUTE", "auto")    # auto | always | never
 
-# %%
+# %% tags=["remove-input"]
 import numpy as np
 import pandas as pd
 import sympy
