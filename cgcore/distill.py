@@ -556,6 +556,19 @@ def class_centroids(embeddings: torch.Tensor, labels: torch.Tensor, n_classes: i
     return torch.stack([embeddings[labels == c].mean(0) for c in range(n_classes)])
 
 
+def centroid_alignment(reference_embeddings: torch.Tensor, reference_labels: torch.Tensor,
+                       centroids: torch.Tensor) -> dict[str, float]:
+    """Where references sit in a trained embedding, against the class centroids: the mean
+    cosine to their own class's centroid, the mean margin (that cosine less the largest
+    cosine to another class's centroid; negative: closer to another class), and the share
+    of references whose nearest centroid is their own class's."""
+    cos = reference_embeddings @ F.normalize(centroids, dim=1).T
+    own = cos.gather(1, reference_labels[:, None]).squeeze(1)
+    other = cos.masked_fill(F.one_hot(reference_labels, cos.shape[1]).bool(), float("-inf")).max(1).values
+    return {"cos_to_own_centroid": own.mean().item(), "margin": (own - other).mean().item(),
+            "nearest_centroid_is_own": (cos.argmax(1) == reference_labels).float().mean().item()}
+
+
 def nearest_reference_accuracy(test_embeddings: torch.Tensor, test_labels: torch.Tensor,
                                reference_embeddings: torch.Tensor, reference_labels: torch.Tensor) -> float:
     """Sec. IV: each test image takes the class of its most cosine-similar reference."""

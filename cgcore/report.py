@@ -243,3 +243,19 @@ def verdict_table(profile: str) -> pd.DataFrame:
                      "paper": _format(paper, ref.unit, False), "ours": _format(ours, ref.unit, False),
                      "verdict": row["verdict"], "why": why})
     return pd.DataFrame(rows)
+
+
+def alignment_table(result: dict) -> pd.DataFrame:
+    """Per level (and for the two references that need no distillation): how the references
+    sit against the class centroids of the backbone's embedding, beside their accuracy."""
+    aligned = result.get("centroid_alignment", {})
+    rows = []
+    for loss, accs in result["reference_acc"].items():
+        for level, acc in accs.items():
+            if level in aligned.get(loss, {}):
+                rows.append({"references": f"{level} ({loss})", "accuracy": acc, **aligned[loss][level]})
+    names = {"random_real": "one random real image", "class_mean": "class-mean image"}
+    for key, name in names.items():
+        if key in aligned:
+            rows.append({"references": name, "accuracy": result["trivial_reference_acc"][key], **aligned[key]})
+    return pd.DataFrame(rows).set_index("references") if rows else pd.DataFrame()

@@ -44,7 +44,7 @@ from cgcore.experiments import run_or_load
 from cgcore.models import distill_convnet
 from cgcore.paper import PAPER
 from cgcore.profiles import PROFILES, get_config
-from cgcore.report import (backbone_description, budget_table, budget_verdict, claims_table, distillation_verdict,
+from cgcore.report import (alignment_table, backbone_description, budget_table, budget_verdict, claims_table, distillation_verdict,
                            format_claims, image_measures, manifest_summary, reference_table)
 from cgcore.results import load_arrays
 
@@ -329,6 +329,20 @@ pd.DataFrame({name: reference_table(result) for name, result in results.items()}
 for name, result in results.items():
     fig = plots.reference_accuracy_by_level(result, title=f"{name}: classification by references of each level")
     plots.plt.show()
+
+# %% [markdown]
+# Why a level classifies well or badly shows in where its references land in the
+# backbone's embedding: the cosine of each reference to its own class's centroid (the
+# mean embedding of that class's training images), the margin over the nearest other
+# centroid (negative: the reference sits closer to another class), and the share of
+# references whose nearest centroid is their own.
+
+# %% tags=["hide-input"]
+tables = {name: alignment_table(result) for name, result in results.items() if "centroid_alignment" in result}
+if tables:
+    display(pd.concat(tables).map(lambda v: f"{v:.3f}"))
+else:
+    display(Markdown("*The stored results predate this measure.*"))
 
 # %% tags=["hide-input"]
 for name, result in results.items():

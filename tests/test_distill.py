@@ -258,3 +258,15 @@ def test_flat_distribution_matching_is_reproducible_and_moves_towards_the_class_
 def test_bad_dm_config_raises():
     with pytest.raises(ValueError, match="batch_real >= 1"):
         distill.DMConfig(batch_real=0)
+
+
+def test_centroid_alignment_by_hand():
+    centroids = torch.tensor([[2.0, 0.0], [0.0, 3.0]])               # normalised inside
+    refs = torch.nn.functional.normalize(torch.tensor([[1.0, 0.0], [1.0, 1.0], [1.0, 0.2]]), dim=1)
+    labels = torch.tensor([0, 1, 1])
+    a = distill.centroid_alignment(refs, labels, centroids)
+    own = torch.tensor([1.0, 2 ** -0.5, 0.2 / 1.04 ** 0.5])
+    other = torch.tensor([0.0, 2 ** -0.5, 1 / 1.04 ** 0.5])
+    assert a["cos_to_own_centroid"] == pytest.approx(own.mean().item(), abs=1e-6)
+    assert a["margin"] == pytest.approx((own - other).mean().item(), abs=1e-6)
+    assert a["nearest_centroid_is_own"] == pytest.approx(1 / 3)     # the tie counts for the first class

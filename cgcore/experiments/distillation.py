@@ -235,13 +235,21 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
         emb = distill.embed(features, references.flatten(0, 1))
         return distill.nearest_reference_accuracy(test_emb, test_std.labels, emb, ref_labels(references.shape[0]))
 
+    def alignment(references):
+        emb = distill.embed(features, references.flatten(0, 1))
+        return distill.centroid_alignment(emb, ref_labels(references.shape[0]), centroids)
+
     reference = {loss: {f"D{k}": ref_accuracy(level.references) for k, level in enumerate(results, start=1)}
                  for loss, results in hierarchies.items()}
+    aligned = {loss: {f"D{k}": alignment(level.references) for k, level in enumerate(results, start=1)}
+               for loss, results in hierarchies.items()}
     class_mean = torch.stack([train_std.images[train_std.labels == c].mean(0) for c in range(n_classes)])
     random_real = lambda n: random_real_images(train_std, n_classes, n, config["seed"])  # noqa: E731
     trivial = {"class_mean": ref_accuracy(class_mean[None]), "random_real": ref_accuracy(random_real(1)),
                "centroid": ceiling}
     arrays["class_mean"] = to_uint8(to_pixels(class_mean, mean, std))
+    aligned["class_mean"] = alignment(class_mean[None])
+    aligned["random_real"] = alignment(random_real(1))
 
     # 4. ConvNet trained on the references alone
     convnet = {loss: {f"D{k}": convnet_accuracy(config, hierarchies[loss][k - 1].references, test_std, progress,
@@ -272,6 +280,7 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
                      "train_seconds": sum(history.seconds)},
         "reference_acc": reference,
         "trivial_reference_acc": trivial,
+        "centroid_alignment": aligned,
         "convnet_acc": convnet,
         "convnet_baselines": convnet_baselines,
         "device": str(default_device()),
