@@ -161,6 +161,12 @@ def distillation_verdict(dataset: str, result: dict, budget: dict | None = None)
                      f"centroids) is {trivial['centroid']:.2%}, so the best references reach "
                      f"{best / trivial['centroid']:.0%} of it; the backbone's own head reaches "
                      f"{result['backbone']['test_acc']:.2%}.")
+    aligned = result.get("centroid_alignment", {})
+    if top in aligned.get("euclidean", {}) and "random_real" in aligned:
+        a, r = aligned["euclidean"][top], aligned["random_real"]
+        parts.append(f"In the backbone's embedding {a['nearest_centroid_is_own']:.0%} of the {top} references lie "
+                     f"nearest their own class's centroid, with a mean margin of {a['margin']:+.3f} in cosine over "
+                     f"the next class (one random real image: {r['nearest_centroid_is_own']:.0%}, {r['margin']:+.3f}).")
     convnet = result.get("convnet_acc", {}).get("euclidean", {})
     baselines = {b["references"]: float(np.mean(b["acc"])) for b in result.get("convnet_baselines", [])
                  if b["images_per_class"] == 1}

@@ -69,7 +69,13 @@ def distillation_result(top_acc=0.6, random_real=0.7, hf=(0.1, 0.2, 0.3)):
 
 
 def test_distillation_verdict_reads_the_result():
-    text = distillation_verdict("cifar10", distillation_result())
+    result = distillation_result()
+    result["centroid_alignment"] = {"euclidean": {"D2": {"nearest_centroid_is_own": 0.7, "margin": -0.012,
+                                                         "cos_to_own_centroid": 0.5}},
+                                    "random_real": {"nearest_centroid_is_own": 0.9, "margin": 0.2,
+                                                    "cos_to_own_centroid": 0.8}}
+    text = distillation_verdict("cifar10", result)
+    assert "70% of the D2 references lie nearest their own class's centroid, with a mean margin of -0.012" in text
     assert "86.9%" in text and "**not reproduced**" in text and "60.00%" in text
     assert "do not beat" in text and "67% of it" in text
     assert "31.0%, above the same training" in text
