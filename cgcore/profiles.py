@@ -166,11 +166,11 @@ _CG_CONV_BENCH = {
 # (Fig. 8); everything else here is our choice (cgcore.distill.DistillConfig). Measured on
 # the 2 cores: at width 32 one iteration over the 600 level-1 subsets costs about 2 s
 # (the backward pass of 6,000 references; CPU convolutions run fastest on chunks of about
-# 8 subsets) and embedding the 60,000 real images about 17 s, so the cpu profile cycles a
-# pool of 4 random networks whose real statistics are computed once per level, and spends
-# few iterations where the levels are large. distill_budget measures what that costs: on a
-# sample of level-1 subsets, a fresh width-32 network per iteration (pool_size None) comes
-# close to Ref. 63's fresh width-128 one, at several times the cpu profile's cost.
+# 8 subsets) and embedding the 60,000 real images with a fresh network about 17 s in
+# float32, 7 s in bfloat16 with NHWC activations, so the cpu profile narrows the network
+# and spends few iterations where the levels are large. distill_budget measured that a
+# fresh width-32 network per iteration comes close to Ref. 63's fresh width-128 one, and
+# that a pool of 4 fixed networks (the cpu profile before) costs most of the quality.
 _DISTILLATION_MNIST = {
     "dataset": "mnist",
     "train_size": None,
