@@ -49,7 +49,8 @@ from .models import distill_convnet
 from .results import load_checkpoint
 from .train import PRECISIONS, autocast, default_device, memory_format, save_atomic
 
-LOSSES = ("euclidean", "arcface")
+LOSSES = ("euclidean", "arcface", "mean_matching")
+STATS_LOSSES = ("euclidean", "mean_matching")   # losses that need only the per-class statistics
 LEVEL0_MODES = ("exact", "uneven")
 INITS = ("real", "mean", "noise")
 
@@ -160,6 +161,14 @@ def eq5_loss(fy, counts, sums, sq, lam: float = 19.0) -> torch.Tensor:
     return ((lam + 1) * diag - d.sum(-1)).sum(-1)
 
 
+def mean_matching_loss(fy: torch.Tensor, counts: torch.Tensor, sums: torch.Tensor) -> torch.Tensor:
+    """Ref. 63's loss for one reference per class, per subset, shape (S,):
+    sum_a |f(Y_a) - mean_i f(X_a,i)|^2. It is Eq. (5)'s lambda -> infinity limit (divided by
+    lambda m_a): only the own class pulls, no other class pushes."""
+    mean = sums / counts.clamp(min=1)[..., None]
+    return (fy - mean).pow(2).sum(-1).sum(-1)
+
+
 def arcface_loss(fy: torch.Tensor, fx: torch.Tensor, x_labels: torch.Tensor, x_subset: torch.Tensor,
                  scale: float = 16.0, margin: float = 0.3) -> torch.Tensor:
     """The angular alternative of Sec. IV (ArcFace, Ref. 90), per subset, shape (S,).
@@ -252,7 +261,7 @@ def initial_references(images, labels, subset, n_subsets: int, n_classes: int, i
 
 def _real_terms(cfg, net, images, labels, subset, n_subsets, n_classes):
     """What the loss needs of the real images under ``net``."""
-    if cfg.loss == "euclidean":
+    if cfg.loss in STATS_LOSSES:
         return embedding_stats(net, images, labels, subset, n_subsets, n_classes, cfg.embed_batch,
                                cfg.embed_precision)
     keep = subset >= 0
@@ -269,7 +278,7 @@ def _embed_references(cfg, net, references: torch.Tensor) -> torch.Tensor:
 
 
 def _subset_slice(cfg, terms, lo, hi):
-    if cfg.loss == "euclidean":
+    if cfg.loss in STATS_LOSSES:
         return tuple(t[lo:hi] for t in terms)
     fx, y, s = terms
     keep = (s >= lo) & (s < hi)
@@ -279,6 +288,8 @@ def _subset_slice(cfg, terms, lo, hi):
 def _loss(cfg, fy, terms) -> torch.Tensor:
     if cfg.loss == "euclidean":
         return eq5_loss(fy, *terms, lam=cfg.lam)
+    if cfg.loss == "mean_matching":
+        return mean_matching_loss(fy, *terms[:2])
     fx, y, s = terms
     return arcface_loss(fy, fx, y, s, cfg.arcface_scale, cfg.arcface_margin)
 

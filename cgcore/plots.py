@@ -293,3 +293,19 @@ def image_measures_by_level(measures: dict):
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def ablation_curves(result: dict, title: str = ""):
+    """Nearest-reference accuracy of every level for each variant of a distillation
+    ablation, with one random real image per class and the class centroids as lines."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    for i, (name, r) in enumerate(result["variants"].items()):
+        levels = [int(k[1:]) for k in r["reference_acc"]]
+        ax.plot(levels, list(r["reference_acc"].values()), "o-", color=f"C{i % 10}", markersize=4, label=name)
+    ax.axhline(result["random_real_acc"], color="gray", ls=":", lw=1, label="one random real image")
+    ax.axhline(result["ceiling_acc"], color="k", ls="-.", lw=1, label="class centroids (ceiling)")
+    ax.set(xlabel="level", ylabel="test accuracy", title=title)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    fig.tight_layout()
+    return fig

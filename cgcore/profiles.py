@@ -287,6 +287,32 @@ _DISTILL_BENCH = {
     "seed": 0,
 }
 
+# Which ingredient the references need (cgcore.experiments.distillation.run_ablation): a
+# random 10 % of the training set (5,000 images, 500 per class) distilled by a four-level
+# hierarchy, 10-5-5-2 to one image per class, once per variant, every level judged in the
+# trained backbone of the full experiment. The variants change one thing each against the
+# cpu settings; "flat" distils the sample to one image per class in one level with about
+# the hierarchy's compute (55 iterations embed as many real images as 40 + 100 + 200 + 200
+# iterations over the shrinking levels).
+_DISTILL_ABLATION = {
+    "base_experiment": "distillation_mnist",
+    "sample_size": 5000,
+    "group_sizes": [10, 5, 5, 2],
+    "iterations": [40, 100, 200, 200],
+    "variants": {
+        "cpu profile (fresh width-32 networks, λ = 19)": {},
+        "a pool of 4 fixed networks": {"distill": {"pool_size": 4}},
+        "width 128": {"distill": {"width": 128}},
+        "twice the iterations": {"iterations": [80, 200, 400, 400]},
+        "λ = 100": {"distill": {"lam": 100.0}},
+        "mean matching (λ → ∞, Ref. 63's loss)": {"loss": "mean_matching"},
+        "initialised from the group's mean": {"distill": {"init": "mean"}},
+        "flat: one level, same compute": {"group_sizes": [500], "iterations": [55]},
+    },
+    "seed": 0,
+}
+_DISTILL_ABLATION_CIFAR10 = {**_DISTILL_ABLATION, "base_experiment": "distillation_cifar10"}
+
 # Ref. 63's own method as the baseline of the distillation literature: distribution matching
 # from the whole training set to one image per class, a fresh width-128 network and real
 # batches of 64 per class at every iteration, Siamese DSA, SGD at lr 1 with momentum 0.5
@@ -361,6 +387,8 @@ _BASE = {
     "distill_embed_bench": _DISTILL_EMBED_BENCH,
     "distill_dm_flat": _DM_FLAT,
     "distill_dm_flat_cifar10": _DM_FLAT_CIFAR10,
+    "distill_ablation": _DISTILL_ABLATION,
+    "distill_ablation_cifar10": _DISTILL_ABLATION_CIFAR10,
 }
 
 _SMOKE_DISTILLATION = {
@@ -414,6 +442,11 @@ _OVERRIDES = {
         "distill_dm_flat_cifar10": {"train_size": 400, "test_size": 200,
                                     "dm": {**_DM_FLAT_CIFAR10["dm"], "iterations": 2, "width": 8},
                                     "convnet_eval": _SMOKE_DISTILLATION["convnet_eval"]},
+        "distill_ablation": {"sample_size": 200, "group_sizes": [5, 4], "iterations": [2, 2],
+                             "variants": {"cpu profile": {}, "mean matching": {"loss": "mean_matching"},
+                                          "flat": {"group_sizes": [20], "iterations": [2]}}},
+        "distill_ablation_cifar10": {"sample_size": 200, "group_sizes": [5, 4], "iterations": [2, 2],
+                                     "variants": {"cpu profile": {}, "flat": {"group_sizes": [20], "iterations": [2]}}},
         "distill_embed_bench": {
             "n_images": 64, "embed_batch": 32, "widths": [8], "repeats": 1, "claim_width": 8, "n_step_subsets": 2,
             "step_width": 8,

@@ -265,3 +265,16 @@ def alignment_table(result: dict) -> pd.DataFrame:
         if key in aligned:
             rows.append({"references": name, "accuracy": result["trivial_reference_acc"][key], **aligned[key]})
     return pd.DataFrame(rows).set_index("references") if rows else pd.DataFrame()
+
+
+def ablation_table(result: dict) -> pd.DataFrame:
+    """A stored distillation ablation: one row per variant, the top level's accuracy and
+    how it sits in the trained embedding, and the distillation's wall time."""
+    rows = []
+    for name, r in result["variants"].items():
+        rows.append({"variant": name, "top level": f"{r['top_acc']:.2%}",
+                     "vs one random real image": f"{100 * (r['top_acc'] - result['random_real_acc']):+.1f} pp",
+                     "nearest centroid is own": f"{r['alignment']['nearest_centroid_is_own']:.0%}",
+                     "margin": f"{r['alignment']['margin']:+.3f}", "high-frequency share": f"{r['high_freq']:.3f}",
+                     "wall time": f"{r['seconds'] / 60:.1f} min"})
+    return pd.DataFrame(rows).set_index("variant")

@@ -44,7 +44,7 @@ from cgcore.experiments import run_or_load
 from cgcore.models import distill_convnet
 from cgcore.paper import PAPER
 from cgcore.profiles import PROFILES, get_config
-from cgcore.report import (alignment_table, backbone_description, budget_table, budget_verdict, claims_table, distillation_verdict,
+from cgcore.report import (ablation_table, alignment_table, backbone_description, budget_table, budget_verdict, claims_table, distillation_verdict,
                            format_claims, image_measures, manifest_summary, reference_table)
 from cgcore.results import load_arrays
 
@@ -357,6 +357,33 @@ for name, result in results.items():
         text += (f" With the ArcFace loss: **{result['reference_acc']['arcface'][top]:.2%}** "
                  f"(paper: about {PAPER[f'distill_arcface_{name}_acc'].value:.0%}).")
     display(Markdown(text))
+
+# %% [markdown]
+# ### Which ingredient do the references need?
+#
+# An ablation on a random tenth of the training set (500 images per class), distilled by
+# a shorter hierarchy (10-5-5-2, down to one image per class) once per variant, each
+# variant changing one thing against the `cpu` settings; every level is judged as above,
+# in the same trained backbone. "flat" distils the sample to one image per class in a
+# single level with about the same compute, which asks whether the hierarchy itself
+# helps. The top level's accuracy, where it sits against the class centroids, and its
+# high-frequency share:
+
+# %% tags=["hide-input"]
+ablations = {}
+for name, experiment in (("mnist", "distill_ablation"), ("cifar10", "distill_ablation_cifar10")):
+    try:
+        ablations[name] = run_or_load(experiment, profile, recompute=recompute if name == dataset else "never")
+    except FileNotFoundError:
+        display(Markdown(f"*{name}: the ablation is not computed yet for the `{profile}` profile "
+                         f"(`python -m cgcore run {experiment} --profile {profile}`).*"))
+for name, found in ablations.items():
+    r = found["result"]
+    display(Markdown(f"**{name}**: {r['sample_size']:,} training images; one random real image per class scores "
+                     f"{r['random_real_acc']:.2%} in this embedding, the class centroids {r['ceiling_acc']:.2%}."))
+    display(ablation_table(found["result"]))
+    fig = plots.ablation_curves(found["result"], title=f"{name}: accuracy of each level, per variant")
+    plots.plt.show()
 
 # %% [markdown]
 # ## The distillation literature's test

@@ -270,3 +270,18 @@ def test_centroid_alignment_by_hand():
     assert a["cos_to_own_centroid"] == pytest.approx(own.mean().item(), abs=1e-6)
     assert a["margin"] == pytest.approx((own - other).mean().item(), abs=1e-6)
     assert a["nearest_centroid_is_own"] == pytest.approx(1 / 3)     # the tie counts for the first class
+
+
+def test_mean_matching_is_the_large_lambda_limit_of_eq5():
+    torch.manual_seed(0)
+    fy = torch.randn(2, 3, 4)
+    counts = torch.tensor([[2.0, 3.0, 4.0], [5.0, 1.0, 2.0]])
+    sums, sq = torch.randn(2, 3, 4), torch.rand(2, 3) + 10
+    mm = distill.mean_matching_loss(fy, counts, sums)
+    by_hand = sum((fy[s, a] - sums[s, a] / counts[s, a]).pow(2).sum() for s in range(2) for a in range(3))
+    assert mm.sum().item() == pytest.approx(by_hand.item(), rel=1e-5)
+    # the gradient of Eq. (5) / (lambda m_a) approaches that of mean matching as lambda grows
+    lam = 1e6
+    g_eq5 = torch.autograd.grad(distill.eq5_loss(fy.requires_grad_(True), counts, sums, sq, lam=lam).sum(), fy)[0]
+    g_mm = torch.autograd.grad(distill.mean_matching_loss(fy, counts, sums).sum(), fy)[0]
+    torch.testing.assert_close(g_eq5 / (lam * counts[..., None]), g_mm, rtol=1e-3, atol=1e-4)

@@ -61,6 +61,15 @@ def test_flat_distribution_matching_runs_under_smoke(store, name, dataset):  # n
     assert load_arrays(name, "smoke")["references"].shape[:2] == (1, 10)
 
 
+def test_ablation_runs_every_variant_under_smoke(store):  # noqa: F811
+    result = run_smoke("distill_ablation")["result"]
+    variants = get_config("distill_ablation", "smoke")["variants"]
+    assert set(result["variants"]) == set(variants)
+    assert list(result["variants"]["cpu profile"]["reference_acc"]) == ["D1", "D2"]
+    assert list(result["variants"]["flat"]["reference_acc"]) == ["D1"]            # one level
+    assert all(0 <= r["top_acc"] <= 1 and -2 <= r["alignment"]["margin"] <= 2 for r in result["variants"].values())
+
+
 def test_distill_embed_bench_runs_under_smoke(store):  # noqa: F811
     result = run_smoke("distill_embed_bench")["result"]
     assert set(EXPERIMENTS["distill_embed_bench"][1](result)) == {"distill_fresh_embed_speedup"}

@@ -222,8 +222,7 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
         levels[loss] = rows
 
     # 3. classification by references
-    backbone_dir = checkpoint_dir(profile, f"{experiment}-backbone",
-                                  {**data_keys, "test_size": config["test_size"], "backbone": config["backbone"]})
+    backbone_dir = backbone_checkpoint(config, profile, experiment)
     _, features, history, backbone_test_acc = train_backbone(config, train_std, test_std, backbone_dir, progress)
     test_emb = distill.embed(features, test_std.images)
     train_emb = distill.embed(features, train_std.images)
@@ -349,6 +348,77 @@ def run_budget(config: dict, profile: str, progress: bool = True) -> dict:
             "device": str(default_device()), "seconds": time.perf_counter() - start}
 
 
+ABLATIONS = {"distill_ablation": "distillation_mnist", "distill_ablation_cifar10": "distillation_cifar10"}
+
+
+def backbone_checkpoint(config: dict, profile: str, experiment: str):
+    """The backbone stage's checkpoint folder of a distillation experiment (shared by the
+    ablation, so that it judges every variant in the same trained embedding)."""
+    keys = {k: config[k] for k in ("dataset", "train_size", "seed")}
+    return checkpoint_dir(profile, f"{experiment}-backbone",
+                          {**keys, "test_size": config["test_size"], "backbone": config["backbone"]})
+
+
+def run_ablation(config: dict, profile: str, progress: bool = True, *, experiment: str) -> dict:
+    """Which ingredient the references need: a class-balanced random sample of
+    ``sample_size`` training images is distilled by a shorter hierarchy (``group_sizes``,
+    down to one image per class) once per variant of ``variants`` (each changes the
+    ``distill`` settings, the ``loss``, the ``group_sizes`` or the ``iterations`` of the
+    base experiment's cpu settings), and every level is judged as Sec. IV judges the full
+    hierarchy: nearest reference by angle in the base experiment's trained backbone (the
+    same checkpoint), plus where the top level sits against the class centroids and how
+    much high-frequency power it has."""
+    check_choice("experiment", experiment, tuple(ABLATIONS))
+    base = {**config["base"], "seed": config["seed"]}
+    start = time.perf_counter()
+    train = load_dataset(base["dataset"], "train").subset(base["train_size"], config["seed"])
+    test = load_dataset(base["dataset"], "test").subset(base["test_size"], config["seed"])
+    mean, std = channel_stats(train.images)
+    train_std = TensorData(from_pixels(train.images, mean, std), train.labels, train.name)
+    test_std = TensorData(from_pixels(test.images, mean, std), test.labels, test.name)
+    sample = train_std.subset(config["sample_size"], config["seed"])
+    n_classes = int(train.labels.max()) + 1
+
+    _, features, _, backbone_acc = train_backbone(base, train_std, test_std,
+                                                  backbone_checkpoint(base, profile, ABLATIONS[experiment]), progress)
+    test_emb = distill.embed(features, test_std.images)
+    centroids = distill.class_centroids(distill.embed(features, train_std.images), train_std.labels, n_classes)
+
+    rows = {}
+    for name, variant in config["variants"].items():
+        sizes = variant.get("group_sizes", config["group_sizes"])
+        iterations = variant.get("iterations", config["iterations"])
+        settings = {**base["distill"], **variant.get("distill", {}), "iterations": iterations}
+        loss = variant.get("loss", "euclidean")
+        stage = {"dataset": base["dataset"], "sample_size": config["sample_size"], "seed": config["seed"],
+                 "group_sizes": sizes, "distill": settings, "loss": loss}
+        levels = distill.distill_hierarchy(
+            sample.images, sample.labels, n_classes, sizes,
+            level_configs({"distill": settings, "group_sizes": sizes, "seed": config["seed"]}, loss),
+            level0="uneven", seed=config["seed"], checkpoint_dir=checkpoint_dir(profile, f"{experiment}-{name}", stage),
+            progress=progress, desc=f"{experiment}/{name}")
+        accs, top = {}, levels[-1].references
+        for k, level in enumerate(levels, start=1):
+            emb = distill.embed(features, level.references.flatten(0, 1))
+            labels = torch.arange(n_classes).repeat(level.references.shape[0])
+            accs[f"D{k}"] = distill.nearest_reference_accuracy(test_emb, test_std.labels, emb, labels)
+        top_emb = distill.embed(features, top.flatten(0, 1))
+        rows[name] = {"reference_acc": accs, "top_acc": accs[f"D{len(levels)}"],
+                      "alignment": distill.centroid_alignment(top_emb, torch.arange(n_classes), centroids),
+                      "high_freq": distill.high_frequency_fraction(to_pixels(top, mean, std).flatten(0, 1)),
+                      "seconds": sum(level.seconds for level in levels)}
+        if progress:
+            print(f"{name}: top level {rows[name]['top_acc']:.4f} in {rows[name]['seconds']:.0f}s", flush=True)
+    random_real = random_real_images(train_std, n_classes, 1, config["seed"])
+    random_acc = distill.nearest_reference_accuracy(
+        test_emb, test_std.labels, distill.embed(features, random_real.flatten(0, 1)), torch.arange(n_classes))
+    return {"variants": rows, "dataset": base["dataset"], "sample_size": config["sample_size"],
+            "backbone_test_acc": backbone_acc, "random_real_acc": random_acc,
+            "ceiling_acc": distill.nearest_reference_accuracy(test_emb, test_std.labels, centroids,
+                                                              torch.arange(n_classes)),
+            "device": str(default_device()), "seconds": time.perf_counter() - start}
+
+
 DM_FLAT = {"distill_dm_flat": "mnist", "distill_dm_flat_cifar10": "cifar10"}
 
 
@@ -390,4 +460,5 @@ def claims_dm_flat(result: dict) -> dict[str, float]:
 def runners() -> dict:
     return {**{name: (partial(run, experiment=name), claims) for name in NAMES},
             **{name: (run_budget, lambda result: {}) for name in BUDGETS},
-            **{name: (partial(run_dm_flat, experiment=name), claims_dm_flat) for name in DM_FLAT}}
+            **{name: (partial(run_dm_flat, experiment=name), claims_dm_flat) for name in DM_FLAT},
+            **{name: (partial(run_ablation, experiment=name), lambda result: {}) for name in ABLATIONS}}
