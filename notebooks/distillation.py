@@ -40,7 +40,7 @@ from IPython.display import Markdown, display
 
 from cgcore import distill, plots
 from cgcore.data import CIFAR10_CLASSES, check_choice
-from cgcore.experiments import run_or_load
+from cgcore.experiments import run_or_load, run_or_load_each
 from cgcore.models import distill_convnet
 from cgcore.paper import PAPER
 from cgcore.profiles import PROFILES, get_config
@@ -202,13 +202,10 @@ pd.DataFrame({name: {k: str(v) for k, v in config["distill"].items()} for name, 
 # image of the class: about 1). "initial" is the real images the references start from.
 
 # %% tags=["hide-input"]
-for name, experiment in (("mnist", "distill_budget"), ("cifar10", "distill_budget_cifar10")):
-    try:  # the chapter's own data set is computed when missing, the other only shown
-        budget = run_or_load(experiment, profile, recompute=recompute if name == dataset else "never")
-    except FileNotFoundError:
-        display(Markdown(f"*{name}: not computed yet for the `{profile}` profile "
-                         f"(`python -m cgcore run {experiment} --profile {profile}`).*"))
-        continue
+budgets, missing = run_or_load_each({"mnist": "distill_budget", "cifar10": "distill_budget_cifar10"},
+                                    profile, recompute, compute=dataset)
+display(Markdown("\n\n".join(missing)))
+for name, budget in budgets.items():
     config = budget["manifest"]["config"]
     display(Markdown(f"**{name}**: {len(budget['result']['sample_subsets'])} of the level-1 subsets "
                      f"({budget['result']['n_real']:,} real images), {config['eval_networks']} unseen networks "
@@ -370,13 +367,9 @@ for name, result in results.items():
 # high-frequency share:
 
 # %% tags=["hide-input"]
-ablations = {}
-for name, experiment in (("mnist", "distill_ablation"), ("cifar10", "distill_ablation_cifar10")):
-    try:
-        ablations[name] = run_or_load(experiment, profile, recompute=recompute if name == dataset else "never")
-    except FileNotFoundError:
-        display(Markdown(f"*{name}: the ablation is not computed yet for the `{profile}` profile "
-                         f"(`python -m cgcore run {experiment} --profile {profile}`).*"))
+ablations, missing = run_or_load_each({"mnist": "distill_ablation", "cifar10": "distill_ablation_cifar10"},
+                                      profile, recompute, compute=dataset)
+display(Markdown("\n\n".join(missing)))
 for name, found in ablations.items():
     r = found["result"]
     display(Markdown(f"**{name}**: {r['sample_size']:,} training images; one random real image per class scores "
@@ -447,13 +440,9 @@ for name, result in results.items():
 # profile runs far fewer (below). The result is tested exactly as the hierarchy's D5.
 
 # %% tags=["hide-input"]
-flat = {}
-for name, experiment in (("mnist", "distill_dm_flat"), ("cifar10", "distill_dm_flat_cifar10")):
-    try:
-        flat[name] = run_or_load(experiment, profile, recompute=recompute if name == dataset else "never")
-    except FileNotFoundError:
-        display(Markdown(f"*{name}: Ref. 63's flat distillation is not computed yet for the `{profile}` profile "
-                         f"(`python -m cgcore run {experiment} --profile {profile}`).*"))
+flat, missing = run_or_load_each({"mnist": "distill_dm_flat", "cifar10": "distill_dm_flat_cifar10"},
+                                 profile, recompute, compute=dataset)
+display(Markdown("\n\n".join(missing)))
 rows = []
 for name, found in flat.items():
     r, c = found["result"], found["manifest"]["config"]
@@ -547,11 +536,5 @@ format_claims(claims_table(profile, prefix="distill_"))
 # beyond).
 
 # %% tags=["hide-input"]
-budgets = {}
-for name, experiment in (("mnist", "distill_budget"), ("cifar10", "distill_budget_cifar10")):
-    try:
-        budgets[name] = run_or_load(experiment, profile, recompute="never")
-    except FileNotFoundError:
-        pass
 display(Markdown("\n\n".join(distillation_verdict(name, result, budgets.get(name))
                                for name, result in results.items())))

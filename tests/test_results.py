@@ -101,3 +101,12 @@ def test_a_damaged_checkpoint_names_the_file_and_what_to_do(tmp_path):
     path.write_bytes(path.read_bytes()[:100])                     # truncated
     with pytest.raises(RuntimeError, match=r"level1.pt is damaged .* Delete it"):
         results.load_checkpoint(path)
+
+
+def test_run_or_load_each_computes_only_the_named_one_and_notes_the_rest(store):
+    from cgcore.experiments import run_or_load_each
+
+    found, missing = run_or_load_each({"mnist": "distill_budget", "cifar10": "distill_budget_cifar10"}, "smoke",
+                                      recompute="never", compute="mnist")
+    assert found == {} and len(missing) == 2
+    assert "`python -m cgcore run distill_budget_cifar10 --profile smoke`" in missing[1]
