@@ -52,7 +52,7 @@ def quadratic_levels(quadratic: dict, by: str = "value"):
     distances, counts = level_counts(upper, quadratic["side"], by=by)
     per_distance = counts / counts.sum(0, keepdims=True)
     per_level = counts / counts.sum(1, keepdims=True)
-    fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(12, 4.6))
     positions = np.arange(distances.size)
     bottom = np.zeros(distances.size)
     for level in range(counts.shape[0]):
@@ -61,10 +61,12 @@ def quadratic_levels(quadratic: dict, by: str = "value"):
         ax_b.plot(distances, per_level[level], "o-", markersize=3, color=LEVEL_COLORS[level], label=f"L{level + 1}")
     step = max(1, distances.size // 12)
     ax_a.set_xticks(positions[::step], [f"{d:.1f}" for d in distances[::step]])
-    ax_a.set(xlabel="$d_{ij}$", ylabel="share of the weights at $d_{ij}$", title="(a) levels at each distance")
-    ax_b.set(xlabel="$d_{ij}$", ylabel="share of the level's weights", title="(b) distance profile of each level")
-    ax_a.legend(ncol=5, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18))
-    ax_b.legend(fontsize=7)
+    ax_a.set(xlabel="pixel distance $d_{ij}$", ylabel="share of the weights at $d_{ij}$",
+             title="(a) levels at each distance")
+    ax_b.set(xlabel="pixel distance $d_{ij}$", ylabel="share of the level's weights",
+             title="(b) distance profile of each level")
+    ax_a.legend(ncol=5, fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    ax_b.legend(fontsize=9, title="level (L5 largest)", title_fontsize=9)
     fig.suptitle("Fig. 3: quadratic weights by level and pixel distance", fontsize=11)
     fig.tight_layout()
     return fig
@@ -78,9 +80,11 @@ def quadratic_maps(quadratic: dict, by: str = "value", class_names=None):
     levels = weight_levels(upper, 5, by)
     iu = np.triu_indices(n)
     n_classes = upper.shape[0]
-    fig, axes = plt.subplots(2, (n_classes + 1) // 2, figsize=(2.4 * ((n_classes + 1) // 2), 6.0),
-                             layout="constrained")
+    columns = (n_classes + 1) // 2
+    fig, axes = plt.subplots(2, columns, figsize=(3.0 * columns + 1.2, 7.4), layout="constrained")
     cmap = ListedColormap(LEVEL_COLORS)
+    ticks = [0, n // 2, n - 1]
+    image = None
     for c, ax in enumerate(axes.flat):
         if c >= n_classes:
             ax.axis("off")
@@ -88,12 +92,19 @@ def quadratic_maps(quadratic: dict, by: str = "value", class_names=None):
         grid = np.full((n, n), np.nan)
         grid[iu] = levels[c]
         grid[iu[1], iu[0]] = levels[c]
-        ax.imshow(grid, cmap=cmap, vmin=0.5, vmax=5.5, interpolation="nearest")
+        image = ax.imshow(grid, cmap=cmap, vmin=0.5, vmax=5.5, interpolation="nearest")
         counts = np.bincount(levels[c], minlength=6)[1:]
-        ax.set_title(class_names[c] if class_names else f"class {c}", fontsize=9)
-        ax.set_xlabel(" ".join(f"L{k + 1}:{v}" for k, v in enumerate(counts)), fontsize=7)
-        ax.set_xticks([]), ax.set_yticks([])
-    fig.suptitle("Fig. 13: quadratic weights $x_i x_j$ by level (darker = larger)", fontsize=11)
+        ax.set_title(class_names[c] if class_names else f"class {c}", fontsize=11)
+        ax.set_xticks(ticks, [str(t) for t in ticks], fontsize=9)
+        ax.set_yticks(ticks, [str(t) for t in ticks], fontsize=9)
+        ax.set_xlabel("pixel i\n" + " ".join(f"L{k + 1}:{v}" for k, v in enumerate(counts)), fontsize=9)
+        if c % columns == 0:
+            ax.set_ylabel("pixel j", fontsize=10)
+    bar = fig.colorbar(image, ax=axes, ticks=range(1, 6), shrink=0.6)
+    bar.ax.set_yticklabels([f"L{k}" + (" (smallest)" if k == 1 else " (largest)" if k == 5 else "")
+                            for k in range(1, 6)], fontsize=10)
+    fig.suptitle(f"Fig. 13: quadratic weights $x_i x_j$ per class by level ({by}); under each map the count of "
+                 f"weights per level", fontsize=12)
     return fig
 
 
