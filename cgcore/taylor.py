@@ -253,3 +253,14 @@ def level_counts(upper: np.ndarray, side: int, n_levels: int = 5, by: str = "val
     counts = np.zeros((n_levels, distances.size), dtype=np.int64)
     np.add.at(counts, (levels - 1, np.broadcast_to(which, levels.shape)), 1)
     return distances, counts
+
+
+def locality_shares(upper: np.ndarray, side: int, near: float = 1.5, far: float = 5.0) -> dict[str, float]:
+    """Does the largest fifth of the quadratic weights (by magnitude, all classes pooled)
+    sit on near pixel pairs, as the CG premise reads Fig. 3? Its share at distance <= near
+    and >= far, beside the share of all pairs at those distances (what no preference gives)."""
+    distances, counts = level_counts(upper, side, by="magnitude")
+    top, everything = counts[-1], counts.sum(0)
+    is_near, is_far = distances <= near, distances >= far
+    return {"top_near": top[is_near].sum() / top.sum(), "all_near": everything[is_near].sum() / everything.sum(),
+            "top_far": top[is_far].sum() / top.sum(), "all_far": everything[is_far].sum() / everything.sum()}

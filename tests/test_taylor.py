@@ -139,3 +139,17 @@ def test_level_counts_cover_every_weight():
     assert counts[:, 0].sum() == 10 * 49  # the x_i^2 terms sit at distance 0
     with pytest.raises(ValueError, match="expected 1225 quadratic weights"):
         level_counts(upper[:, :100], 7)
+
+
+def test_locality_shares_see_where_the_large_weights_sit():
+    from cgcore.taylor import locality_shares, pixel_distances
+
+    side = 7
+    iu = np.triu_indices(side * side)
+    d = pixel_distances(side)[iu]
+    local = np.where(d <= 1.5, 10.0, 0.1)[None, :].repeat(2, 0)      # large weights only on near pairs
+    shares = locality_shares(local, side)
+    assert shares["all_near"] < 0.2
+    assert shares["top_near"] > 0.8 and shares["top_far"] < shares["all_far"] / 5   # every near pair is in the top fifth
+    spread = locality_shares(np.where(d >= 5, 10.0, 0.1)[None, :].repeat(2, 0), side)
+    assert spread["top_near"] == 0.0 and spread["top_far"] > 0.9
