@@ -360,7 +360,8 @@ for name, result in results.items():
 #
 # An ablation on a random tenth of the training set (500 images per class), distilled by
 # a shorter hierarchy (10-5-5-2, down to one image per class) once per variant, each
-# variant changing one thing against the `cpu` settings; every level is judged as above,
+# variant changing one thing against the `cpu` settings (the width and the number of
+# iterations were measured above, on the level-1 sample); every level is judged as above,
 # in the same trained backbone. "flat" distils the sample to one image per class in a
 # single level with about the same compute, which asks whether the hierarchy itself
 # helps. The top level's accuracy, where it sits against the class centroids, and its
