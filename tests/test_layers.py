@@ -175,3 +175,20 @@ def test_receptive_field_of_fig4_and_fig6():
     assert receptive_field(1, 0, 4, 4, kernel_size=2) == [(2, 0), (2, 1), (3, 0), (3, 1)]
     # Fig. 6: CG(2, 2, n, 1, 1, 2) gathers every other cell.
     assert receptive_field(0, 1, 4, 4, kernel_size=2, stride=1, dilation=2) == [(0, 1), (0, 3), (2, 1), (2, 3)]
+
+
+@pytest.mark.parametrize("order, rank, bias", [(2, 1, True), (3, 2, False)])
+def test_fused_factorised_forward_equals_its_modules_one_by_one(order, rank, bias):
+    """The forward pass runs the linear map and the factor maps as one convolution; it
+    must equal a(x) + sum_d sum_r prod of the d factor maps computed module by module."""
+    torch.manual_seed(0)
+    layer = CG2d(3, 4, kernel_size=2, stride=1, dilation=2, padding=1, order=order, rank=rank, bias=bias)
+    x = torch.randn(2, 3, 9, 9)
+    expected = layer.linear(x)
+    for degree, conv in zip(range(2, order + 1), layer.factors):
+        f = conv(x)
+        f = f.view(2, degree, rank, 4, *f.shape[-2:])
+        expected = expected + f.prod(dim=1).sum(dim=1)
+    torch.testing.assert_close(layer(x), expected, rtol=1e-5, atol=1e-6)
+    assert set(layer.state_dict()) == {"linear.weight", *(["linear.bias"] if bias else []),
+                                       *(f"factors.{k}.weight" for k in range(order - 1))}
