@@ -214,8 +214,8 @@ def distilled_levels(arrays: dict, loss: str, class_names=None, title: str = "")
     levels = sorted(int(k.rsplit("level", 1)[1]) for k in arrays if k.startswith(f"{loss}_level"))
     rows = [("L0", arrays["level0"])] + [(f"L{k}", arrays[f"{loss}_level{k}"][0]) for k in levels]
     n_classes = arrays["level0"].shape[0]
-    fig, axes = plt.subplots(len(rows), n_classes, figsize=(n_classes * 1.0, len(rows) * 1.0 + 0.4),
-                             squeeze=False)
+    fig, axes = plt.subplots(len(rows), n_classes, figsize=(n_classes * 1.0, len(rows) * 1.0 + 0.6),
+                             squeeze=False, layout="constrained")
     for r, (label, images) in enumerate(rows):
         for c in range(n_classes):
             _show_image(axes[r, c], images[c])
@@ -224,18 +224,16 @@ def distilled_levels(arrays: dict, loss: str, class_names=None, title: str = "")
             if r == 0 and class_names is not None:
                 axes[r, c].set_title(str(class_names[c]), fontsize=8)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout(pad=0.3)
     return fig
 
 
 def image_row(images: np.ndarray, class_names, title: str = ""):
     """One uint8 image (C, H, W) per class in a row, titled by class."""
-    fig, axes = plt.subplots(1, len(images), figsize=(len(images) * 1.0, 1.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(images), figsize=(len(images) * 1.0, 1.7), squeeze=False, layout="constrained")
     for c, image in enumerate(images):
         _show_image(axes[0, c], image)
         axes[0, c].set_title(str(class_names[c]), fontsize=8)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout(pad=0.3)
     return fig
 
 
@@ -243,12 +241,12 @@ def level_samples(arrays: dict, loss: str, level: int, title: str = ""):
     """Several distilled images per class at one level (columns are classes)."""
     images = arrays[f"{loss}_level{level}"]
     n, n_classes = images.shape[:2]
-    fig, axes = plt.subplots(n, n_classes, figsize=(n_classes * 0.7, n * 0.7), squeeze=False)
+    fig, axes = plt.subplots(n, n_classes, figsize=(n_classes * 0.75, n * 0.75 + 0.5), squeeze=False,
+                             layout="constrained")
     for i in range(n):
         for c in range(n_classes):
             _show_image(axes[i, c], images[i, c])
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout(pad=0.2)
     return fig
 
 
