@@ -211,10 +211,21 @@ class DistillConfig:
     embed_precision: str = "float32"
     step_precision: str = "float32"
     channels_last: bool = False
+    # Ref. 63's Siamese augmentation during distillation (None: none, as the paper says
+    # nothing of it): at every iteration one DSA draw transforms the real images and the
+    # references alike before the network embeds them (cgcore.dsa, e.g. "color_crop_cutout_flip_scale_rotate").
+    dsa_strategy: str | None = None
     seed: int = 0
 
     def __post_init__(self):
         check_choice("loss", self.loss, LOSSES)
+        if self.dsa_strategy is not None:
+            from .dsa import parse_strategy
+
+            parse_strategy(self.dsa_strategy)
+            if self.pool_size is not None:
+                raise ValueError("dsa_strategy needs a fresh network every iteration (pool_size=None): a pooled "
+                                 "network's real-image statistics are computed once, without the iteration's draw")
         check_choice("init", self.init, INITS)
         check_choice("embed_precision", self.embed_precision, PRECISIONS)
         check_choice("step_precision", self.step_precision, PRECISIONS)
@@ -224,6 +235,20 @@ class DistillConfig:
             raise ValueError(f"pool_size must be None or >= 1, got {self.pool_size}")
         if self.loss == "euclidean" and self.lam <= 0:
             raise ValueError(f"lambda must be positive, got {self.lam}")
+
+
+class SiameseAugmented(nn.Module):
+    """f(DSA(x)) with one and the same DSA draw for every batch it embeds, so that the real
+    images and the references of an iteration are transformed alike (Ref. 63)."""
+
+    def __init__(self, net: nn.Module, strategy: str, seed: int):
+        super().__init__()
+        self.net, self.strategy, self.seed = net, strategy, seed
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        from .dsa import dsa
+
+        return self.net(dsa(x, self.strategy, torch.Generator().manual_seed(self.seed), siamese=True))
 
 
 def embedding_net(cfg: DistillConfig, in_channels: int, image_size: int, seed: int,
@@ -357,6 +382,8 @@ def distill_level(images: torch.Tensor, labels: torch.Tensor, subset: torch.Tens
         if key not in pool:
             t0 = time.perf_counter()
             net = embedding_net(cfg, in_channels, image_size, net_seed, device)
+            if cfg.dsa_strategy is not None:
+                net = SiameseAugmented(net, cfg.dsa_strategy, seed=net_seed)
             pool[key] = (net, _real_terms(cfg, net, images, labels, subset, n_subsets, n_classes))
             embed_seconds += time.perf_counter() - t0
         net, terms = pool[key]

@@ -285,3 +285,23 @@ def test_mean_matching_is_the_large_lambda_limit_of_eq5():
     g_eq5 = torch.autograd.grad(distill.eq5_loss(fy.requires_grad_(True), counts, sums, sq, lam=lam).sum(), fy)[0]
     g_mm = torch.autograd.grad(distill.mean_matching_loss(fy, counts, sums).sum(), fy)[0]
     torch.testing.assert_close(g_eq5 / (lam * counts[..., None]), g_mm, rtol=1e-3, atol=1e-4)
+
+
+def test_siamese_augmentation_during_distillation(mnist_pixels):
+    images, labels = mnist_pixels
+    subset = (torch.arange(len(labels)) // 10) % 2          # the fixture's labels cycle through the classes
+    cfg = distill.DistillConfig(iterations=3, width=8, dsa_strategy="crop_scale_rotate", subset_chunk=1)
+    a = distill.distill_level(images, labels, subset, 2, 10, cfg, progress=False)
+    b = distill.distill_level(images, labels, subset, 2, 10, cfg, progress=False)
+    plain = distill.distill_level(images, labels, subset, 2, 10,
+                                  distill.DistillConfig(iterations=3, width=8, subset_chunk=1), progress=False)
+    assert torch.equal(a.references, b.references)            # the draws are a function of the seed
+    assert not torch.equal(a.references, plain.references)
+    # one draw per iteration: the wrapped network transforms any two batches alike
+    net = distill.SiameseAugmented(torch.nn.Identity(), "rotate", seed=4)
+    x = images[:6]
+    assert torch.equal(net(x)[:3], net(x[:3]))
+    with pytest.raises(ValueError, match="dsa_strategy needs a fresh network every iteration"):
+        distill.DistillConfig(dsa_strategy="crop", pool_size=4)
+    with pytest.raises(ValueError, match="unknown DSA transformation 'blur'"):
+        distill.DistillConfig(dsa_strategy="blur")
