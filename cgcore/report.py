@@ -278,3 +278,27 @@ def ablation_table(result: dict) -> pd.DataFrame:
                      "margin": f"{r['alignment']['margin']:+.3f}", "high-frequency share": f"{r['high_freq']:.3f}",
                      "wall time": f"{r['seconds'] / 60:.1f} min"})
     return pd.DataFrame(rows).set_index("variant")
+
+
+def ablation_verdict(result: dict) -> str:
+    """What a stored distillation ablation says, in a few generated sentences."""
+    variants = result["variants"]
+    tops = {name: r["top_acc"] for name, r in variants.items()}
+    best = max(tops, key=tops.get)
+    parts = [f"The best top level comes from *{best}* ({tops[best]:.2%})."]
+    base = next((n for n in variants if n.startswith("cpu profile")), None)
+    flat = next((n for n in variants if n.startswith("flat")), None)
+    if base and flat:
+        better = "beats" if tops[flat] > tops[base] else "does not beat"
+        parts.append(f"Distilling the sample to one image per class in a single level ({tops[flat]:.2%}, "
+                     f"high-frequency share {variants[flat]['high_freq']:.3f}) {better} the hierarchy's top level "
+                     f"({tops[base]:.2%}, {variants[base]['high_freq']:.3f}) at about the same compute.")
+    lam = [n for n in variants if n.startswith(("λ", "mean matching"))]
+    if base and lam:
+        spread = max(abs(tops[n] - tops[base]) for n in lam)
+        parts.append(f"Changing λ (19, {', '.join(lam)}) moves the top level by at most {100 * spread:.1f} points.")
+    reached = [n for n, acc in tops.items() if acc >= result["random_real_acc"]]
+    parts.append(f"{'No variant reaches' if not reached else 'Only ' + ', '.join(reached) + ' reach'} one random "
+                 f"real image per class ({result['random_real_acc']:.2%}); the class centroids reach "
+                 f"{result['ceiling_acc']:.2%}.")
+    return " ".join(parts)

@@ -44,7 +44,7 @@ from cgcore.experiments import run_or_load, run_or_load_each
 from cgcore.models import distill_convnet
 from cgcore.paper import PAPER
 from cgcore.profiles import PROFILES, get_config
-from cgcore.report import (ablation_table, alignment_table, backbone_description, budget_table, budget_verdict, claims_table, distillation_verdict,
+from cgcore.report import (ablation_table, ablation_verdict, alignment_table, backbone_description, budget_table, budget_verdict, claims_table, distillation_verdict,
                            format_claims, image_measures, manifest_summary, reference_table)
 from cgcore.results import load_arrays
 
@@ -378,6 +378,7 @@ for name, found in ablations.items():
     display(ablation_table(found["result"]))
     fig = plots.ablation_curves(found["result"], title=f"{name}: accuracy of each level, per variant")
     plots.plt.show()
+    display(Markdown(f"**{name}**: {ablation_verdict(found['result'])}"))
 
 # %% [markdown]
 # ## The distillation literature's test

@@ -103,3 +103,21 @@ def test_verdict_table_covers_every_stated_number(store):  # noqa: F811
     assert len(table) == len(stated)
     assert set(table["verdict"]) <= {"reproduced", "partly", "not reproduced", "sized to match",
                                      "not computed for this profile"}
+
+
+def test_ablation_verdict_reads_the_variants():
+    from cgcore.report import ablation_table, ablation_verdict
+
+    def variant(acc, hf):
+        return {"top_acc": acc, "high_freq": hf, "seconds": 60.0, "reference_acc": {"D1": acc},
+                "alignment": {"nearest_centroid_is_own": 0.1, "margin": -0.2, "cos_to_own_centroid": 0.3}}
+
+    result = {"random_real_acc": 0.75, "ceiling_acc": 0.83,
+              "variants": {"cpu profile (fresh)": variant(0.06, 0.28), "λ = 100": variant(0.08, 0.3),
+                           "mean matching (λ → ∞)": variant(0.05, 0.31), "flat: one level": variant(0.35, 0.13)}}
+    text = ablation_verdict(result)
+    assert "The best top level comes from *flat: one level* (35.00%)" in text
+    assert "beats the hierarchy's top level (6.00%, 0.280)" in text
+    assert "moves the top level by at most 2.0 points" in text
+    assert "No variant reaches one random real image per class (75.00%)" in text
+    assert list(ablation_table(result).index) == list(result["variants"])
