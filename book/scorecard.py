@@ -96,6 +96,12 @@ print(", ".join(missing) if missing else "none")
 from cgcore.report import compute_budget
 
 budget = compute_budget(profile)
+
+
+def shown_or_dash(fmt):
+    return lambda v: "—" if v is None or pd.isna(v) else fmt.format(v)
+
+
 display(budget.assign(minutes=budget["minutes"].map("{:.1f}".format), share=budget["share"].map("{:.0%}".format),
-                      **{"peak memory (MiB)": budget["peak memory (MiB)"].map(
-                          lambda v: "—" if v is None or pd.isna(v) else f"{v:,.0f}")}).fillna(""))
+                      threads=budget["threads"].map(shown_or_dash("{:.0f}")),
+                      **{"peak memory (MiB)": budget["peak memory (MiB)"].map(shown_or_dash("{:,.0f}"))}))

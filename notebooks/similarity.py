@@ -33,9 +33,8 @@ from IPython.display import Markdown, display
 
 from cgcore import distill, plots
 from cgcore.data import CIFAR10_CLASSES, check_choice
-from cgcore.experiments import run_or_load
-from cgcore.profiles import PROFILES, get_config
-from cgcore.results import load_result
+from cgcore.experiments import run_or_load_each
+from cgcore.profiles import PROFILES
 
 check_choice("dataset", dataset, ("mnist", "cifar10"))
 check_choice("profile", profile, PROFILES)
@@ -82,19 +81,11 @@ pd.Series({"s": s, "d": d, "2 - 2s": 2 - 2 * s}).to_frame("7 random images")
 # no pair to compare.
 
 # %% tags=["hide-input"]
-results, names = {}, {}
-for name in ("mnist", "cifar10"):
-    experiment = f"distillation_{name}"
-    if name == dataset:
-        found = run_or_load(experiment, profile, recompute=recompute)
-    else:
-        found = load_result(experiment, profile, get_config(experiment, profile))
-    if found is None:
-        display(Markdown(f"*{name}: not computed yet for the `{profile}` profile "
-                         f"(`python -m cgcore run {experiment} --profile {profile}`).*"))
-        continue
-    results[name] = found["result"]
-    names[name] = CIFAR10_CLASSES if name == "cifar10" else [str(c) for c in range(10)]
+stored, missing = run_or_load_each({"mnist": "distillation_mnist", "cifar10": "distillation_cifar10"},
+                                   profile, recompute, compute=dataset)
+display(Markdown("\n\n".join(missing)))
+results = {name: found["result"] for name, found in stored.items()}
+names = {name: CIFAR10_CLASSES if name == "cifar10" else [str(c) for c in range(10)] for name in results}
 
 FIGURES = {"mnist": "Fig. S5, MNIST", "cifar10": "Fig. S6, CIFAR-10"}
 for name, result in results.items():
