@@ -302,9 +302,9 @@ else:
 #
 # **The backbones.** MNIST's is the paper's ResNet18 (torchvision's, for 1×28×28 input,
 # `cgcore.models.resnet_small_input`). CIFAR-10's is *not* the paper's ResNet50: on two
-# CPU cores a ResNet50 takes hours per epoch, and a ResNet18 trained for the half hour the
-# budget allows reached only 80.8 %, which capped every reference number below it. The
-# `cpu` profile instead trains a small network shaped after the fast-CIFAR-10-training
+# CPU cores a ResNet50 takes hours per epoch, and the backbone's accuracy caps every
+# reference number, so within the half hour the budget allows the `cpu` profile trains
+# a small network shaped after the fast-CIFAR-10-training
 # literature (`cgcore.models.fast_cifar_net`: a fixed 2×2 whitening layer, three
 # conv–pool–BN–GELU groups, label smoothing, flip test-time augmentation); the `paper`
 # profile keeps the ResNet50. Each backbone's per-epoch accuracies are on 5,000 training
