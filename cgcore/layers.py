@@ -174,26 +174,15 @@ class CG2d(nn.Module):
                                padding=self.padding, dilation=self.dilation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.linear(x)
         if self.order == 1:
-            return self.linear(x)
+            return y
         if self.parameterisation == "full":
-            y = self.linear(x)
             return y + self._full_quadratic(x, y.shape[-2:])
-        # The linear map and every factor map share the layer's geometry, so they are one
-        # convolution whose output channels are split afterwards (the parameters stay in
-        # their own modules, so the state-dict layout is unchanged).
-        weights = [self.linear.weight] + [conv.weight for conv in self.factors]
-        bias = self.linear.bias
-        if bias is not None:
-            bias = torch.cat([bias, bias.new_zeros(sum(w.shape[0] for w in weights[1:]))])
-        out = F.conv2d(x, torch.cat(weights), bias, self.stride, self.padding, self.dilation)
-        batch, _, height, width = out.shape
-        y, start = out[:, :self.out_channels], self.out_channels
-        for degree in range(2, self.order + 1):
-            stop = start + degree * self.rank * self.out_channels
-            f = out[:, start:stop].reshape(batch, degree, self.rank, self.out_channels, height, width)
+        batch, _, height, width = y.shape
+        for degree, conv in zip(range(2, self.order + 1), self.factors):
+            f = conv(x).view(batch, degree, self.rank, self.out_channels, height, width)
             y = y + f.prod(dim=1).sum(dim=1)
-            start = stop
         return y
 
     def _full_quadratic(self, x: torch.Tensor, out_hw) -> torch.Tensor:
