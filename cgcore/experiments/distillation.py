@@ -85,6 +85,16 @@ def from_pixels(images: torch.Tensor, mean, std) -> torch.Tensor:
     return (images - torch.as_tensor(mean).view(-1, 1, 1)) / torch.as_tensor(std).view(-1, 1, 1)
 
 
+def standardised_data(dataset: str, train_size, test_size, seed: int):
+    """The training and test subsets of an experiment, standardised per channel with the
+    training set's statistics: (train, train_std, test_std, mean, std), ``train`` in pixels."""
+    train = load_dataset(dataset, "train").subset(train_size, seed)
+    test = load_dataset(dataset, "test").subset(test_size, seed)
+    mean, std = channel_stats(train.images)
+    return (train, TensorData(from_pixels(train.images, mean, std), train.labels, train.name),
+            TensorData(from_pixels(test.images, mean, std), test.labels, test.name), mean, std)
+
+
 def to_pixels(images: torch.Tensor, mean, std) -> torch.Tensor:
     """Standardised images back to pixels in [0, 1]."""
     mean = torch.as_tensor(mean).view(-1, 1, 1)
@@ -171,11 +181,8 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
     dataset = config["dataset"]
     start = time.perf_counter()
     seed_everything(config["seed"])
-    train = load_dataset(dataset, "train").subset(config["train_size"], config["seed"])
-    test = load_dataset(dataset, "test").subset(config["test_size"], config["seed"])
-    mean, std = channel_stats(train.images)
-    train_std = TensorData(from_pixels(train.images, mean, std), train.labels, train.name)
-    test_std = TensorData(from_pixels(test.images, mean, std), test.labels, test.name)
+    train, train_std, test_std, mean, std = standardised_data(dataset, config["train_size"], config["test_size"],
+                                                             config["seed"])
     n_classes = int(train.labels.max()) + 1
     sizes = config["group_sizes"]
     check_levels(config)
@@ -268,7 +275,7 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
         "experiment": experiment,
         "dataset": dataset,
         "n_train": len(train),
-        "n_test": len(test),
+        "n_test": len(test_std),
         "group_sizes": sizes,
         "images_per_class": [distill.images_per_class(sizes, k) for k in range(len(sizes) + 1)],
         "level0_class_sizes": torch.bincount(train.labels, minlength=n_classes).tolist(),
@@ -371,11 +378,8 @@ def run_ablation(config: dict, profile: str, progress: bool = True, *, experimen
     check_choice("experiment", experiment, tuple(ABLATIONS))
     base = {**config["base"], "seed": config["seed"]}
     start = time.perf_counter()
-    train = load_dataset(base["dataset"], "train").subset(base["train_size"], config["seed"])
-    test = load_dataset(base["dataset"], "test").subset(base["test_size"], config["seed"])
-    mean, std = channel_stats(train.images)
-    train_std = TensorData(from_pixels(train.images, mean, std), train.labels, train.name)
-    test_std = TensorData(from_pixels(test.images, mean, std), test.labels, test.name)
+    train, train_std, test_std, mean, std = standardised_data(base["dataset"], base["train_size"], base["test_size"],
+                                                             config["seed"])
     sample = train_std.subset(config["sample_size"], config["seed"])
     n_classes = int(train.labels.max()) + 1
 
@@ -428,11 +432,9 @@ def run_dm_flat(config: dict, profile: str, progress: bool = True, *, experiment
     evaluated by the ConvNet test of the hierarchy (``convnet_eval``, Ref. 63's protocol)."""
     check_choice("experiment", experiment, tuple(DM_FLAT))
     start = time.perf_counter()
-    train = load_dataset(config["dataset"], "train").subset(config["train_size"], config["seed"])
-    test = load_dataset(config["dataset"], "test").subset(config["test_size"], config["seed"])
-    mean, std = channel_stats(train.images)
-    images = from_pixels(train.images, mean, std)
-    test_std = TensorData(from_pixels(test.images, mean, std), test.labels, test.name)
+    train, train_std, test_std, mean, std = standardised_data(config["dataset"], config["train_size"],
+                                                             config["test_size"], config["seed"])
+    images = train_std.images
     n_classes = int(train.labels.max()) + 1
     cfg = distill.DMConfig(**config["dm"], seed=config["seed"])
     ckpt = checkpoint_dir(profile, experiment, {k: config[k] for k in ("dataset", "train_size", "seed", "dm")})
