@@ -360,11 +360,17 @@ class LevelResult:
 
 def distill_level(images: torch.Tensor, labels: torch.Tensor, subset: torch.Tensor, n_subsets: int,
                   n_classes: int, cfg: DistillConfig, *, level: int = 1, progress: bool = True,
-                  desc: str = "distill") -> LevelResult:
+                  desc: str = "distill", fixed_net: nn.Module | None = None) -> LevelResult:
     """Distil one image per class out of every subset of a level, all subsets together.
 
     images (N, ch, H, W) standardised, labels (N,), subset (N,) in [0, n_subsets) or -1.
+    ``fixed_net``: one given network (e.g. a trained backbone's feature extractor, frozen)
+    embeds every iteration instead of Fig. 8's random ones (``cfg.width``, ``depth`` and
+    ``pool_size`` are then unused).
     """
+    if fixed_net is not None and cfg.dsa_strategy is not None:
+        raise ValueError("fixed_net computes the real images' statistics once per level, so it cannot be "
+                         "combined with dsa_strategy (a new augmentation draw every iteration)")
     device = default_device()
     start = time.perf_counter()
     refs = initial_references(images, labels, subset, n_subsets, n_classes, cfg.init,
@@ -376,18 +382,19 @@ def distill_level(images: torch.Tensor, labels: torch.Tensor, subset: torch.Tens
     losses = []
     bar = tqdm(range(cfg.iterations), desc=f"{desc} level {level}", disable=not progress,
                leave=False, mininterval=2.0)
+    fresh = cfg.pool_size is None and fixed_net is None
     for it in bar:
-        key = it if cfg.pool_size is None else it % cfg.pool_size
+        key = 0 if fixed_net is not None else it if cfg.pool_size is None else it % cfg.pool_size
         net_seed = cfg.seed * 1_000_003 + level * 10_007 + key
         if key not in pool:
             t0 = time.perf_counter()
-            net = embedding_net(cfg, in_channels, image_size, net_seed, device)
+            net = fixed_net if fixed_net is not None else embedding_net(cfg, in_channels, image_size, net_seed, device)
             if cfg.dsa_strategy is not None:
                 net = SiameseAugmented(net, cfg.dsa_strategy, seed=net_seed)
             pool[key] = (net, _real_terms(cfg, net, images, labels, subset, n_subsets, n_classes))
             embed_seconds += time.perf_counter() - t0
         net, terms = pool[key]
-        if cfg.pool_size is None:
+        if fresh:
             del pool[key]
         opt.zero_grad(set_to_none=True)
         total = distill_step(refs, net, terms, cfg)
@@ -475,11 +482,12 @@ def distribution_matching(images: torch.Tensor, labels: torch.Tensor, n_classes:
 def distill_hierarchy(images: torch.Tensor, labels: torch.Tensor, n_classes: int, group_sizes,
                       configs: list[DistillConfig], *, level0: str = "exact", seed: int = 0,
                       checkpoint_dir: Path | None = None, progress: bool = True,
-                      desc: str = "distill") -> list[LevelResult]:
+                      desc: str = "distill", fixed_net: nn.Module | None = None) -> list[LevelResult]:
     """Fig. 7: D0 -> D1 -> ... -> D_L, one :class:`DistillConfig` per level.
 
     With ``checkpoint_dir`` every finished level is saved (``level<k>.pt``) and a later call
-    resumes after the last saved level. Returns the L levels' results; level k's
+    resumes after the last saved level. ``fixed_net`` is passed to every level
+    (:func:`distill_level`). Returns the L levels' results; level k's
     ``references`` has shape (images_per_class(group_sizes, k), n_classes, ch, H, W).
     """
     sizes = check_group_sizes(group_sizes)
@@ -495,7 +503,7 @@ def distill_hierarchy(images: torch.Tensor, labels: torch.Tensor, n_classes: int
             result = LevelResult(**state)
         else:
             result = distill_level(images, labels, subset, n_subsets, n_classes, cfg, level=k,
-                                   progress=progress, desc=desc)
+                                   progress=progress, desc=desc, fixed_net=fixed_net)
             if path is not None:
                 save_atomic(asdict(result), path)
         if progress:

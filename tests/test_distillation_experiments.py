@@ -61,9 +61,10 @@ def test_flat_distribution_matching_runs_under_smoke(store, name, dataset):  # n
     assert load_arrays(name, "smoke")["references"].shape[:2] == (1, 10)
 
 
-def test_ablation_runs_every_variant_under_smoke(store):  # noqa: F811
-    result = run_smoke("distill_ablation")["result"]
-    variants = get_config("distill_ablation", "smoke")["variants"]
+@pytest.mark.parametrize("name", ["distill_ablation", "distill_ablation_cifar10"])
+def test_ablation_runs_every_variant_under_smoke(store, name):  # noqa: F811
+    result = run_smoke(name)["result"]
+    variants = get_config(name, "smoke")["variants"]
     assert set(result["variants"]) == set(variants)
     assert list(result["variants"]["cpu profile"]["reference_acc"]) == ["D1", "D2"]
     assert list(result["variants"]["flat"]["reference_acc"]) == ["D1"]            # one level

@@ -26,6 +26,7 @@ from functools import partial
 
 import numpy as np
 import torch
+from torch import nn
 from torchvision.models.feature_extraction import create_feature_extractor
 
 from .. import distill, dsa
@@ -147,6 +148,23 @@ def train_backbone(config: dict, train, test, ckpt, progress: bool):
     features = create_feature_extractor(model, {"flatten": "embedding"})
     device = default_device()
     return model, (lambda x: features(x.to(device))["embedding"]), history, test_acc
+
+
+class FrozenFeatures(nn.Module):
+    """A trained backbone's embedding (the input of its classifier) as a frozen network, to
+    distil references in instead of Fig. 8's random ConvNets."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.features = create_feature_extractor(model, {"flatten": "embedding"}).eval()
+        for p in self.features.parameters():
+            p.requires_grad_(False)
+
+    def train(self, mode: bool = True):
+        return super().train(False)     # batch norm keeps its trained statistics
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.features(x)["embedding"].flatten(1)
 
 
 def convnet_accuracy(config: dict, references: torch.Tensor, test, progress: bool,
@@ -383,8 +401,9 @@ def run_ablation(config: dict, profile: str, progress: bool = True, *, experimen
     sample = train_std.subset(config["sample_size"], config["seed"])
     n_classes = int(train.labels.max()) + 1
 
-    _, features, _, backbone_acc = train_backbone(base, train_std, test_std,
-                                                  backbone_checkpoint(base, profile, ABLATIONS[experiment]), progress)
+    model, features, _, backbone_acc = train_backbone(base, train_std, test_std,
+                                                      backbone_checkpoint(base, profile, ABLATIONS[experiment]),
+                                                      progress)
     test_emb = distill.embed(features, test_std.images)
     centroids = distill.class_centroids(distill.embed(features, train_std.images), train_std.labels, n_classes)
 
@@ -394,13 +413,17 @@ def run_ablation(config: dict, profile: str, progress: bool = True, *, experimen
         iterations = variant.get("iterations", config["iterations"])
         settings = {**base["distill"], **variant.get("distill", {}), "iterations": iterations}
         loss = variant.get("loss", "euclidean")
+        embedding = variant.get("embedding", "random")
+        check_choice(f"variant {name!r} embedding", embedding, ("random", "backbone"))
         stage = {"dataset": base["dataset"], "sample_size": config["sample_size"], "seed": config["seed"],
-                 "group_sizes": sizes, "distill": settings, "loss": loss}
+                 "group_sizes": sizes, "distill": settings, "loss": loss,
+                 **({"embedding": embedding} if embedding != "random" else {})}
         levels = distill.distill_hierarchy(
             sample.images, sample.labels, n_classes, sizes,
             level_configs({"distill": settings, "group_sizes": sizes, "seed": config["seed"]}, loss),
             level0="uneven", seed=config["seed"], checkpoint_dir=checkpoint_dir(profile, f"{experiment}-{name}", stage),
-            progress=progress, desc=f"{experiment}/{name}")
+            progress=progress, desc=f"{experiment}/{name}",
+            fixed_net=FrozenFeatures(model) if embedding == "backbone" else None)
         accs, top = {}, levels[-1].references
         for k, level in enumerate(levels, start=1):
             emb = distill.embed(features, level.references.flatten(0, 1))
