@@ -179,16 +179,28 @@ class TaylorExpansion(nn.Module):
 
 # --------------------------------------------------------------------------- pruning
 
-@torch.no_grad()
-def prune_smallest(model: TaylorExpansion, keep: float) -> TaylorExpansion:
-    """Zero all but the ``keep`` fraction of weights of largest magnitude (no fine-tuning).
+PRUNE_DROPS = ("coefficient", "to_mean")
 
-    Magnitudes are compared in the standardised basis, |weight_j| = |a_j| * std_j: a
-    term's contribution to the logits, not its raw coefficient, which for x^4 terms is
-    inflated by the tiny scale of the term.
+
+@torch.no_grad()
+def prune_smallest(model: TaylorExpansion, keep: float, drop: str = "coefficient") -> TaylorExpansion:
+    """Keep the ``keep`` fraction of terms with the largest weights and discard the rest
+    (no fine-tuning). Sec. III: "if we discard the small weights ...".
+
+    Terms are ranked by |weight_j| = |a_j| std_j in the standardised basis: a term's
+    contribution to the logits, not its raw coefficient a_j, which for x^4 terms is
+    inflated by the tiny scale of the term. What discarding means is a choice:
+
+    * ``drop="coefficient"`` (the paper's reading): a_j = 0 in Eq. (3) and nothing else
+      changes; the constant term of Eq. (3) keeps its value.
+    * ``drop="to_mean"``: the standardised weight is zeroed and the bias kept, so the
+      constant term absorbs a_j mean_j: the term is in effect replaced by its training mean
+      (a re-centred pruning, kinder to terms that are large on average).
     """
     if not 0.0 < keep <= 1.0:
         raise ValueError(f"keep must be a fraction in (0, 1], got {keep}")
+    if drop not in PRUNE_DROPS:
+        raise ValueError(f"unknown drop {drop!r}; accepted: {', '.join(PRUNE_DROPS)}")
     pruned = TaylorExpansion(model.features.n_vars, model.features.order, model.weight.shape[0],
                              model.expansion_point)
     pruned.load_state_dict(model.state_dict())
@@ -197,7 +209,11 @@ def prune_smallest(model: TaylorExpansion, keep: float) -> TaylorExpansion:
     n_keep = int(round(keep * magnitude.numel()))
     if n_keep < magnitude.numel():
         threshold = magnitude.kthvalue(magnitude.numel() - n_keep).values
-        pruned.weight.mul_((pruned.weight.abs() > threshold).float())
+        removed = pruned.weight * (pruned.weight.abs() <= threshold)
+        pruned.weight.sub_(removed)
+        if drop == "coefficient":
+            # constant = bias - (w / std) . mean must not move when w loses ``removed``
+            pruned.bias.sub_((removed / pruned.std) @ pruned.mean)
     return pruned
 
 
@@ -220,6 +236,28 @@ def quadratic_coefficients(model: TaylorExpansion) -> np.ndarray:
     maps[:, i, j] = coeff[:, columns]
     maps[:, j, i] = maps[:, i, j]
     return maps
+
+
+def quadratic_coefficients_at_zero(model: TaylorExpansion) -> np.ndarray:
+    """The coefficients of x_i x_j in the plain pixels, expanded at the black image x = 0
+    (Eq. 2 read literally), as symmetric (n_classes, N, N) maps like
+    :func:`quadratic_coefficients`: the Hessian of each logit at x = 0, halved on the
+    diagonal. For a model expanded at the mean image the degree-3 and -4 terms contribute
+    too, which is why this differs from the coefficients in u = (x - x0) / s."""
+    n = model.features.n_vars
+    x = torch.zeros(1, n, device=model.weight.device, requires_grad=True)
+    with torch.enable_grad():
+        logits = model(x)[0]
+        maps = []
+        for c in range(logits.shape[0]):
+            grad, = torch.autograd.grad(logits[c], x, create_graph=True)
+            rows = [torch.autograd.grad(grad[0, i], x, retain_graph=True, allow_unused=True)[0]
+                    for i in range(n)]
+            maps.append(torch.cat([torch.zeros(1, n, device=x.device) if r is None else r for r in rows]))
+    hessian = torch.stack(maps).detach().double().cpu().numpy()
+    diagonal = np.arange(n)
+    hessian[:, diagonal, diagonal] /= 2
+    return hessian
 
 
 def weight_levels(values: np.ndarray, n_levels: int = 5, by: str = "value") -> np.ndarray:

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from cgcore.taylor import (TaylorExpansion, TaylorFeatures, level_counts, monomial_exponents,
-                           pixel_distances, prune_smallest, quadratic_coefficients, term_count,
-                           weight_levels)
+                           pixel_distances, prune_smallest, quadratic_coefficients,
+                           quadratic_coefficients_at_zero, term_count, weight_levels)
 
 
 @pytest.mark.parametrize("order, expected", [(1, 50), (2, 1_275), (3, 22_100), (4, 292_825)])
@@ -93,6 +93,52 @@ def test_pruning_keeps_the_largest_fraction(keep):
     assert kept.sum().item() == round(keep * model.weight.numel())
     assert pruned.weight[kept].abs().min() >= model.weight[~kept].abs().max()
     assert torch.count_nonzero(model.weight) == model.weight.numel()  # original untouched
+
+
+def _fitted_model(order=2, n_vars=5, expansion_point="zero"):
+    torch.manual_seed(1)
+    model = TaylorExpansion(n_vars, order, n_classes=4, expansion_point=expansion_point)
+    model.fit_standardization(torch.rand(64, n_vars))
+    torch.nn.init.normal_(model.weight)
+    torch.nn.init.normal_(model.bias)
+    return model
+
+
+def test_pruning_drops_the_coefficient_or_replaces_the_term_by_its_mean():
+    model = _fitted_model()
+    x = torch.rand(16, 5)
+    dropped, centred = prune_smallest(model, 0.3, drop="coefficient"), prune_smallest(model, 0.3, drop="to_mean")
+    assert torch.equal(dropped.weight, centred.weight)
+    full, cut = model.taylor_coefficients(), dropped.taylor_coefficients()
+    # the paper's reading: Eq. (3)'s constant stays, every pruned coefficient is exactly 0
+    assert torch.allclose(cut[:, 0], full[:, 0], atol=1e-5)
+    assert torch.equal(cut[:, 1:] == 0, dropped.weight == 0)
+    # re-centred: the bias stays, so the constant absorbs a_j mean_j of every pruned term
+    removed = (model.weight - centred.weight) / model.std
+    assert torch.allclose(centred.taylor_coefficients()[:, 0], full[:, 0] + removed @ model.mean, atol=1e-5)
+    assert not torch.allclose(dropped(x), centred(x), atol=1e-3)
+    with pytest.raises(ValueError, match="unknown drop 'zero'; accepted: coefficient, to_mean"):
+        prune_smallest(model, 0.3, drop="zero")
+
+
+@pytest.mark.parametrize("expansion_point", ["zero", "mean"])
+def test_quadratic_coefficients_at_zero_are_the_pixel_basis_coefficients(expansion_point):
+    """Against finite differences of the model at the black image; expanded at zero they are
+    the coefficients of Eq. (3) themselves, expanded at the mean image the cubic terms add."""
+    model = _fitted_model(order=3, expansion_point=expansion_point).double()
+    maps = quadratic_coefficients_at_zero(model)
+    h, e = 1e-3, torch.eye(5, dtype=torch.float64)
+    f = lambda x: model(x[None])[0]                                   # noqa: E731
+    for i, j in [(0, 0), (1, 3), (4, 2)]:
+        second = (f(h * e[i] + h * e[j]) - f(h * e[i] - h * e[j]) - f(-h * e[i] + h * e[j])
+                  + f(-h * e[i] - h * e[j])) / (4 * h * h)
+        expected = second / (2 if i == j else 1)
+        assert np.allclose(maps[:, i, j], expected.detach().numpy(), rtol=1e-4, atol=1e-4)
+    assert np.allclose(maps, maps.transpose(0, 2, 1))
+    if expansion_point == "zero":
+        assert np.allclose(maps, quadratic_coefficients(model), atol=1e-6)
+    else:
+        assert not np.allclose(maps, quadratic_coefficients(model) / model.x_scale[0].item() ** 2, atol=1e-3)
 
 
 @pytest.mark.parametrize("keep", [0.0, 1.5])

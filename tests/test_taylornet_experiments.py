@@ -158,3 +158,24 @@ def test_papermill_runs_the_cifar10_chapter_under_smoke(store, tmp_path):
     run = papermill(tmp_path, "notebooks/taylornet.ipynb", "-p", "dataset", "cifar10", "-p", "profile", "smoke")
     assert run.returncode == 0, run.stderr[-2000:]
     assert (store / "results" / "smoke" / "taylornet_cifar10.json").exists()
+
+
+def test_taylor_expansion_stores_both_prunings_and_fig3_in_the_pixel_basis(store):
+    result = run_smoke("taylor_expansion")["result"]
+    keep = get_config("taylor_expansion", "smoke")["prune_keep"]
+    claims = EXPERIMENTS["taylor_expansion"][1](result)
+    for k in keep:
+        assert {f"taylor_prune{round(k * 100)}_acc", f"taylor_prune{round(k * 100)}_centred_acc"} <= set(claims)
+    q = result["quadratic"]
+    assert np.shape(q["upper_at_zero"]) == np.shape(q["upper"]) == (10, 49 * 50 // 2)
+    assert result["n_val"] == 0                       # the reported run holds nothing out
+
+
+def test_taylor_ablation_chooses_on_a_validation_split(store):
+    result = run_smoke("taylor_ablation")["result"]
+    config = get_config("taylor_ablation", "smoke")
+    assert result["val_size"] == config["val_size"]
+    top = str(config["orders"][-1])
+    best = max(result["variants"].values(), key=lambda v: v["val_acc"][top])
+    assert result["variants"][result["chosen_on_validation"]] == best
+    assert all(set(v["val_acc"]) == set(v["test_acc"]) for v in result["variants"].values())
