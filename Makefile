@@ -31,7 +31,7 @@ endif
 export CGCORE_CACHE ?= $(abspath .cache/cgcore)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup test book book-check results run bench sync clean
+.PHONY: setup test pages book book-check results run bench sync clean
 
 setup: $(STAMP)
 
@@ -50,7 +50,19 @@ test: $(STAMP)
 	CGBOOK_PROFILE=smoke CGCORE_RESULTS=$(abspath .cache/test-results) \
 	  $(BIN)/python -m pytest tests --nbval-lax notebooks book -p no:cacheprovider
 
-book: $(STAMP)
+# One page per chapter and parameter set: each chapter's default page is the notebook
+# itself; the other data sets get a copy with papermill's parameters injected (executed by
+# jupyter-book like every page), listed in _toc.yml under their chapter. (The distillation
+# and similarity chapters show both data sets on one page.)
+PAGES = taylornet:mnist7 taylornet:cifar10
+
+pages: $(STAMP)
+	@mkdir -p pages
+	@for page in $(PAGES); do nb=$${page%%:*}; ds=$${page##*:}; \
+	  $(BIN)/papermill --prepare-only -p dataset $$ds notebooks/$$nb.ipynb pages/$${nb}_$$ds.ipynb \
+	    --log-level WARNING || exit 1; done
+
+book: $(STAMP) pages
 	@# --all: every page is executed again, so no page shows results older than the store
 	$(BIN)/python tools/vendor_mathjax.py .cache/mathjax
 	CGBOOK_PROFILE=cpu CGBOOK_RECOMPUTE=never \

@@ -83,35 +83,47 @@ class _Builder:
         return nn.Sequential(self.layers)
 
 
-def taylornet_mnist(parameterisation: str = "factorised", rank: int = 1, norm="batch",
-                    cg_as_conv: bool = False, dicg_dilations=(3, 2)) -> nn.Sequential:
-    """Fig. 5, 1x28x28 MNIST:
+DICG_PLACEMENTS = ("after_cg2", "between_cgs")
 
+
+def taylornet_mnist(parameterisation: str = "factorised", rank: int = 1, norm="batch",
+                    cg_as_conv: bool = False, dicg_dilations=(3, 2), dicg_placement: str = "after_cg2") -> nn.Sequential:
+    """Fig. 5, 1x28x28 MNIST. The text fixes the end point (the linear layer sees 2x2
+    variables); the caption gives diCG1 = CG(2,2,64,1,1,7) and diCG2 = CG(2,2,64,1,1,3),
+    but the figure's order of layers is not in the text. Two placements (``dicg_placement``):
+
+    * ``"after_cg2"`` (default):
         28x28x1 -Conv(3,3,64,1,1,1)x2-> 28x28x64 -CG(2,2,64,2,2)-> 14x14x64
         -Conv x2-> 14x14x64 -CG(2,2,64,2,2)-> 7x7x64 -diCG1-> 4x4x64 -diCG2-> 2x2x64 -> 10
-
-    The caption's diCG1 = CG(2,2,64,1,1,7) and diCG2 = CG(2,2,64,1,1,3) cannot be read as
-    dilations on the 7x7 map: a 2x2 kernel of dilation 7 spans 8 cells. Read as padding (the
-    last slot of the Conv notation), 7 and 3 would grow the map to 20x20 and then 25x25. The
-    text fixes the end point: the linear layer sees 2x2 variables. Unpadded stride-1 diCGs
-    take 7 -> 7 - d1 -> 7 - d1 - d2, so d1 + d2 = 5. We read the dilations as (3, 2):
-    both are genuinely dilated (d >= 2), they decrease like Fig. 12's (4, 2), and together
-    they cover every row and column of the 7x7 map (output row r sees rows r, r+2, r+3,
-    r+5), which (4, 1) does not (row 3 is never seen). (2, 3), keeping the caption's 3 for
-    diCG2, has the same receptive field; pass ``dicg_dilations=(2, 3)`` for it.
+      Here the caption's dilations cannot apply (a 2x2 kernel of dilation 7 spans 8 cells of
+      the 7x7 map): unpadded stride-1 diCGs take 7 -> 7 - d1 -> 7 - d1 - d2, so d1 + d2 = 5.
+      We read them as (3, 2): both genuinely dilated, decreasing like Fig. 12's (4, 2), and
+      together covering every row and column of the 7x7 map ((4, 1) never sees row 3; (2, 3)
+      sees the same cells).
+    * ``"between_cgs"``: the diCGs between CG1 and CG2, after the second pair of convolutions:
+        ... -CG1-> 14x14 -Conv x2-> 14x14 -diCG1-> 7x7 -diCG2-> 4x4 -CG2-> 2x2x64 -> 10
+      where the caption's dilations (7, 3) fit exactly: 14 - 7 - 3 = 4, halved to 2.
     """
-    if len(tuple(dicg_dilations)) != 2 or sum(dicg_dilations) != 5:
-        raise ValueError("dicg_dilations must be a pair summing to 5, so that the 7x7 map "
-                         f"ends at 2x2; got {dicg_dilations!r}")
+    if dicg_placement not in DICG_PLACEMENTS:
+        raise ValueError(f"unknown dicg_placement {dicg_placement!r}; accepted: {', '.join(DICG_PLACEMENTS)}")
+    dilations = tuple(dicg_dilations)
+    start = 7 if dicg_placement == "after_cg2" else 14
+    end = 2 if dicg_placement == "after_cg2" else 4
+    if len(dilations) != 2 or start - sum(dilations) != end or min(dilations) < 1:
+        raise ValueError(f"dicg_dilations must be a pair summing to {start - end} with dicg_placement="
+                         f"{dicg_placement!r}, so that the map ends at 2x2; got {dicg_dilations!r}")
     b = _Builder(1, parameterisation, rank, norm, cg_as_conv)
     b.conv("conv1", 64)
     b.conv("conv2", 64)
     b.cg("cg1", 64, stride=2)
     b.conv("conv3", 64)
     b.conv("conv4", 64)
-    b.cg("cg2", 64, stride=2)
-    b.cg("dicg1", 64, stride=1, dilation=dicg_dilations[0])
-    b.cg("dicg2", 64, stride=1, dilation=dicg_dilations[1])
+    if dicg_placement == "after_cg2":
+        b.cg("cg2", 64, stride=2)
+    b.cg("dicg1", 64, stride=1, dilation=dilations[0])
+    b.cg("dicg2", 64, stride=1, dilation=dilations[1])
+    if dicg_placement == "between_cgs":
+        b.cg("cg2", 64, stride=2)
     return b.classifier(spatial=2)
 
 

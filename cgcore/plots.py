@@ -45,10 +45,13 @@ def training_curves(result: dict):
     return fig
 
 
-def quadratic_levels(quadratic: dict, by: str = "value"):
+def quadratic_levels(quadratic: dict, by: str = "value", basis: str = "upper",
+                     title: str = "Fig. 3: quadratic weights by level and pixel distance"):
     """Fig. 3: (a) level make-up of the quadratic weights at each pixel distance d_ij,
-    (b) for each level, the share of its weights at each distance."""
-    upper = np.asarray(quadratic["upper"])
+    (b) for each level, the share of its weights at each distance. ``basis`` names the
+    stored coefficients: ``"upper"`` (of u_i u_j, the model's variables) or
+    ``"upper_at_zero"`` (of the plain pixels x_i x_j at the black image)."""
+    upper = np.asarray(quadratic[basis])
     distances, counts = level_counts(upper, quadratic["side"], by=by)
     per_distance = counts / counts.sum(0, keepdims=True)
     per_level = counts / counts.sum(1, keepdims=True)
@@ -67,7 +70,7 @@ def quadratic_levels(quadratic: dict, by: str = "value"):
              title="(b) distance profile of each level")
     ax_a.legend(ncol=5, fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     ax_b.legend(fontsize=9, title="level (L5 largest)", title_fontsize=9)
-    fig.suptitle("Fig. 3: quadratic weights by level and pixel distance", fontsize=11)
+    fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig
 

@@ -176,8 +176,10 @@ fig = diagrams.dilated_cg(dilated, in_size=4, big_size=6, highlight=[(0, 0), (0,
 # cell shared by two of them is drawn in both colours.
 #
 # A 2×2 cluster with dilation $\delta$ spans $\delta + 1$ cells in each direction. The
-# dilated CGs of the paper's Fig. 5 (MNIST, dilations 7 and 3) and Fig. 12 (CIFAR-10,
-# dilations 4 and 2) reach this far with four variables per cluster:
+# dilations in the captions of the paper's Fig. 5 (MNIST: 7 and 3, which fit only if those
+# diCGs act on the 14×14 map; the TaylorNet chapter tabulates the readings and says which
+# one is trained) and Fig. 12 (CIFAR-10: 4 and 2) reach this far with four variables per
+# cluster:
 
 # %%
 spans = {}
