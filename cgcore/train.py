@@ -154,6 +154,11 @@ def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: Train
         sched.load_state_dict(state["scheduler"])
         history = History(**state["history"])
         start_epoch = state["epoch"]
+        # the global generators, for anything in the model that draws from them (dropout)
+        if "rng" in state:
+            torch.set_rng_state(state["rng"].cpu())
+        if "cuda_rng" in state and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda_rng"]])
 
     for epoch in range(start_epoch, cfg.epochs):
         t0 = time.perf_counter()
@@ -195,5 +200,7 @@ def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: Train
         if checkpoint is not None:
             save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(),
                           "scheduler": sched.state_dict(), "history": history.as_dict(),
-                          "epoch": epoch + 1}, checkpoint)
+                          "epoch": epoch + 1, "rng": torch.get_rng_state(),
+                          **({"cuda_rng": torch.cuda.get_rng_state_all()} if torch.cuda.is_available() else {})},
+                         checkpoint)
     return history

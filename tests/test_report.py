@@ -114,9 +114,13 @@ def test_ablation_verdict_reads_the_variants():
 
     result = {"random_real_acc": 0.75, "ceiling_acc": 0.83,
               "variants": {"cpu profile (fresh)": variant(0.06, 0.28), "λ = 100": variant(0.08, 0.3),
-                           "mean matching (λ → ∞)": variant(0.05, 0.31), "flat: one level": variant(0.35, 0.13)}}
+                           "mean matching (λ → ∞)": variant(0.05, 0.31), "flat: one level": variant(0.35, 0.13),
+                           "in the trained backbone's embedding": variant(0.80, 0.2)}}
     text = ablation_verdict(result)
-    assert "The best top level comes from *flat: one level* (35.00%)" in text
+    assert "the best top level comes from *flat: one level* (35.00%)" in text        # the upper bound is apart
+    assert "Less high-frequency power than the cpu settings' top level (0.280): *flat: one level* (0.130)." in text
+    assert ("Distilled *in the trained backbone's embedding*, the same hierarchy and Eq. (5) reach 80.00%, "
+            "96% of the ceiling and above one random real image") in text
     assert "beats the hierarchy's top level (6.00%, 0.280)" in text
     assert "moves the top level by at most 2.0 points" in text
     assert "No variant reaches one random real image per class (75.00%)" in text

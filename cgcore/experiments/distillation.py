@@ -194,6 +194,18 @@ def convnet_accuracy(config: dict, references: torch.Tensor, test, progress: boo
     return accs
 
 
+def judge_references(features, test_embeddings: torch.Tensor, test_labels: torch.Tensor, centroids: torch.Tensor,
+                     references: torch.Tensor) -> dict:
+    """Sec. IV's test of references (n, C, ch, H, W), standardised, embedded once: the test
+    accuracy of the nearest reference by angle, and where the references sit against the
+    class centroids of the same embedding."""
+    n, n_classes = references.shape[:2]
+    emb = distill.embed(features, references.flatten(0, 1))
+    labels = torch.arange(n_classes).repeat(n)
+    return {"acc": distill.nearest_reference_accuracy(test_embeddings, test_labels, emb, labels),
+            "alignment": distill.centroid_alignment(emb, labels, centroids)}
+
+
 def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -> dict:
     check_choice("experiment", experiment, tuple(NAMES))
     dataset = config["dataset"]
@@ -253,27 +265,18 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
     train_emb = distill.embed(features, train_std.images)
     centroids = distill.class_centroids(train_emb, train_std.labels, n_classes)
     ceiling = distill.nearest_reference_accuracy(test_emb, test_std.labels, centroids, torch.arange(n_classes))
-    ref_labels = lambda n: torch.arange(n_classes).repeat(n)  # noqa: E731
-
-    def ref_accuracy(references):  # (n, C, ch, H, W), standardised
-        emb = distill.embed(features, references.flatten(0, 1))
-        return distill.nearest_reference_accuracy(test_emb, test_std.labels, emb, ref_labels(references.shape[0]))
-
-    def alignment(references):
-        emb = distill.embed(features, references.flatten(0, 1))
-        return distill.centroid_alignment(emb, ref_labels(references.shape[0]), centroids)
-
-    reference = {loss: {f"D{k}": ref_accuracy(level.references) for k, level in enumerate(results, start=1)}
-                 for loss, results in hierarchies.items()}
-    aligned = {loss: {f"D{k}": alignment(level.references) for k, level in enumerate(results, start=1)}
-               for loss, results in hierarchies.items()}
+    judge = partial(judge_references, features, test_emb, test_std.labels, centroids)
+    judged = {loss: {f"D{k}": judge(level.references) for k, level in enumerate(results, start=1)}
+              for loss, results in hierarchies.items()}
+    reference = {loss: {k: j["acc"] for k, j in by_level.items()} for loss, by_level in judged.items()}
+    aligned = {loss: {k: j["alignment"] for k, j in by_level.items()} for loss, by_level in judged.items()}
     class_mean = torch.stack([train_std.images[train_std.labels == c].mean(0) for c in range(n_classes)])
     random_real = lambda n: random_real_images(train_std, n_classes, n, config["seed"])  # noqa: E731
-    trivial = {"class_mean": ref_accuracy(class_mean[None]), "random_real": ref_accuracy(random_real(1)),
-               "centroid": ceiling}
+    judged_mean, judged_random = judge(class_mean[None]), judge(random_real(1))
+    trivial = {"class_mean": judged_mean["acc"], "random_real": judged_random["acc"], "centroid": ceiling}
     arrays["class_mean"] = to_uint8(to_pixels(class_mean, mean, std))
-    aligned["class_mean"] = alignment(class_mean[None])
-    aligned["random_real"] = alignment(random_real(1))
+    aligned["class_mean"] = judged_mean["alignment"]
+    aligned["random_real"] = judged_random["alignment"]
 
     # 4. ConvNet trained on the references alone
     convnet = {loss: {f"D{k}": convnet_accuracy(config, hierarchies[loss][k - 1].references, test_std, progress,
@@ -384,6 +387,35 @@ def backbone_checkpoint(config: dict, profile: str, experiment: str):
                           {**keys, "test_size": config["test_size"], "backbone": config["backbone"]})
 
 
+EMBEDDINGS = ("random", "backbone", "trained_convnet")
+
+
+def trained_convnet_embedding(base: dict, train, test, settings: dict, profile: str, experiment: str,
+                              progress: bool):
+    """Fig. 8's ConvNet (``settings["width"]``, the base's depth) trained as a classifier on
+    the training set less the backbone's validation split, for ``settings["epochs"]``; its
+    frozen embedding (the classifier head removed) and its accuracies. The paper does not
+    say whether its f is trained; Ref. 63's is not."""
+    seed_everything(base["seed"])
+    fit_on, val = train.split(base["backbone"]["val_size"], base["seed"])
+    net = distill_convnet(train.images.shape[1], train.images.shape[-1], settings["width"], base["distill"]["depth"],
+                          num_classes=10).to(default_device())
+    cfg = TrainConfig(epochs=settings["epochs"], batch_size=settings["batch_size"], optimizer="sgd",
+                      lr=settings["lr"], momentum=0.9, weight_decay=5e-4, schedule="onecycle", seed=base["seed"])
+    ckpt = checkpoint_dir(profile, f"{experiment}-embedding-convnet",
+                          {k: base[k] for k in ("dataset", "train_size", "seed")} | {"training": settings,
+                                                                                    "val_size": len(val)})
+    history = fit(net, fit_on, val, cfg, checkpoint=ckpt / "convnet.pt",
+                  augment=make_augment(base["backbone"]["augment"], "backbone.augment"),
+                  desc="Fig. 8 ConvNet as a classifier", progress=progress)
+    net.eval()
+    stats = {"embedding_val_acc": history.test_acc[-1], "embedding_test_acc": accuracy(net, test)}
+    embedding = net[:-1]                  # up to the flattened 128 x 16 (or width x 16) features
+    for p in embedding.parameters():
+        p.requires_grad_(False)
+    return embedding, stats
+
+
 def run_ablation(config: dict, profile: str, progress: bool = True, *, experiment: str) -> dict:
     """Which ingredient the references need: a class-balanced random sample of
     ``sample_size`` training images is distilled by a shorter hierarchy (``group_sizes``,
@@ -414,31 +446,34 @@ def run_ablation(config: dict, profile: str, progress: bool = True, *, experimen
         settings = {**base["distill"], **variant.get("distill", {}), "iterations": iterations}
         loss = variant.get("loss", "euclidean")
         embedding = variant.get("embedding", "random")
-        check_choice(f"variant {name!r} embedding", embedding, ("random", "backbone"))
+        check_choice(f"variant {name!r} embedding", embedding, EMBEDDINGS)
         stage = {"dataset": base["dataset"], "sample_size": config["sample_size"], "seed": config["seed"],
                  "group_sizes": sizes, "distill": settings, "loss": loss,
-                 **({"embedding": embedding} if embedding != "random" else {})}
+                 **({"embedding": embedding} if embedding != "random" else {}),
+                 **({"embedding_training": variant["embedding_training"]} if embedding == "trained_convnet" else {})}
+        fixed_net, extra = None, {}
+        if embedding == "backbone":
+            fixed_net = FrozenFeatures(model)
+        elif embedding == "trained_convnet":
+            fixed_net, extra = trained_convnet_embedding(base, train_std, test_std, variant["embedding_training"],
+                                                         profile, experiment, progress)
         levels = distill.distill_hierarchy(
             sample.images, sample.labels, n_classes, sizes,
             level_configs({"distill": settings, "group_sizes": sizes, "seed": config["seed"]}, loss),
             level0="uneven", seed=config["seed"], checkpoint_dir=checkpoint_dir(profile, f"{experiment}-{name}", stage),
-            progress=progress, desc=f"{experiment}/{name}",
-            fixed_net=FrozenFeatures(model) if embedding == "backbone" else None)
-        accs, top = {}, levels[-1].references
-        for k, level in enumerate(levels, start=1):
-            emb = distill.embed(features, level.references.flatten(0, 1))
-            labels = torch.arange(n_classes).repeat(level.references.shape[0])
-            accs[f"D{k}"] = distill.nearest_reference_accuracy(test_emb, test_std.labels, emb, labels)
-        top_emb = distill.embed(features, top.flatten(0, 1))
+            progress=progress, desc=f"{experiment}/{name}", fixed_net=fixed_net)
+        judge = partial(judge_references, features, test_emb, test_std.labels, centroids)
+        judged = [judge(level.references) for level in levels]
+        accs = {f"D{k}": j["acc"] for k, j in enumerate(judged, start=1)}
+        top = levels[-1].references
         rows[name] = {"reference_acc": accs, "top_acc": accs[f"D{len(levels)}"],
-                      "alignment": distill.centroid_alignment(top_emb, torch.arange(n_classes), centroids),
+                      "alignment": judged[-1]["alignment"],
                       "high_freq": distill.high_frequency_fraction(to_pixels(top, mean, std).flatten(0, 1)),
-                      "seconds": sum(level.seconds for level in levels)}
+                      "seconds": sum(level.seconds for level in levels), **extra}
         if progress:
             print(f"{name}: top level {rows[name]['top_acc']:.4f} in {rows[name]['seconds']:.0f}s", flush=True)
-    random_real = random_real_images(train_std, n_classes, 1, config["seed"])
-    random_acc = distill.nearest_reference_accuracy(
-        test_emb, test_std.labels, distill.embed(features, random_real.flatten(0, 1)), torch.arange(n_classes))
+    random_acc = judge_references(features, test_emb, test_std.labels, centroids,
+                                  random_real_images(train_std, n_classes, 1, config["seed"]))["acc"]
     return {"variants": rows, "dataset": base["dataset"], "sample_size": config["sample_size"],
             "backbone_test_acc": backbone_acc, "random_real_acc": random_acc,
             "ceiling_acc": distill.nearest_reference_accuracy(test_emb, test_std.labels, centroids,
