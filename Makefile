@@ -1,7 +1,8 @@
 # cgbook: `make test` and `make book` set everything up on a fresh clone.
 #
 #   make test                  unit tests + every notebook under the smoke profile
-#   make book                  the HTML book from the stored cpu results (offline)
+#   make book                  the HTML book from the stored cpu results (offline; make -j2
+#                              executes two pages at a time)
 #   make results PROFILE=cpu   recompute every stored result of a profile
 #   make run EXPERIMENT=distillation_cifar10 PROFILE=cpu
 #                              recompute one experiment (with the data paths set)
@@ -31,7 +32,7 @@ endif
 export CGCORE_CACHE ?= $(abspath .cache/cgcore)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup test pages book book-check results run bench sync clean
+.PHONY: setup test pages list-pages book book-check results run bench sync clean
 
 setup: $(STAMP)
 
@@ -50,27 +51,41 @@ test: $(STAMP)
 	CGBOOK_PROFILE=smoke CGCORE_RESULTS=$(abspath .cache/test-results) \
 	  $(BIN)/python -m pytest tests --nbval-lax notebooks book -p no:cacheprovider
 
-# One page per chapter and parameter set: each chapter's default page is the notebook
-# itself; the other data sets get a copy with papermill's parameters injected (executed by
-# jupyter-book like every page), listed in _toc.yml under their chapter. (The distillation
-# and similarity chapters show both data sets on one page.)
-PAGES = taylornet:mnist7 taylornet:cifar10
+# The book's pages: one per chapter and parameter set, "<notebook>[:<name>=<value>]". Each
+# is executed by papermill into pages/ from the stored results (tools/execute_page.py), again
+# only when its notebook, the library or the results changed; Jupyter Book then renders the
+# executed pages without running them (_config.yml), in the order of _toc.yml.
+BOOK_PAGES = book/intro notebooks/coarse_graining notebooks/taylor_expansion \
+             notebooks/taylornet:dataset=mnist notebooks/taylornet:dataset=mnist7 \
+             notebooks/taylornet:dataset=cifar10 notebooks/distillation notebooks/similarity \
+             book/scorecard book/closing
+BOOK_CODE    = $(wildcard cgcore/*.py cgcore/experiments/*.py) tools/execute_page.py
+BOOK_RESULTS = $(wildcard results/$(BOOK_PROFILE)/*)
+BOOK_PROFILE = cpu
+page_source  = $(firstword $(subst :, ,$(1))).ipynb
+page_param   = $(word 2,$(subst :, ,$(1)))
+page_file    = pages/$(notdir $(firstword $(subst :, ,$(1))))$(if $(call page_param,$(1)),_$(lastword $(subst =, ,$(call page_param,$(1))))).ipynb
+PAGE_FILES   = $(foreach p,$(BOOK_PAGES),$(call page_file,$(p)))
 
-pages: $(STAMP)
-	@mkdir -p pages
-	@for page in $(PAGES); do nb=$${page%%:*}; ds=$${page##*:}; \
-	  $(BIN)/papermill --prepare-only -p dataset $$ds notebooks/$$nb.ipynb pages/$${nb}_$$ds.ipynb \
-	    --log-level WARNING || exit 1; done
+define PAGE_RULE
+$(call page_file,$(1)): $(call page_source,$(1)) $(BOOK_CODE) $(BOOK_RESULTS) | $(STAMP)
+	$(BIN)/python tools/execute_page.py --profile $(BOOK_PROFILE) $(call page_source,$(1)) $$@ $(call page_param,$(1))
+endef
+$(foreach p,$(BOOK_PAGES),$(eval $(call PAGE_RULE,$(p))))
+
+pages: $(PAGE_FILES)
+
+list-pages:
+	@echo $(PAGE_FILES)
 
 book: $(STAMP) pages
-	@# --all: every page is executed again, so no page shows results older than the store
+	@# --all: every page is rendered again (rendering only: the pages were executed above)
 	$(BIN)/python tools/vendor_mathjax.py .cache/mathjax
-	CGBOOK_PROFILE=cpu CGBOOK_RECOMPUTE=never \
-	  $(BIN)/jupyter-book build . --all -W --keep-going
+	$(BIN)/jupyter-book build . --all -W --keep-going
 	@echo "The book: $(abspath _build/html/index.html)"
 
 book-check: book
-	$(BIN)/python tools/check_book.py _build/html --source-root .
+	$(BIN)/python tools/check_book.py _build/html --source-root . --results results/$(BOOK_PROFILE)
 
 results: $(STAMP)
 	$(BIN)/python -m cgcore run all --profile $(PROFILE)

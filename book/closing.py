@@ -85,6 +85,64 @@ lines = [
 display(Markdown("\n".join(f"* {line}" for line in lines)))
 
 # %% [markdown]
+# ## The thesis, weighed
+#
+# "Interpretability without degrading performance" is two claims. *Performance*: the
+# networks with explicit coarse-graining classify as well as the usual ones. *Interpretability*:
+# what they compute can be read, as a polynomial grown from local clusters (Sec. III), or
+# as a few reference images that carry the essential features of a class (Sec. IV). What
+# the stored runs say of each:
+
+# %% tags=["hide-input"]
+def value(claim):
+    v = ours(claim)
+    return None if v is None or pd.isna(v) else float(v)
+
+
+weighed = []
+cg, conv = value("taylornet_mnist7_acc"), value("resnet_mnist7_acc")
+if cg is not None and conv is not None:
+    ratio = value("resnet_mnist7_params") / value("taylornet_mnist7_params")
+    weighed.append(f"**Performance, at a fixed budget.** On 7×7 MNIST our TaylorNet ({cg:.2%}, "
+                   f"{value('taylornet_mnist7_params'):,.0f} parameters) against a residual network of the "
+                   f"paper's size ({conv:.2%}, {value('resnet_mnist7_params'):,.0f} parameters): "
+                   + (f"no loss of accuracy with {ratio:.1f}× fewer parameters." if cg >= conv - 0.005 else
+                      f"{100 * (conv - cg):.1f} points below it with {ratio:.1f}× fewer parameters."))
+for ds, name in (("mnist", "MNIST"), ("cifar10", "CIFAR-10")):
+    a, b = value(f"taylornet_{ds}_acc"), value(f"conv_ablation_{ds}_acc")
+    if a is not None and b is not None:
+        weighed.append(f"**The CGs carry the nonlinearity** ({name}): {a:.2%} with them, {b:.2%} with every CG "
+                       f"a convolution of the same shape ({100 * (a - b):+.1f} points; the paper: "
+                       f"{100 * (PAPER[f'taylornet_{ds}_acc'].value - PAPER[f'conv_ablation_{ds}_acc'].value):+.1f}).")
+taylor = load_result("taylor_expansion", profile)
+if taylor is not None and "upper_at_zero" in taylor["result"]["quadratic"]:
+    from cgcore.taylor import locality_shares
+
+    q = taylor["result"]["quadratic"]
+    shares = {basis: locality_shares(np.asarray(q[basis]), q["side"]) for basis in ("upper", "upper_at_zero")}
+    local = {b: sh["top_near"] > sh["all_near"] for b, sh in shares.items()}
+    weighed.append("**Interpretability, Sec. III.** The premise that the dominant Taylor terms are products of "
+                   "nearby pixels (Fig. 3) " + ("holds" if local["upper_at_zero"] else "does not hold")
+                   + f" in the paper's basis in our order-4 expansion (the largest fifth of the quadratic "
+                   f"coefficients: {shares['upper_at_zero']['top_near']:.0%} on pairs at distance ≤ 1.5, against "
+                   f"{shares['upper_at_zero']['all_near']:.0%} of all pairs).")
+ablation = load_result("distill_ablation_cifar10", profile)
+if ablation is not None:
+    r = ablation["result"]
+    upper = next((v for n, v in r["variants"].items() if "backbone" in n), None)
+    random_best = max(v["top_acc"] for n, v in r["variants"].items() if "backbone" not in n and "trained" not in n)
+    text = (f"**Interpretability, Sec. IV.** With the random embedding networks of Ref. 63, the references of "
+            f"the hierarchy classify CIFAR-10 at best at {random_best:.1%} (one random real image per class: "
+            f"{r['random_real_acc']:.1%})")
+    if upper is not None:
+        text += (f"; made in the embedding that judges them, the same hierarchy reaches {upper['top_acc']:.1%}, "
+                 f"near the {r['ceiling_acc']:.1%} of the class centroids. The references then hold what a trained "
+                 f"network needs to tell the classes apart, which is a statement about that network as much as "
+                 f"about the data")
+    weighed.append(text + ".")
+display(Markdown("\n\n".join(weighed) if weighed else f"*Not computed yet for `{profile}`.*"))
+
+# %% [markdown]
 # ## Open questions the paper raises
 #
 # **Several TaylorNets with orthogonality constraints.** "we can use more than one
@@ -140,7 +198,7 @@ pd.DataFrame(rows).set_index("data set").T if rows else None
 
 # %% [markdown]
 # A reference close to its class mean would make the distillation a slow way to average;
-# the [distillation chapter](../notebooks/distillation.ipynb) sets the two side by side as
+# the [distillation chapter](distillation.ipynb) sets the two side by side as
 # classifiers, which is the sharper test. The last rows train a ConvNet from scratch on
 # one image per class: the top-level references against a randomly drawn real image and
 # the class mean, which says whether the distilled images carry more than those.

@@ -112,20 +112,37 @@ def next_level_subsets(n_subsets: int, group_size: int) -> torch.Tensor:
 
 # --------------------------------------------------------------------------- Eq. (5)
 
+_COMPILED_FORWARD = None
+
+
+def compiled_forward():
+    """``torch.compile`` of ``net(x)`` with the network as an argument: compiled once (about
+    10 s on 2 cores), then reused by every fresh network of the same architecture (its
+    weights are inputs of the graph, not constants), so a fresh network per iteration does
+    not recompile."""
+    global _COMPILED_FORWARD
+    if _COMPILED_FORWARD is None:
+        _COMPILED_FORWARD = torch.compile(lambda net, x: net(x), dynamic=False)
+    return _COMPILED_FORWARD
+
+
 @torch.no_grad()
 def embed_real(net: nn.Module, images: torch.Tensor, batch_size: int = 1024,
-               precision: str = "float32") -> torch.Tensor:
+               precision: str = "float32", compiled: bool = False) -> torch.Tensor:
     """f(X) for real images, batch by batch, in float32 whatever ``precision`` the
-    network runs in (the cost a fresh network per iteration pays every iteration)."""
+    network runs in (the cost a fresh network per iteration pays every iteration);
+    ``compiled``: through :func:`compiled_forward`."""
     device = next(net.parameters()).device
+    forward = compiled_forward() if compiled else (lambda n, x: n(x))
     with autocast(precision, device):
-        return torch.cat([net(images[i:i + batch_size].to(device)).float()
+        return torch.cat([forward(net, images[i:i + batch_size].to(device)).float()
                           for i in range(0, len(images), batch_size)])
 
 
 @torch.no_grad()
 def embedding_stats(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, subset: torch.Tensor,
-                    n_subsets: int, n_classes: int, batch_size: int = 1024, precision: str = "float32"):
+                    n_subsets: int, n_classes: int, batch_size: int = 1024, precision: str = "float32",
+                    compiled: bool = False):
     """Per (subset, class): count m, sum of embeddings S (E,) and sum of squared norms Q.
 
     Images with subset -1 are skipped. Returns (counts (S, C), sums (S, C, E), sq (S, C)),
@@ -136,7 +153,7 @@ def embedding_stats(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, 
     images, slot = images[keep], (subset[keep] * n_classes + labels[keep]).to(device)
     sums = sq = None
     for i in range(0, len(images), batch_size):
-        f = embed_real(net, images[i:i + batch_size], batch_size, precision)
+        f = embed_real(net, images[i:i + batch_size], batch_size, precision, compiled)
         if sums is None:
             sums = torch.zeros(n_subsets * n_classes, f.shape[1], device=device)
             sq = torch.zeros(n_subsets * n_classes, device=device)
@@ -211,6 +228,7 @@ class DistillConfig:
     embed_precision: str = "float32"
     step_precision: str = "float32"
     channels_last: bool = False
+    embed_compile: bool = False    # the real images' forward pass through torch.compile
     # Ref. 63's Siamese augmentation during distillation (None: none, as the paper says
     # nothing of it): at every iteration one DSA draw transforms the real images and the
     # references alike before the network embeds them (cgcore.dsa, e.g. "color_crop_cutout_flip_scale_rotate").
@@ -288,10 +306,10 @@ def _real_terms(cfg, net, images, labels, subset, n_subsets, n_classes):
     """What the loss needs of the real images under ``net``."""
     if cfg.loss in STATS_LOSSES:
         return embedding_stats(net, images, labels, subset, n_subsets, n_classes, cfg.embed_batch,
-                               cfg.embed_precision)
+                               cfg.embed_precision, cfg.embed_compile)
     keep = subset >= 0
     device = next(net.parameters()).device
-    fx = embed_real(net, images[keep], cfg.embed_batch, cfg.embed_precision)
+    fx = embed_real(net, images[keep], cfg.embed_batch, cfg.embed_precision, cfg.embed_compile)
     return F.normalize(fx, dim=-1), labels[keep].to(device), subset[keep].to(device)
 
 

@@ -54,6 +54,8 @@ from cgcore.taylor import locality_shares, monomial_exponents, term_count
 
 check_choice("dataset", dataset, ("mnist7",))
 config = get_config("taylor_expansion", profile)
+
+# %% tags=["remove-input", "hide-output"]
 pd.Series(config, name=f"taylor_expansion [{profile}]").to_frame()
 
 # %% [markdown]
@@ -128,6 +130,8 @@ display(Markdown(
 # %%
 stored = run_or_load("taylor_expansion", profile, recompute=recompute)
 result = stored["result"]
+
+# %% tags=["remove-input", "hide-output"]
 manifest_summary(stored["manifest"])
 
 # %% [markdown]

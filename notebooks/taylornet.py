@@ -58,6 +58,8 @@ EXPERIMENT = f"taylornet_{dataset}"
 INPUT_SHAPE = {"mnist": (1, 28, 28), "mnist7": (1, 7, 7), "cifar10": (3, 32, 32)}
 FIGURE = {"mnist": "Fig. 5", "mnist7": "Fig. 5 adapted to 7x7", "cifar10": "Fig. 12"}
 config = get_config(EXPERIMENT, profile)
+
+# %% tags=["remove-input", "hide-output"]
 pd.Series({k: v for k, v in config.items()}, name=f"{EXPERIMENT} [{profile}]").to_frame()
 
 # %% [markdown]
@@ -400,6 +402,8 @@ if dataset == "mnist7":
     runs["ResNet"] = resnet["result"]["models"]["resnet"]
     manifests["ResNet"] = resnet["manifest"]
     PAPER_ACC["ResNet"] = "resnet_mnist7_acc"
+
+# %% tags=["remove-input", "hide-output"]
 manifest_summary(stored["manifest"])
 
 # %%

@@ -37,7 +37,18 @@ def book(tmp_path):
 
 def test_a_good_book_passes(book):
     html, src = book
+    (html / "intro.html").write_text(page('<h1 id="top">Intro</h1><p>rendered: <span class="math">\\(x^2\\)</span></p>'
+                                          '<pre>cost = $5 or $6</pre><a href="notebooks/ch.html#sec">ch</a>'))
     assert check_book.static_problems(html, src) == []
+
+
+def test_a_result_from_a_dirty_tree_is_reported(tmp_path):
+    clean = {"manifest": {"git": {"commit": "abc", "dirty": False}}, "result": {}}
+    (tmp_path / "a.json").write_text(json.dumps(clean))
+    assert check_book.dirty_results(tmp_path) == []
+    (tmp_path / "b.json").write_text(json.dumps({**clean, "manifest": {"git": {"commit": "def", "dirty": True}}}))
+    assert check_book.dirty_results(tmp_path) == [
+        f"{tmp_path / 'b.json'}: computed from a dirty working tree (commit def); recompute it from a clean commit"]
 
 
 @pytest.mark.parametrize("breakage, expected", [
@@ -49,6 +60,9 @@ def test_a_good_book_passes(book):
      "error output"),
     (lambda h: (h / "notebooks" / "ch.html").write_text(page('<section id="sec"></section>')),
      "0 figure(s) shown, its notebook draws 1"),
+    (lambda h: (h / "intro.html").write_text(page('<p>the weight $W_{ij}$ of a term</p>')),
+     "raw LaTeX in the text: '$W_{ij}$'"),
+    (lambda h: (h / "intro.html").write_text(page('<p>half is \\frac{1}{2}</p>')), "raw LaTeX in the text"),
 ])
 def test_each_breakage_is_reported(book, breakage, expected):
     html, src = book
@@ -67,3 +81,20 @@ def test_browser_sees_an_image_that_does_not_load_and_takes_screenshots(book, tm
     assert any("does not load" in p and "fig.png" in p for p in problems), problems
     assert any("notebooks/ch.html: 1 equation(s) not rendered" in p for p in problems), problems
     assert sorted(p.name for p in (tmp_path / "shots").iterdir()) == ["intro.png", "notebooks__ch.png"]
+
+
+@pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("chromedriver")),
+                    reason="Debian chromium/chromium-driver not installed (make setup installs them)")
+def test_browser_sees_tall_pages_wide_tables_and_shrunk_figures(book, tmp_path):
+    html, _ = book
+    big = base64.b64encode((html / "fig.png").read_bytes()).decode()
+    (html / "intro.html").write_text(page(
+        '<article style="width: 600px"><table style="width: 900px"><tr><td>wide</td></tr></table>'
+        '<pre style="overflow: auto">' + "x" * 400 + '</pre>'
+        f'<div class="cell_output"><img src="data:image/png;base64,{big}" style="width: 10px; height: 1px">'
+        '</div><div style="height: 3000px"></div></article>'))
+    problems = check_book.browser_problems(html, tmp_path / "shots", max_height=2000)
+    assert any("intro.html:" in p and "px tall at 1280 px, over the budget of 2,000" in p for p in problems)
+    assert any("intro.html: wider than its column ('table: wide')" in p for p in problems), problems
+    assert any("intro.html: wider than its column ('pre: xxx" in p for p in problems), problems
+    assert not any("notebooks/ch.html" in p and "tall" in p for p in problems)

@@ -323,3 +323,22 @@ def test_a_fixed_network_embeds_every_iteration(mnist_pixels):
     with pytest.raises(ValueError, match="cannot be combined with dsa_strategy"):
         distill.distill_level(images, labels, subset, 1, 10, distill.DistillConfig(dsa_strategy="crop"),
                               progress=False, fixed_net=Identity1x1())
+
+
+def test_compiled_embedding_matches_eager_and_compiles_once_for_fresh_networks(mnist_pixels):
+    """torch.compile of the real images' forward pass: the same embeddings as the eager
+    network (float32, within rounding), and a new network of the same architecture reuses
+    the compiled graph instead of compiling again."""
+    import torch._dynamo
+
+    images = mnist_pixels[0][:64]
+    torch._dynamo.reset()
+    distill._COMPILED_FORWARD = None
+    counts = torch._dynamo.utils.counters
+    counts.clear()
+    for seed in range(3):
+        net = distill.embedding_net(distill.DistillConfig(width=8), 1, 28, seed, "cpu")
+        eager = distill.embed_real(net, images, 32)
+        compiled = distill.embed_real(net, images, 32, compiled=True)
+        assert torch.allclose(eager, compiled, atol=1e-5)
+    assert counts["stats"]["unique_graphs"] == 1

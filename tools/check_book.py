@@ -8,7 +8,11 @@ Fails (exit 1, one line per problem) when a page has
 - a Python traceback or an error output in a cell,
 - fewer figures than its notebook draws (each code cell with a line ``fig = ...`` must
   show an image),
-- equations that MathJax did not render (checked in the browser).
+- equations that MathJax did not render (checked in the browser), or raw ``$...$`` /
+  ``\frac`` left in its text,
+- a page taller than the budget at 1280 px (``--max-height``), a table or code block wider
+  than its column, an output image drawn at less than 0.6 of its natural width,
+- a published result (``--results``) whose manifest says it was computed from a dirty tree.
 A screenshot of every page goes to ``<build>/../screenshots/<page>.png``.
 
 Static checks need only the HTML; the browser checks need Debian's ``chromium`` and
@@ -25,6 +29,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+MAX_HEIGHT = 12_000        # px at 1280 px wide
+MIN_IMAGE_SCALE = 0.6
+RAW_LATEX = re.compile(r"(?<![\\\w])\$[^$\n]{1,80}\$|\\frac\{")
 SKIP_PAGES = {"genindex.html", "search.html", "index.html"}  # index.html is a redirect
 ERROR_MARKERS = ("Traceback (most recent call last)", "output error", "output traceback")
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -33,11 +40,13 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
 
 
 class _Page(HTMLParser):
-    """Links, anchors, images and output cells of one HTML page."""
+    """Links, anchors, images, output cells and the prose text of one HTML page."""
 
     def __init__(self):
         super().__init__()
         self.links, self.ids, self.images, self.classes = [], set(), [], []
+        self.text = []                  # text outside code, math and scripts
+        self._skip_depth = 0
         self.output_images = 0
         self._output_depth = 0
         self._depth = 0
@@ -59,11 +68,20 @@ class _Page(HTMLParser):
             self.images.append(attrs.get("src", ""))
             if self._output_depth:
                 self.output_images += 1
+        if not self._skip_depth and (tag in ("script", "style", "pre", "code", "mjx-container", "math")
+                                     or "math" in cls.split() or "highlight" in cls):
+            self._skip_depth = self._depth
 
     def handle_endtag(self, tag):
         if self._output_depth == self._depth:
             self._output_depth = 0
+        if self._skip_depth == self._depth:
+            self._skip_depth = 0
         self._depth -= 1
+
+    def handle_data(self, data):
+        if not self._skip_depth:
+            self.text.append(data)
 
 
 def _parse(path: Path) -> _Page:
@@ -87,6 +105,17 @@ def expected_figures(html_dir: Path, page: Path, source_root: Path | None) -> in
     cells = json.loads(notebook.read_text())["cells"]
     return sum(1 for c in cells if c["cell_type"] == "code"
                and re.search(r"^fig\s*=", "".join(c["source"]), re.MULTILINE))
+
+
+def dirty_results(results: Path) -> list[str]:
+    """Published results whose manifest says the code had uncommitted changes."""
+    problems = []
+    for path in sorted(results.glob("*.json")):
+        manifest = json.loads(path.read_text()).get("manifest", {})
+        if manifest.get("git", {}).get("dirty"):
+            problems.append(f"{path}: computed from a dirty working tree (commit {manifest['git'].get('commit')}); "
+                            f"recompute it from a clean commit")
+    return problems
 
 
 def static_problems(html_dir: Path, source_root: Path | None = None) -> list[str]:
@@ -116,6 +145,9 @@ def static_problems(html_dir: Path, source_root: Path | None = None) -> list[str
             if marker in text or any(marker in cls for cls in page.classes):
                 problems.append(f"{name}: shows an error output ({marker!r})")
                 break
+        raw = RAW_LATEX.search(" ".join(page.text))
+        if raw:
+            problems.append(f"{name}: raw LaTeX in the text: {raw.group(0)!r}")
         wanted = expected_figures(html_dir, path, source_root)
         if page.output_images < wanted:
             problems.append(f"{name}: {page.output_images} figure(s) shown, its notebook draws {wanted}")
@@ -123,7 +155,7 @@ def static_problems(html_dir: Path, source_root: Path | None = None) -> list[str
 
 
 def browser_problems(html_dir: Path, screenshots: Path, chromium: str = "/usr/bin/chromium",
-                     chromedriver: str = "/usr/bin/chromedriver") -> list[str]:
+                     chromedriver: str = "/usr/bin/chromedriver", max_height: int = MAX_HEIGHT) -> list[str]:
     import tempfile
 
     from selenium import webdriver
@@ -143,6 +175,7 @@ def browser_problems(html_dir: Path, screenshots: Path, chromium: str = "/usr/bi
     try:
         for path in pages(html_dir):
             name = path.relative_to(html_dir).as_posix()
+            driver.set_window_size(1280, 900)          # the last page's screenshot size must not count
             driver.get(path.resolve().as_uri())
             # Wait for MathJax (if the page has it) to typeset, then look for raw LaTeX.
             unrendered = driver.execute_async_script(
@@ -159,6 +192,23 @@ def browser_problems(html_dir: Path, screenshots: Path, chromium: str = "/usr/bi
                 ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
             problems += [f"{name}: image does not load in the browser: {src}" for src in broken]
             height = driver.execute_script("return document.body.scrollHeight")
+            if height > max_height:
+                problems.append(f"{name}: {height:,} px tall at 1280 px, over the budget of {max_height:,}")
+            wide = driver.execute_script(
+                "const article = document.querySelector('article') || document.body;"
+                "const column = article.clientWidth;"
+                "const tables = Array.from(article.querySelectorAll('table'))"
+                "  .filter(t => t.getBoundingClientRect().width > column + 1);"
+                "const pres = Array.from(article.querySelectorAll('pre'))"
+                "  .filter(p => p.scrollWidth > p.clientWidth + 1);"
+                "return tables.concat(pres).map(e => e.tagName.toLowerCase() + ': '"
+                "  + e.innerText.slice(0, 40).replace(/\\s+/g, ' '));")
+            problems += [f"{name}: wider than its column ({w!r})" for w in wide]
+            shrunk = driver.execute_script(
+                f"return Array.from(document.querySelectorAll('.cell_output img'))"
+                f".filter(i => i.naturalWidth > 0 && i.width < {MIN_IMAGE_SCALE} * i.naturalWidth)"
+                f".map(i => i.width + ' of ' + i.naturalWidth + ' px')")
+            problems += [f"{name}: figure drawn at {w} (below {MIN_IMAGE_SCALE:.0%} of its width)" for w in shrunk]
             driver.set_window_size(1280, min(max(height, 900), 16000))
             driver.save_screenshot(str(screenshots / (name.replace("/", "__")[:-5] + ".png")))
     finally:
@@ -172,14 +222,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source-root", default=".", type=Path,
                         help="where the book's notebooks are, to count the figures they draw")
     parser.add_argument("--no-browser", action="store_true", help="static checks only")
+    parser.add_argument("--results", type=Path, help="a results folder whose manifests must all be clean")
+    parser.add_argument("--max-height", type=int, default=MAX_HEIGHT, help="page height budget in px at 1280 px")
     args = parser.parse_args(argv)
     if not args.html_dir.is_dir():
         print(f"no built book at {args.html_dir}: run `make book` first", file=sys.stderr)
         return 2
     problems = static_problems(args.html_dir, args.source_root)
+    if args.results is not None:
+        problems += dirty_results(args.results)
     screenshots = args.html_dir.parent / "screenshots"
     if not args.no_browser:
-        problems += browser_problems(args.html_dir, screenshots)
+        problems += browser_problems(args.html_dir, screenshots, max_height=args.max_height)
     checked = len(pages(args.html_dir))
     for line in problems:
         print(f"FAIL {line}")
