@@ -55,10 +55,11 @@ test: $(STAMP)
 # is executed by papermill into pages/ from the stored results (tools/execute_page.py), again
 # only when its notebook, the library or the results changed; Jupyter Book then renders the
 # executed pages without running them (_config.yml), in the order of _toc.yml.
-BOOK_PAGES = book/intro notebooks/coarse_graining notebooks/taylor_expansion \
+BOOK_PAGES = book/intro notebooks/coarse_graining notebooks/taylor_expansion notebooks/cg_operation \
              notebooks/taylornet:dataset=mnist notebooks/taylornet:dataset=mnist7 \
-             notebooks/taylornet:dataset=cifar10 notebooks/distillation notebooks/similarity \
-             book/scorecard book/closing
+             notebooks/taylornet:dataset=cifar10 notebooks/distillation:dataset=mnist \
+             notebooks/distillation:dataset=cifar10 notebooks/similarity \
+             book/scorecard book/closing book/benchmarks
 BOOK_CODE    = $(wildcard cgcore/*.py cgcore/experiments/*.py) tools/execute_page.py
 BOOK_RESULTS = $(wildcard results/$(BOOK_PROFILE)/*)
 BOOK_PROFILE = cpu

@@ -69,9 +69,11 @@ display(HTML(table.style.hide(axis="index").set_table_styles(
 #
 # The chapters follow the paper: Sec. II (the coarse-grained structure of the
 # renormalisation group, and the CG operation drawn from the layer's own geometry),
-# Sec. III (the direct Taylor expansion, then TaylorNet), Sec. IV (the multi-level
-# distillation), Supplement E (the similarity of the distilled images), then the
-# scorecard and a closing chapter with the open questions and how to extend the book.
+# Sec. III (the direct Taylor expansion, the CG operation and its algebra, then TaylorNet
+# with one page per data set), Sec. IV (the multi-level distillation, one page per data
+# set), Supplement E (the similarity of the distilled images), then the scorecard, a
+# closing chapter with the open questions and how to extend the book, and an appendix of
+# benchmarks.
 # Each chapter is a notebook that follows one section of the paper: the paper's words
 # quoted beside the code that implements them, then the figures and tables, each computed
 # from a stored result. The library behind the notebooks is `cgcore` (in the repository):

@@ -273,7 +273,7 @@ def cg_vs_conv(conv: nn.Module | None = None, cg: CG2d | None = None, in_size=4)
     conv = nn.Conv2d(1, 1, kernel_size=2, stride=2) if conv is None else conv
     cg = CG2d(1, 1, kernel_size=2) if cg is None else cg
     in_size = _pair(in_size)
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.6), gridspec_kw={"width_ratios": [1, 1, 0.95]})
+    fig, axes = plt.subplots(1, 3, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1, 1, 0.95]})
     _layer_map(axes[0], conv, in_size, plate=False,
                title="(a) convolution: square = $\\sum_i c_i x_i$ (+ $c_0$)")
     _layer_map(axes[1], cg, in_size, plate=True,

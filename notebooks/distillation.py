@@ -21,14 +21,14 @@
 # the top level as *references* for classification (98.7 % on MNIST, 86.9 % on CIFAR-10),
 # beside the baselines a reader needs to judge that number. The similarity analysis of
 # Supplement E, {ref}`Eq. (S3) <eq-s3>`, has its own chapter. The code is `cgcore.distill`
-# (the method) and `cgcore.experiments.distillation` (the experiment). MNIST and CIFAR-10
-# are shown side by side from the stored results; the `dataset` parameter names the one
-# to compute when it is missing.
+# (the method) and `cgcore.experiments.distillation` (the experiment). The book has one
+# page per data set (the `dataset` parameter; `"both"` shows MNIST and CIFAR-10 side by
+# side); a result that is not stored is computed.
 
 # %% tags=["parameters"]
 import os
 
-dataset = "mnist"                                         # mnist | cifar10: computed if missing
+dataset = "mnist"                                         # mnist | cifar10 | both
 profile = os.environ.get("CGBOOK_PROFILE", "cpu")         # smoke | cpu | paper
 recompute = os.environ.get("CGBOOK_RECOMPUTE", "auto")    # auto | always | never
 
@@ -50,11 +50,16 @@ from cgcore.report import (ablation_table, ablation_verdict, alignment_table, ba
 from cgcore.results import load_arrays
 
 DATASETS = ("mnist", "cifar10")
-check_choice("dataset", dataset, DATASETS)
+check_choice("dataset", dataset, (*DATASETS, "both"))
+SHOWN = DATASETS if dataset == "both" else (dataset,)
+
+
+def on_this_page(experiments: dict) -> dict:
+    return {name: experiment for name, experiment in experiments.items() if name in SHOWN}
 check_choice("profile", profile, PROFILES)
 CLASS_NAMES = {"mnist": tuple(range(10)), "cifar10": CIFAR10_CLASSES}
 FIGURE = {"mnist": "Fig. 9(a)", "cifar10": "Fig. 9(b)"}
-configs = {name: get_config(f"distillation_{name}", profile) for name in DATASETS}
+configs = {name: get_config(f"distillation_{name}", profile) for name in SHOWN}
 pd.DataFrame({f"distillation_{name} [{profile}]": {k: str(v) for k, v in config.items()}
               for name, config in configs.items()})
 
@@ -92,15 +97,14 @@ pd.concat({name: hierarchy_table(config["group_sizes"]) for name, config in conf
 # 10-to-1, then 5, 5, 5 and 4-to-1.
 
 # %% [markdown]
-# The stored results of both data sets (the one named by the `dataset` parameter is
-# computed when missing; the other is shown if stored), with what produced them:
+# The stored results, with what produced them:
 
 # %% tags=["hide-input"]
 stored, arrays = {}, {}
-for name in DATASETS:
+for name in SHOWN:
     experiment = f"distillation_{name}"
     try:
-        stored[name] = run_or_load(experiment, profile, recompute=recompute if name == dataset else "never")
+        stored[name] = run_or_load(experiment, profile, recompute=recompute)
     except FileNotFoundError:
         display(Markdown(f"*{name}: not computed yet for the `{profile}` profile "
                          f"(`python -m cgcore run {experiment} --profile {profile}`).*"))
@@ -205,8 +209,8 @@ pd.DataFrame({name: {k: str(v) for k, v in config["distill"].items()} for name, 
 # image of the class: about 1). "initial" is the real images the references start from.
 
 # %% tags=["hide-input"]
-budgets, missing = run_or_load_each({"mnist": "distill_budget", "cifar10": "distill_budget_cifar10"},
-                                    profile, recompute, compute=dataset)
+budgets, missing = run_or_load_each(on_this_page({"mnist": "distill_budget", "cifar10": "distill_budget_cifar10"}),
+                                    profile, recompute, compute=SHOWN)
 display(Markdown("\n\n".join(missing)))
 for name, budget in budgets.items():
     config = budget["manifest"]["config"]
@@ -359,8 +363,8 @@ for name, result in results.items():
     display(Markdown(text))
 
 # %% tags=["hide-input"]
-ablations, missing = run_or_load_each({"mnist": "distill_ablation", "cifar10": "distill_ablation_cifar10"},
-                                      profile, recompute, compute=dataset)
+ablations, missing = run_or_load_each(on_this_page({"mnist": "distill_ablation", "cifar10": "distill_ablation_cifar10"}),
+                                      profile, recompute, compute=SHOWN)
 display(Markdown("\n\n".join([*missing, *(distillation_gap_reason(name, results[name], found["result"])
                                             for name, found in ablations.items() if name in results)])))
 
@@ -453,8 +457,8 @@ for name, result in results.items():
 # profile runs far fewer (below). The result is tested exactly as the hierarchy's D5.
 
 # %% tags=["hide-input"]
-flat, missing = run_or_load_each({"mnist": "distill_dm_flat", "cifar10": "distill_dm_flat_cifar10"},
-                                 profile, recompute, compute=dataset)
+flat, missing = run_or_load_each(on_this_page({"mnist": "distill_dm_flat", "cifar10": "distill_dm_flat_cifar10"}),
+                                 profile, recompute, compute=SHOWN)
 display(Markdown("\n\n".join(missing)))
 rows = []
 for name, found in flat.items():
@@ -475,67 +479,9 @@ if rows:
         plots.plt.show()
 
 # %% [markdown]
-# ## Benchmark: the fresh-network embedding
+# What the fresh-network embedding and the batched step cost, and what the faster
+# settings change, is measured in the [benchmarks appendix](benchmarks.ipynb).
 #
-# With a fresh network at every iteration, embedding the real images is most of the
-# distillation's time. `cgcore.bench.run_distill_embed` measures real images embedded per
-# second by the Fig. 8 network (no gradient) in float32 and with the faster settings,
-# then checks that the setting the `cpu` profile adopted leaves the references as they
-# are: a sample of CIFAR-10 level-1 subsets distilled each way, scored in unseen float32
-# networks (the gap to the class mean, as in the budget table above).
-
-# %% tags=["hide-input"]
-try:
-    embed_bench = run_or_load("distill_embed_bench", profile, recompute=recompute)["result"]
-except FileNotFoundError as err:
-    embed_bench = None
-    display(Markdown(f"*Not computed yet for the `{profile}` profile: {err}*"))
-if embed_bench is not None:
-    table = pd.DataFrame(embed_bench["embed"])
-    table["images_per_second"] = table["images_per_second"].map(lambda v: "—" if pd.isna(v) else f"{v:,.0f}")
-    table["speedup"] = table["speedup"].map(lambda v: "—" if pd.isna(v) else f"{v:.2f}×")
-    table["compile_seconds"] = table["compile_seconds"].map(lambda v: "—" if pd.isna(v) else f"{v:.0f} s")
-    display(table.set_index(["width", "setting"]).fillna("—"))
-    display(pd.DataFrame(embed_bench["step"]).assign(
-        speedup=lambda t: t["speedup"].map("{:.2f}×".format), seconds=lambda t: t["seconds"].map("{:.3f} s".format)))
-    quality = pd.DataFrame(embed_bench["quality"]).T
-    display(quality.assign(gap_to_class_mean=quality["gap_to_class_mean"].map("{:.3f}".format),
-                           difference=quality["difference"].map("{:+.3f}".format),
-                           seconds=quality["seconds"].map("{:.0f} s".format)))
-    claim = next(r for r in embed_bench["embed"]
-                 if r["width"] == embed_bench["claim_width"] and r["setting"] == embed_bench["claim_setting"])
-    adopted = next(v for k, v in embed_bench["quality"].items() if "cpu profile" in k)
-    display(Markdown(
-        f"At width {embed_bench['claim_width']}, the `cpu` profile's setting ({embed_bench['claim_setting']}) embeds "
-        f"**{claim['speedup']:.2f}×** as many images per second as float32, and moves the references' gap to the "
-        f"class mean by {adopted['difference']:+.3f} (tolerance ±{embed_bench['tolerance']}: "
-        f"{'within' if adopted['within_tolerance'] else 'outside'} it), on {embed_bench['n_images']:,} CIFAR-10 "
-        f"images, {embed_bench['torch_threads']} thread(s), {embed_bench['device']}."))
-
-# %% [markdown]
-# ## Benchmark: the batched step against a loop over subsets
-#
-# One iteration over all 600 subsets of MNIST's level 1 (`cgcore.bench.run_distill_step`):
-# `pooled` is the step the `cpu` profile runs (real statistics computed beforehand),
-# `fresh` includes embedding the real images with a new network, as Ref. 63 does.
-
-# %% tags=["hide-input"]
-try:
-    bench = run_or_load("distill_step_bench", profile, recompute=recompute)["result"]
-except FileNotFoundError as err:
-    bench = None
-    display(Markdown(f"*Not computed yet for the `{profile}` profile: {err}*"))
-if bench is not None:
-    display(pd.DataFrame(bench["workloads"]).T.map(lambda v: f"{v:.2f}"))
-    display(Markdown(
-        f"{bench['n_references']:,} references, {bench['n_real']:,} real images, device {bench['device']}, "
-        f"{bench['torch_threads']} thread(s): the batched step is **{bench['workloads'][bench['claim_workload']]['speedup']:.1f}×** "
-        f"faster than the loop on the `{bench['claim_workload']}` workload. On a CPU the "
-        "work per image is the same either way and the convolutions of a 10-image batch are already "
-        "efficient, so batching saves little; the CPU runs fastest on chunks of a few subsets "
-        "(`subset_chunk`), which the profile uses."))
-
-# %% [markdown]
 # ## Paper vs ours
 
 # %% tags=["hide-input"]

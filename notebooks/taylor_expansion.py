@@ -37,8 +37,6 @@ profile = os.environ.get("CGBOOK_PROFILE", "cpu")         # smoke | cpu | paper
 recompute = os.environ.get("CGBOOK_RECOMPUTE", "auto")    # auto | always | never
 
 # %% tags=["remove-input"]
-import itertools
-
 import numpy as np
 import pandas as pd
 import sympy
@@ -274,29 +272,9 @@ if len(locality) > 1:
 display(Markdown(text))
 
 # %% [markdown]
-# ## Benchmark: computing the terms
+# How fast `TaylorFeatures` computes the terms, against scikit-learn's
+# `PolynomialFeatures`, is measured in the [benchmarks appendix](benchmarks.ipynb).
 #
-# `TaylorFeatures` against scikit-learn's `PolynomialFeatures` on the same random batch
-# (same numbers, checked; float64 for both, cgcore's float32 beside). Time is the median
-# of repeated calls; peak memory is the rise of the resident set of a fresh process
-# during one call (see `cgcore.bench`).
-
-# %%
-bench = run_or_load("taylor_features_bench", profile, recompute=recompute)
-b = bench["result"]
-display(pd.DataFrame({"median time (ms)": {k: 1e3 * v for k, v in b["seconds"].items()},
-                      "peak memory (MiB)": b["peak_mib"]}).round(1))
-speed, mem = b["speedup_vs_sklearn"], b["memory_ratio_vs_sklearn"]
-display(Markdown(
-    f"On a batch of {bench['manifest']['config']['batch_size']} images and order "
-    f"{bench['manifest']['config']['order']} ({b['n_features']:,} terms), cgcore is "
-    + (f"**{speed:.1f}× faster** than" if speed >= 1 else f"**{1 / speed:.1f}× slower** than")
-    + " scikit-learn"
-    + ("" if not mem else " and needs about the same memory" if 0.95 <= mem <= 1.05
-       else f" and needs **{mem:.1f}× less memory**" if mem > 1 else f" and needs **{1 / mem:.1f}× more memory**")
-    + f"; outputs identical: {b['outputs_match']}."))
-
-# %% [markdown]
 # ## Paper vs ours
 #
 # Every number of this chapter that the paper states, from the results store (the

@@ -197,10 +197,11 @@ def browser_problems(html_dir: Path, screenshots: Path, chromium: str = "/usr/bi
             wide = driver.execute_script(
                 "const article = document.querySelector('article') || document.body;"
                 "const column = article.clientWidth;"
+                "const shown = e => e.offsetParent !== null && e.clientWidth > 0;"
                 "const tables = Array.from(article.querySelectorAll('table'))"
-                "  .filter(t => t.getBoundingClientRect().width > column + 1);"
+                "  .filter(t => shown(t) && t.getBoundingClientRect().width > column + 1);"
                 "const pres = Array.from(article.querySelectorAll('pre'))"
-                "  .filter(p => p.scrollWidth > p.clientWidth + 1);"
+                "  .filter(p => shown(p) && p.scrollWidth > p.clientWidth + 1);"
                 "return tables.concat(pres).map(e => e.tagName.toLowerCase() + ': '"
                 "  + e.innerText.slice(0, 40).replace(/\\s+/g, ' '));")
             problems += [f"{name}: wider than its column ({w!r})" for w in wide]

@@ -71,15 +71,17 @@ def run_or_load(experiment: str, profile: str, recompute: str = "auto", progress
 
 
 def run_or_load_each(experiments: dict[str, str], profile: str, recompute: str = "auto",
-                     compute: str | None = None) -> tuple[dict[str, dict], list[str]]:
+                     compute=None) -> tuple[dict[str, dict], list[str]]:
     """``{key: experiment}`` -> (``{key: stored}`` for those stored, one note per missing one).
 
-    Only the key ``compute`` may be computed (with ``recompute``); the others are loaded if
-    stored with the current config. The notes say how to compute what is missing."""
+    Only the key(s) ``compute`` (one key or a collection of keys) may be computed (with
+    ``recompute``); the others are loaded if stored with the current config. The notes say
+    how to compute what is missing."""
+    computable = {compute} if isinstance(compute, str) else set(compute or ())
     found, missing = {}, []
     for key, experiment in experiments.items():
         try:
-            found[key] = run_or_load(experiment, profile, recompute=recompute if key == compute else "never")
+            found[key] = run_or_load(experiment, profile, recompute=recompute if key in computable else "never")
         except FileNotFoundError:
             missing.append(f"*{key}: `{experiment}` is not computed yet for the `{profile}` profile "
                            f"(`python -m cgcore run {experiment} --profile {profile}`).*")

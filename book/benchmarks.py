@@ -1,0 +1,148 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Appendix: benchmarks
+#
+# What the book's kernels cost on the machine that computed the stored results, each
+# measured by `cgcore.bench` and stored with its manifest like every result: a CG layer
+# against a convolution (TaylorNet), the Taylor terms of Eq. (3) against scikit-learn,
+# and the two costs of the distillation (embedding the real images with a fresh network,
+# and one step over all subsets). Times are medians of repeated runs; the speed claims
+# are on the [scorecard](scorecard.ipynb).
+
+# %% tags=["parameters"]
+import os
+
+profile = os.environ.get("CGBOOK_PROFILE", "cpu")         # smoke | cpu | paper
+recompute = os.environ.get("CGBOOK_RECOMPUTE", "auto")    # auto | always | never
+
+# %% tags=["remove-input"]
+import pandas as pd
+from IPython.display import Markdown, display
+
+from cgcore.data import check_choice
+from cgcore.experiments import run_or_load
+from cgcore.profiles import PROFILES
+
+check_choice("profile", profile, PROFILES)
+
+# %% [markdown]
+# ## A CG against a convolution
+#
+# A CG of the same geometry as a convolution does the convolution's work (its linear
+# part) plus that of the factor convolutions of its quadratic part. Median time of one
+# forward and backward pass on the same random batch (`cgcore.bench.run_cg_conv`), for
+# CG layers of Figs. 5 and 12 and a small one; the full Eq. (4) form is skipped where
+# its intermediate would not fit the memory limit of the config.
+
+# %%
+bench = run_or_load("cg_conv_bench", profile, recompute=recompute)
+b = bench["result"]
+rows = []
+for layer, entry in b["layers"].items():
+    g = entry["geometry"]
+    shape = (f"{g['in_channels']}x{g['size']}x{g['size']} -> "
+             f"{g['out_channels']}x{entry['output_size'][0]}x{entry['output_size'][1]}")
+    rows.append({"layer": layer, "shape": shape, "form": "conv", "time (ms)": f"{1e3 * entry['conv_seconds']:.2f}",
+                 "× conv": "1", "parameters": f"{entry['conv_params']:,}"})
+    for form, cell in entry["cg"].items():
+        rows.append({"layer": layer, "shape": shape, "form": f"CG, {form}",
+                     "time (ms)": cell["skipped"] or f"{1e3 * cell['seconds']:.2f}",
+                     "× conv": "—" if cell["ratio_vs_conv"] is None else f"{cell['ratio_vs_conv']:.2f}",
+                     "parameters": "—" if cell["params"] is None else f"{cell['params']:,}"})
+display(pd.DataFrame(rows).set_index(["layer", "shape", "form"]))
+claim_cell = b["layers"][b["claim_layer"]]["cg"][b["claim_parameterisation"]]
+display(Markdown(
+    f"Batch of {b['batch_size']}, device {b['device']}, {b['torch_threads']} thread(s). The models' CG "
+    f"({b['claim_parameterisation']}) on {b['claim_layer']} takes **{claim_cell['ratio_vs_conv']:.2f}×** "
+    "the time of the convolution it replaces (the scorecard's `cg_vs_conv_time_ratio`)."))
+
+# %% [markdown]
+# ## The Taylor terms of Eq. (3)
+#
+# `TaylorFeatures` against scikit-learn's `PolynomialFeatures` on the same random batch
+# (same numbers, checked; float64 for both, cgcore's float32 beside). Time is the median
+# of repeated calls; peak memory is the rise of the resident set of a fresh process
+# during one call (see `cgcore.bench`).
+
+# %%
+bench = run_or_load("taylor_features_bench", profile, recompute=recompute)
+b = bench["result"]
+display(pd.DataFrame({"median time (ms)": {k: 1e3 * v for k, v in b["seconds"].items()},
+                      "peak memory (MiB)": b["peak_mib"]}).round(1))
+speed, mem = b["speedup_vs_sklearn"], b["memory_ratio_vs_sklearn"]
+display(Markdown(
+    f"On a batch of {bench['manifest']['config']['batch_size']} images and order "
+    f"{bench['manifest']['config']['order']} ({b['n_features']:,} terms), cgcore is "
+    + (f"**{speed:.1f}× faster** than" if speed >= 1 else f"**{1 / speed:.1f}× slower** than")
+    + " scikit-learn"
+    + ("" if not mem else " and needs about the same memory" if 0.95 <= mem <= 1.05
+       else f" and needs **{mem:.1f}× less memory**" if mem > 1 else f" and needs **{1 / mem:.1f}× more memory**")
+    + f"; outputs identical: {b['outputs_match']}."))
+
+# %% [markdown]
+# ## Distillation: the fresh-network embedding
+#
+# With a fresh network at every iteration, embedding the real images is most of the
+# distillation's time. `cgcore.bench.run_distill_embed` measures real images embedded per
+# second by the Fig. 8 network (no gradient) in float32 and with the faster settings,
+# then checks that the setting the `cpu` profile adopted leaves the references as they
+# are: a sample of CIFAR-10 level-1 subsets distilled each way, scored in unseen float32
+# networks (the gap to the class mean, as in the budget table above).
+
+# %% tags=["hide-input"]
+try:
+    embed_bench = run_or_load("distill_embed_bench", profile, recompute=recompute)["result"]
+except FileNotFoundError as err:
+    embed_bench = None
+    display(Markdown(f"*Not computed yet for the `{profile}` profile: {err}*"))
+if embed_bench is not None:
+    table = pd.DataFrame(embed_bench["embed"])
+    table["images_per_second"] = table["images_per_second"].map(lambda v: "—" if pd.isna(v) else f"{v:,.0f}")
+    table["speedup"] = table["speedup"].map(lambda v: "—" if pd.isna(v) else f"{v:.2f}×")
+    table["compile_seconds"] = table["compile_seconds"].map(lambda v: "—" if pd.isna(v) else f"{v:.0f} s")
+    display(table.set_index(["width", "setting"]).fillna("—"))
+    display(pd.DataFrame(embed_bench["step"]).assign(
+        speedup=lambda t: t["speedup"].map("{:.2f}×".format), seconds=lambda t: t["seconds"].map("{:.3f} s".format)))
+    quality = pd.DataFrame(embed_bench["quality"]).T
+    display(quality.assign(gap_to_class_mean=quality["gap_to_class_mean"].map("{:.3f}".format),
+                           difference=quality["difference"].map("{:+.3f}".format),
+                           seconds=quality["seconds"].map("{:.0f} s".format)))
+    claim = next(r for r in embed_bench["embed"]
+                 if r["width"] == embed_bench["claim_width"] and r["setting"] == embed_bench["claim_setting"])
+    adopted = next(v for k, v in embed_bench["quality"].items() if "cpu profile" in k)
+    display(Markdown(
+        f"At width {embed_bench['claim_width']}, the `cpu` profile's setting ({embed_bench['claim_setting']}) embeds "
+        f"**{claim['speedup']:.2f}×** as many images per second as float32, and moves the references' gap to the "
+        f"class mean by {adopted['difference']:+.3f} (tolerance ±{embed_bench['tolerance']}: "
+        f"{'within' if adopted['within_tolerance'] else 'outside'} it), on {embed_bench['n_images']:,} CIFAR-10 "
+        f"images, {embed_bench['torch_threads']} thread(s), {embed_bench['device']}."))
+
+# %% [markdown]
+# ## Distillation: the batched step against a loop over subsets
+#
+# One iteration over all 600 subsets of MNIST's level 1 (`cgcore.bench.run_distill_step`):
+# `pooled` is the step the `cpu` profile runs (real statistics computed beforehand),
+# `fresh` includes embedding the real images with a new network, as Ref. 63 does.
+
+# %% tags=["hide-input"]
+try:
+    bench = run_or_load("distill_step_bench", profile, recompute=recompute)["result"]
+except FileNotFoundError as err:
+    bench = None
+    display(Markdown(f"*Not computed yet for the `{profile}` profile: {err}*"))
+if bench is not None:
+    display(pd.DataFrame(bench["workloads"]).T.map(lambda v: f"{v:.2f}"))
+    display(Markdown(
+        f"{bench['n_references']:,} references, {bench['n_real']:,} real images, device {bench['device']}, "
+        f"{bench['torch_threads']} thread(s): the batched step is **{bench['workloads'][bench['claim_workload']]['speedup']:.1f}×** "
+        f"faster than the loop on the `{bench['claim_workload']}` workload. On a CPU the "
+        "work per image is the same either way and the convolutions of a 10-image batch are already "
+        "efficient, so batching saves little; the CPU runs fastest on chunks of a few subsets "
+        "(`subset_chunk`), which the profile uses."))
