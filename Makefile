@@ -58,7 +58,8 @@ test: $(STAMP)
 BOOK_PAGES = book/intro notebooks/coarse_graining notebooks/taylor_expansion notebooks/cg_operation \
              notebooks/taylornet:dataset=mnist notebooks/taylornet:dataset=mnist7 \
              notebooks/taylornet:dataset=cifar10 notebooks/distillation:dataset=mnist \
-             notebooks/distillation:dataset=cifar10 notebooks/similarity \
+             notebooks/distillation:dataset=cifar10 notebooks/references:dataset=mnist \
+             notebooks/references:dataset=cifar10 notebooks/similarity \
              book/scorecard book/closing book/benchmarks
 BOOK_CODE    = $(wildcard cgcore/*.py cgcore/experiments/*.py) tools/execute_page.py
 BOOK_RESULTS = $(wildcard results/$(BOOK_PROFILE)/*)

@@ -198,7 +198,7 @@ pd.DataFrame(rows).set_index("data set").T if rows else None
 
 # %% [markdown]
 # A reference close to its class mean would make the distillation a slow way to average;
-# the [distillation chapter](distillation_mnist.ipynb) sets the two side by side as
+# the [references page](references_mnist.ipynb) sets the two side by side as
 # classifiers, which is the sharper test. The last rows train a ConvNet from scratch on
 # one image per class: the top-level references against a randomly drawn real image and
 # the class mean, which says whether the distilled images carry more than those.

@@ -240,9 +240,10 @@ def image_row(images: np.ndarray, class_names, title: str = ""):
     return fig
 
 
-def level_samples(arrays: dict, loss: str, level: int, title: str = ""):
-    """Several distilled images per class at one level (columns are classes)."""
-    images = arrays[f"{loss}_level{level}"]
+def level_samples(arrays: dict, loss: str, level: int, title: str = "", rows: int | None = None):
+    """Several distilled images per class at one level (columns are classes; the first
+    ``rows`` of those stored, all by default)."""
+    images = arrays[f"{loss}_level{level}"][:rows]
     n, n_classes = images.shape[:2]
     fig, axes = plt.subplots(n, n_classes, figsize=(n_classes * 0.75, n * 0.75 + 0.5), squeeze=False,
                              layout="constrained")

@@ -225,6 +225,18 @@ def dm_flat_verdict(result: dict, config: dict) -> str:
             f"after 20,000 iterations.")
 
 
+def load_distillations(datasets, profile: str, recompute: str = "auto"):
+    """The stored ``distillation_<dataset>`` results of ``datasets`` (computed when missing
+    and ``recompute`` allows it): (``{dataset: stored}``, ``{dataset: arrays}``, notes on
+    what is missing and how to compute it)."""
+    from .experiments import run_or_load_each
+    from .results import load_arrays
+
+    stored, notes = run_or_load_each({name: f"distillation_{name}" for name in datasets}, profile, recompute,
+                                     compute=datasets)
+    return stored, {name: load_arrays(f"distillation_{name}", profile) for name in stored}, notes
+
+
 def compute_budget(profile: str) -> pd.DataFrame:
     """Every stored result of ``profile`` with its wall time, share of the total and peak
     memory, read from the manifests (what recomputing the book costs)."""
