@@ -106,8 +106,7 @@ if cg is not None and conv is not None:
     weighed.append(f"**Performance, at a fixed budget.** On 7×7 MNIST our TaylorNet ({cg:.2%}, "
                    f"{value('taylornet_mnist7_params'):,.0f} parameters) against a residual network of the "
                    f"paper's size ({conv:.2%}, {value('resnet_mnist7_params'):,.0f} parameters): "
-                   + (f"no loss of accuracy with {ratio:.1f}× fewer parameters." if cg >= conv - 0.005 else
-                      f"{100 * (conv - cg):.1f} points below it with {ratio:.1f}× fewer parameters."))
+                   + f"{100 * (cg - conv):+.2f} points with {ratio:.1f}× fewer parameters.")
 for ds, name in (("mnist", "MNIST"), ("cifar10", "CIFAR-10")):
     a, b = value(f"taylornet_{ds}_acc"), value(f"conv_ablation_{ds}_acc")
     if a is not None and b is not None:
