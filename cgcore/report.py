@@ -311,7 +311,9 @@ def alignment_table(result: dict) -> pd.DataFrame:
     for key, name in names.items():
         if key in aligned:
             rows.append({"references": name, "accuracy": result["trivial_reference_acc"][key], **aligned[key]})
-    return pd.DataFrame(rows).set_index("references") if rows else pd.DataFrame()
+    columns = {"cos_to_own_centroid": "cosine to own centroid", "margin": "margin over the next class",
+               "nearest_centroid_is_own": "share nearest own centroid"}
+    return pd.DataFrame(rows).set_index("references").rename(columns=columns) if rows else pd.DataFrame()
 
 
 def ablation_table(result: dict) -> pd.DataFrame:
