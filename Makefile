@@ -64,6 +64,8 @@ BOOK_PAGES = book/intro notebooks/coarse_graining notebooks/taylor_expansion not
 BOOK_CODE    = $(wildcard cgcore/*.py cgcore/experiments/*.py) tools/execute_page.py
 BOOK_RESULTS = $(wildcard results/$(BOOK_PROFILE)/*)
 BOOK_PROFILE = cpu
+# Page height budget of `make book-check`, in px at 1280 px wide.
+BOOK_MAX_HEIGHT = 12000
 page_source  = $(firstword $(subst :, ,$(1))).ipynb
 page_param   = $(word 2,$(subst :, ,$(1)))
 page_file    = pages/$(notdir $(firstword $(subst :, ,$(1))))$(if $(call page_param,$(1)),_$(lastword $(subst =, ,$(call page_param,$(1))))).ipynb
@@ -87,7 +89,8 @@ book: $(STAMP) pages
 	@echo "The book: $(abspath _build/html/index.html)"
 
 book-check: book
-	$(BIN)/python tools/check_book.py _build/html --source-root . --results results/$(BOOK_PROFILE)
+	$(BIN)/python tools/check_book.py _build/html --source-root . --results results/$(BOOK_PROFILE) \
+	  --max-height $(BOOK_MAX_HEIGHT)
 
 results: $(STAMP)
 	$(BIN)/python -m cgcore run all --profile $(PROFILE)

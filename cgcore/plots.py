@@ -55,7 +55,7 @@ def quadratic_levels(quadratic: dict, by: str = "value", basis: str = "upper",
     distances, counts = level_counts(upper, quadratic["side"], by=by)
     per_distance = counts / counts.sum(0, keepdims=True)
     per_level = counts / counts.sum(1, keepdims=True)
-    fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(11, 4.4))
+    fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(10.5, 3.8))
     positions = np.arange(distances.size)
     bottom = np.zeros(distances.size)
     for level in range(counts.shape[0]):
@@ -84,7 +84,7 @@ def quadratic_maps(quadratic: dict, by: str = "value", class_names=None):
     iu = np.triu_indices(n)
     n_classes = upper.shape[0]
     columns = (n_classes + 1) // 2
-    fig, axes = plt.subplots(2, columns, figsize=(2.1 * columns + 1.0, 5.8), layout="constrained")
+    fig, axes = plt.subplots(2, columns, figsize=(2.0 * columns + 0.6, 4.9), layout="constrained")
     cmap = ListedColormap(LEVEL_COLORS)
     ticks = [0, n // 2, n - 1]
     image = None

@@ -48,12 +48,17 @@ def _format(value, unit: str, signed: bool) -> str:
     return f"{value:{sign}.3g}"
 
 
-def format_claims(table: pd.DataFrame) -> pd.DataFrame:
-    """Fractions as percentages, counts with separators, deltas signed."""
+COMPACT_COLUMNS = ("label", "paper", "ours", "delta", "verdict")
+
+
+def format_claims(table: pd.DataFrame, compact: bool = False) -> pd.DataFrame:
+    """Fractions as percentages, counts with separators, deltas signed. ``compact`` keeps
+    only the label, the two values, their difference and the verdict (a chapter's own
+    table; the scorecard page has the paper's wording and sources)."""
     shown = table.copy()
     for column in ("paper", "ours", "delta"):
         shown[column] = [_format(v, u, column == "delta") for v, u in zip(table[column], table["unit"])]
-    return shown
+    return shown[list(COMPACT_COLUMNS)] if compact else shown
 
 
 def budget_table(stored: dict) -> pd.DataFrame:

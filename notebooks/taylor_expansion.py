@@ -282,4 +282,4 @@ display(Markdown(text))
 # images resized to 7×7.
 
 # %%
-format_claims(claims_table(profile, prefix="taylor_"))
+format_claims(claims_table(profile, prefix="taylor_"), compact=True)

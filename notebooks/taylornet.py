@@ -249,4 +249,4 @@ pd.DataFrame(rows).astype(object).fillna("").set_index(["experiment", "model"])
 # listed, not only the one trained above.
 
 # %%
-format_claims(claims_table(profile, prefix=("taylornet_", "conv_ablation_", "resnet_", "cg_vs_conv")))
+format_claims(claims_table(profile, prefix=("taylornet_", "conv_ablation_", "resnet_", "cg_vs_conv")), compact=True)

@@ -1,5 +1,7 @@
 """Tables and verdicts the book builds from stored results (cgcore.report)."""
 
+import pandas as pd
+
 from cgcore.report import budget_table, budget_verdict
 from test_results import store  # noqa: F401  (fixture)
 
@@ -152,3 +154,13 @@ def test_distillation_gap_reason_names_what_the_ablation_measured():
     assert "the best, *flat: one level*, reaches 34.8%" in text                # neither upper bound nor trained
     assert "(72.1% test accuracy) as f gives 13.4%" in text
     assert "give 82.1% (ceiling 83.0%)" in text
+
+
+def test_compact_claims_keep_label_values_and_verdict():
+    from cgcore.report import format_claims
+
+    table = pd.DataFrame({"label": ["order 4"], "paper": [0.98], "ours": [0.973], "unit": ["fraction"],
+                          "delta": [-0.007], "section": ["Sec. III"], "verdict": ["partly"], "note": ["..."]})
+    compact = format_claims(table, compact=True)
+    assert list(compact.columns) == ["label", "paper", "ours", "delta", "verdict"]
+    assert compact.loc[0, "ours"] == "97.30%" and compact.loc[0, "delta"].startswith("-0.7")
