@@ -201,8 +201,12 @@ text = (f"**Against the paper.** Our TaylorNet reaches **{ours_cg:.2%}** on {dat
         + (f"a drop of {100 * drop:.1f} points ({drop / ours_cg:.1%} relative)" if drop >= 0
            else f"no drop but a gain of {-100 * drop:.1f} points"))
 if paper_conv is not None:
-    text += (f"; the paper's drop, read as points, is {100 * (paper_cg - paper_conv):.1f} "
-             f"(`cgcore.paper` notes why it may be meant relative).")
+    relative = paper_cg * (1 - (paper_cg - paper_conv))
+    text += (f". The paper's \"drop by about {100 * (paper_cg - paper_conv):.1f}%\" has two readings: as points "
+             f"below its {paper_cg:.1%} (the scorecard's, {paper_conv:.1%}), or as a relative drop, "
+             f"{relative:.1%}; ours is {100 * drop:.1f} points, {drop / ours_cg:.1%} relative. A network whose "
+             f"every CG is a convolution has no nonlinearity left (batch norm is affine at test time): it is an "
+             f"affine map of its input, a linear classifier.")
 else:
     text += "; the paper reports the ablation on MNIST and CIFAR-10 only."
 if "ResNet" in runs:
