@@ -439,6 +439,7 @@ def run_ablation(config: dict, profile: str, progress: bool = True, *, experimen
     test_emb = distill.embed(features, test_std.images)
     centroids = distill.class_centroids(distill.embed(features, train_std.images), train_std.labels, n_classes)
 
+    judge = partial(judge_references, features, test_emb, test_std.labels, centroids)
     rows = {}
     for name, variant in config["variants"].items():
         sizes = variant.get("group_sizes", config["group_sizes"])
@@ -462,7 +463,6 @@ def run_ablation(config: dict, profile: str, progress: bool = True, *, experimen
             level_configs({"distill": settings, "group_sizes": sizes, "seed": config["seed"]}, loss),
             level0="uneven", seed=config["seed"], checkpoint_dir=checkpoint_dir(profile, f"{experiment}-{name}", stage),
             progress=progress, desc=f"{experiment}/{name}", fixed_net=fixed_net)
-        judge = partial(judge_references, features, test_emb, test_std.labels, centroids)
         judged = [judge(level.references) for level in levels]
         accs = {f"D{k}": j["acc"] for k, j in enumerate(judged, start=1)}
         top = levels[-1].references
@@ -472,8 +472,7 @@ def run_ablation(config: dict, profile: str, progress: bool = True, *, experimen
                       "seconds": sum(level.seconds for level in levels), **extra}
         if progress:
             print(f"{name}: top level {rows[name]['top_acc']:.4f} in {rows[name]['seconds']:.0f}s", flush=True)
-    random_acc = judge_references(features, test_emb, test_std.labels, centroids,
-                                  random_real_images(train_std, n_classes, 1, config["seed"]))["acc"]
+    random_acc = judge(random_real_images(train_std, n_classes, 1, config["seed"]))["acc"]
     return {"variants": rows, "dataset": base["dataset"], "sample_size": config["sample_size"],
             "backbone_test_acc": backbone_acc, "random_real_acc": random_acc,
             "ceiling_acc": distill.nearest_reference_accuracy(test_emb, test_std.labels, centroids,

@@ -32,9 +32,10 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
     if config.get("val_size"):
         # held out of the training set for the choices the book makes (the same images in
         # both resolutions: the split is a function of the labels and the seed)
-        train, _ = train.split(config["val_size"], config["seed"])
-        _, val = (load_dataset(config["dataset"], "train", **load).subset(config["train_size"], config["seed"])
-                  .split(config["val_size"], config["seed"]))
+        train, val = train.split(config["val_size"], config["seed"])
+        if augment:   # train holds the 28x28 originals; validate on the resized copies of the same images
+            _, val = (load_dataset(config["dataset"], "train", **load).subset(config["train_size"], config["seed"])
+                      .split(config["val_size"], config["seed"]))
     n_vars = test.images[0].numel()
     ckpt_dir = checkpoint_dir(profile, NAME, config)
 
