@@ -318,13 +318,14 @@ def run_distill_embed(config: dict, profile: str, progress: bool = True) -> dict
     def embed_fn(width, s):
         cfg = distill.DistillConfig(width=width, embed_precision=s["precision"], channels_last=s["channels_last"])
         net = distill.embedding_net(cfg, in_channels, size, config["seed"], device)
-        compile_seconds = None
-        if s.get("compile"):
+        compiled, compile_seconds = bool(s.get("compile")), None
+        if compiled:          # the distillation's path: one graph for every fresh network
+            torch._dynamo.reset()
             t0 = time.perf_counter()
-            net = torch.compile(net, dynamic=False)
-            distill.embed_real(net, images[:config["embed_batch"]], config["embed_batch"], s["precision"])
+            distill.embed_real(net, images[:config["embed_batch"]], config["embed_batch"], s["precision"], True)
             compile_seconds = time.perf_counter() - t0
-        return (lambda: distill.embed_real(net, images, config["embed_batch"], s["precision"])), compile_seconds
+        return (lambda: distill.embed_real(net, images, config["embed_batch"], s["precision"], compiled)), \
+            compile_seconds
 
     embed_rows = []
     for width in config["widths"]:

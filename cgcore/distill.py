@@ -119,10 +119,11 @@ def compiled_forward():
     """``torch.compile`` of ``net(x)`` with the network as an argument: compiled once (about
     10 s on 2 cores), then reused by every fresh network of the same architecture (its
     weights are inputs of the graph, not constants), so a fresh network per iteration does
-    not recompile."""
+    not recompile. The batch dimension is dynamic: subsets hold different numbers of real
+    images, and a static graph would recompile for every new batch size."""
     global _COMPILED_FORWARD
     if _COMPILED_FORWARD is None:
-        _COMPILED_FORWARD = torch.compile(lambda net, x: net(x), dynamic=False)
+        _COMPILED_FORWARD = torch.compile(lambda net, x: net(x), dynamic=True)
     return _COMPILED_FORWARD
 
 

@@ -194,6 +194,18 @@ def convnet_accuracy(config: dict, references: torch.Tensor, test, progress: boo
     return accs
 
 
+def stored_convnet_accuracy(config: dict, references: torch.Tensor, test, progress: bool, desc: str,
+                            folder) -> list[float]:
+    """:func:`convnet_accuracy`, kept in ``folder`` (a checkpoint folder named after everything
+    the answer depends on), so that a resumed run does not train the same models again."""
+    path = folder / "convnet_acc.pt"
+    if path.exists():
+        return load_checkpoint(path)["acc"]
+    accs = convnet_accuracy(config, references, test, progress, desc=desc)
+    save_atomic({"acc": accs}, path)
+    return accs
+
+
 def judge_references(features, test_embeddings: torch.Tensor, test_labels: torch.Tensor, centroids: torch.Tensor,
                      references: torch.Tensor) -> dict:
     """Sec. IV's test of references (n, C, ch, H, W), standardised, embedded once: the test
@@ -424,7 +436,9 @@ def run_ablation(config: dict, profile: str, progress: bool = True, *, experimen
     base experiment's cpu settings), and every level is judged as Sec. IV judges the full
     hierarchy: nearest reference by angle in the base experiment's trained backbone (the
     same checkpoint), plus where the top level sits against the class centroids and how
-    much high-frequency power it has."""
+    much high-frequency power it has. With ``convnet_test``, the top level of every variant,
+    the sample's class mean and one random real image per class also take the ConvNet test of
+    the distillation literature (the base experiment's ``convnet_eval``)."""
     check_choice("experiment", experiment, tuple(ABLATIONS))
     base = {**config["base"], "seed": config["seed"]}
     start = time.perf_counter()
@@ -440,6 +454,7 @@ def run_ablation(config: dict, profile: str, progress: bool = True, *, experimen
     centroids = distill.class_centroids(distill.embed(features, train_std.images), train_std.labels, n_classes)
 
     judge = partial(judge_references, features, test_emb, test_std.labels, centroids)
+    convnet_test = config.get("convnet_test", False)
     rows = {}
     for name, variant in config["variants"].items():
         sizes = variant.get("group_sizes", config["group_sizes"])
@@ -470,10 +485,25 @@ def run_ablation(config: dict, profile: str, progress: bool = True, *, experimen
                       "alignment": judged[-1]["alignment"],
                       "high_freq": distill.high_frequency_fraction(to_pixels(top, mean, std).flatten(0, 1)),
                       "seconds": sum(level.seconds for level in levels), **extra}
+        if convnet_test:
+            rows[name]["convnet_acc"] = stored_convnet_accuracy(
+                base, top, test_std, progress, f"{name}, top level",
+                checkpoint_dir(profile, f"{experiment}-{name}-convnet", {**stage, "convnet_eval": base["convnet_eval"]}))
         if progress:
             print(f"{name}: top level {rows[name]['top_acc']:.4f} in {rows[name]['seconds']:.0f}s", flush=True)
-    random_acc = judge(random_real_images(train_std, n_classes, 1, config["seed"]))["acc"]
+    random_real = random_real_images(sample, n_classes, 1, config["seed"])
+    random_acc = judge(random_real)["acc"]
+    baselines = {}
+    if convnet_test:      # the ConvNet test of references that need no distillation, from the same sample
+        class_mean = torch.stack([sample.images[sample.labels == c].mean(0) for c in range(n_classes)])
+        for key, refs in (("class_mean", class_mean[None]), ("random_real", random_real)):
+            baselines[key] = stored_convnet_accuracy(
+                base, refs, test_std, progress, key.replace("_", " "),
+                checkpoint_dir(profile, f"{experiment}-{key}-convnet",
+                               {"dataset": base["dataset"], "sample_size": config["sample_size"],
+                                "seed": config["seed"], "convnet_eval": base["convnet_eval"]}))
     return {"variants": rows, "dataset": base["dataset"], "sample_size": config["sample_size"],
+            "convnet_baselines": baselines,
             "backbone_test_acc": backbone_acc, "random_real_acc": random_acc,
             "ceiling_acc": distill.nearest_reference_accuracy(test_emb, test_std.labels, centroids,
                                                               torch.arange(n_classes)),
