@@ -331,7 +331,33 @@ def ablation_table(result: dict) -> pd.DataFrame:
                      "nearest centroid is own": f"{r['alignment']['nearest_centroid_is_own']:.0%}",
                      "margin": f"{r['alignment']['margin']:+.3f}", "high-frequency share": f"{r['high_freq']:.3f}",
                      "wall time": f"{r['seconds'] / 60:.1f} min"})
+        if "convnet_acc" in r:
+            rows[-1]["ConvNet trained on it"] = mean_std(r["convnet_acc"])
     return pd.DataFrame(rows).set_index("variant")
+
+
+def mean_std(values) -> str:
+    """``values`` (accuracies of several models) as "mean ± std" in percent."""
+    return f"{100 * np.mean(values):.1f} ± {100 * np.std(values):.1f} %"
+
+
+def ablation_convnet_verdict(result: dict) -> str:
+    """The ConvNet test of an ablation's top levels (Ref. 63's protocol) in a sentence or
+    two: which variants train a network as well as the sample's class mean does. Empty
+    when the ablation did not run the test."""
+    scored = {name: float(np.mean(r["convnet_acc"])) for name, r in result["variants"].items() if "convnet_acc" in r}
+    baselines = {k: float(np.mean(v)) for k, v in (result.get("convnet_baselines") or {}).items()}
+    if not scored or "class_mean" not in baselines:
+        return ""
+    best = max(scored, key=scored.get)
+    reached = [n for n, acc in scored.items() if acc >= baselines["class_mean"]]
+    text = (f"Trained on the top level alone (Ref. 63's protocol), a ConvNet does best with *{best}* "
+            f"({scored[best]:.1%}); the sample's class-mean image gives {baselines['class_mean']:.1%}"
+            + (f" and one random real image {baselines['random_real']:.1%}" if "random_real" in baselines else "")
+            + ". ")
+    text += ("No variant reaches the class mean." if not reached else
+             "At or above the class mean: " + ", ".join(f"*{n}* ({scored[n]:.1%})" for n in reached) + ".")
+    return text
 
 
 def ablation_verdict(result: dict) -> str:

@@ -164,3 +164,20 @@ def test_compact_claims_keep_label_values_and_verdict():
     compact = format_claims(table, compact=True)
     assert list(compact.columns) == ["label", "paper", "ours", "delta", "verdict"]
     assert compact.loc[0, "ours"] == "97.30%" and compact.loc[0, "delta"].startswith("-0.7")
+
+
+def test_ablation_convnet_verdict_names_the_variants_at_or_above_the_class_mean():
+    from cgcore.report import ablation_convnet_verdict, ablation_table
+    variants = {"cpu profile": {"convnet_acc": [0.40, 0.50]}, "DSA": {"convnet_acc": [0.80, 0.82]},
+                "flat": {"convnet_acc": [0.70, 0.72]}}
+    for v in variants.values():
+        v.update(top_acc=0.9, alignment={"nearest_centroid_is_own": 1.0, "margin": 0.1}, high_freq=0.1, seconds=60)
+    result = {"variants": variants, "random_real_acc": 0.9,
+              "convnet_baselines": {"class_mean": [0.75, 0.75], "random_real": [0.5, 0.52]}}
+    text = ablation_convnet_verdict(result)
+    assert "*DSA* (81.0%)" in text and "class-mean image gives 75.0%" in text and "51.0%" in text
+    assert "*flat*" not in text.split("At or above")[1]
+    assert ablation_table(result)["ConvNet trained on it"]["DSA"] == "81.0 ± 1.0 %"
+    result["convnet_baselines"]["class_mean"] = [0.9]
+    assert "No variant reaches the class mean" in ablation_convnet_verdict(result)
+    assert ablation_convnet_verdict({"variants": {"a": {"top_acc": 0.5}}}) == ""
