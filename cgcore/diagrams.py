@@ -19,6 +19,7 @@ from matplotlib import patches
 from torch import nn
 
 from .layers import CG2d, conv_output_size, receptive_field
+from .plots import legible
 from .rg import rg_levels
 
 # Fig. 1: one colour per scale, as in the paper (blue, green, red, then black on top);
@@ -82,7 +83,7 @@ def rg_tree(length: int = 8):
                edgecolors=SITE_COLOR, linewidths=2.2, zorder=4)
     ax.text(-0.45, 0, "lattice\nsites", color="#9a7400", fontsize=9, ha="right", va="center")
     for level in range(1, levels + 1):
-        ax.text(-0.45, level * dy, f"scale\ntransf. {level}", fontsize=8, ha="right",
+        ax.text(-0.45, level * dy, f"scale\ntransf. {level}", fontsize=9, ha="right",
                 va="center", color="0.35")
     ax.set_xlim(*x_range)
     ax.set_ylim(*y_range)
@@ -90,7 +91,9 @@ def rg_tree(length: int = 8):
     ax.axis("off")
     ax.set_title(f"Fig. 1: RG of an MPO, L = {length}, open boundary, binary isometries",
                  fontsize=11)
-    return fig
+    # the book shows L = 8 (the paper's Fig. 1); longer chains are for a reader's own
+    # exploration, at their natural size rather than the book's column
+    return legible(fig) if length <= 8 else fig
 
 
 # --------------------------------------------------------------------------------------
@@ -273,14 +276,17 @@ def cg_vs_conv(conv: nn.Module | None = None, cg: CG2d | None = None, in_size=4)
     conv = nn.Conv2d(1, 1, kernel_size=2, stride=2) if conv is None else conv
     cg = CG2d(1, 1, kernel_size=2) if cg is None else cg
     in_size = _pair(in_size)
-    fig, axes = plt.subplots(1, 3, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1, 1, 0.95]})
+    # two rows, so that the book shows the figure at its natural size (text of 9 px and more)
+    fig = plt.figure(figsize=(7.2, 7.2))
+    grid = fig.add_gridspec(2, 2, height_ratios=[1, 0.85])
+    axes = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, :])]
     _layer_map(axes[0], conv, in_size, plate=False,
-               title="(a) convolution: square = $\\sum_i c_i x_i$ (+ $c_0$)")
+               title="(a) convolution:\nsquare = $\\sum_i c_i x_i$ (+ $c_0$)")
     _layer_map(axes[1], cg, in_size, plate=True,
-               title="(b) CG, Eq. (4): square = $c_0 + \\sum_i c_i x_i + \\sum_{i\\leq j} c_{ij} x_i x_j$")
+               title="(b) CG, Eq. (4): square =\n$c_0 + \\sum_i c_i x_i + \\sum_{i\\leq j} c_{ij} x_i x_j$")
     _cg_tree(axes[2], CG2d(1, 1, kernel_size=(1, 2)), 4)
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.9, bottom=0.02, wspace=0.08)
-    return fig
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.02, wspace=0.08, hspace=0.15)
+    return legible(fig)
 
 
 # --------------------------------------------------------------------------------------
@@ -337,12 +343,13 @@ def dilated_cg(cg: CG2d | None = None, in_size=4, big_size=6,
     (b) on a ``big_size`` input, seen from above: the clusters of the ``highlight``ed output
     cells (cells shared by several clusters are split between their colours)."""
     cg = CG2d(1, 1, kernel_size=2, stride=1, dilation=2) if cg is None else cg
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), gridspec_kw={"width_ratios": [1, 1.15]})
+    fig, axes = plt.subplots(1, 2, figsize=(7.4, 4.2), gridspec_kw={"width_ratios": [1, 1.15]})
     g = layer_geometry(cg)
     spec = f"CG({g['kernel_size'][0]}, {g['kernel_size'][1]}, n, {g['stride'][0]}, {g['stride'][1]}, {g['dilation'][0]})"
-    _layer_map(axes[0], cg, _pair(in_size), plate=True, title=f"(a) {spec} on a {_pair(in_size)[0]}x{_pair(in_size)[1]} input")
+    _layer_map(axes[0], cg, _pair(in_size), plate=True,
+               title=f"(a) {spec}\non a {_pair(in_size)[0]}x{_pair(in_size)[1]} input")
     _flat_map(axes[1], cg, _pair(big_size), list(highlight),
-              title=f"(b) the same CG on {_pair(big_size)[0]}x{_pair(big_size)[1]}: clusters of "
+              title=f"(b) the same CG on {_pair(big_size)[0]}x{_pair(big_size)[1]}:\nclusters of "
                     f"{len(highlight)} outputs")
     fig.subplots_adjust(left=0.01, right=0.99, top=0.9, bottom=0.02, wspace=0.08)
-    return fig
+    return legible(fig)

@@ -13,6 +13,39 @@ from .taylor import level_counts, weight_levels
 
 LEVEL_COLORS = sns.color_palette("Blues", 5)
 
+# The widest a figure is shown in the book (px, the text column at a 1280 px window, as
+# tools/check_book.py measures it); wider figures are scaled down to it, text and all.
+BOOK_FIGURE_PX = 676
+MIN_TEXT_PX = 9
+
+
+def too_small_text(fig, min_px: float = MIN_TEXT_PX, column_px: float = BOOK_FIGURE_PX) -> list[str]:
+    """The texts of ``fig`` (titles, labels, ticks, legends, annotations) that the book
+    would draw smaller than ``min_px``: font size in px at the figure's dpi, times the
+    scale at which the book shows the figure (its tight bounding box fitted to the column)."""
+    from matplotlib.text import Text
+
+    renderer = fig.canvas.get_renderer()
+    natural = fig.get_tightbbox(renderer).width * fig.dpi
+    scale = min(1.0, column_px / natural)
+    small = []
+    for text in fig.findobj(Text):
+        if text.get_visible() and text.get_text().strip() and text.get_figure() is not None:
+            px = text.get_fontsize() * fig.dpi / 72 * scale
+            if px < min_px - 1e-6:
+                small.append(f"{text.get_text()[:30]!r} at {px:.1f} px")
+    return small
+
+
+def legible(fig):
+    """``fig``, checked: every figure of the book returns through here, so a text that
+    would be drawn below MIN_TEXT_PX fails the page (and the tests that run it)."""
+    small = too_small_text(fig)
+    if small:
+        raise ValueError(f"{len(small)} text(s) of this figure would be drawn below {MIN_TEXT_PX} px in the book "
+                         f"(shown at most {BOOK_FIGURE_PX} px wide): {', '.join(small[:6])}")
+    return fig
+
 
 def order_sweep(result: dict, title: str = "Fig. 2: test accuracy vs expansion order"):
     """Fig. 2: our test accuracy per order, with the paper's stated points beside it."""
@@ -30,7 +63,7 @@ def order_sweep(result: dict, title: str = "Fig. 2: test accuracy vs expansion o
     ax.set(xlabel="expansion order n", ylabel="test accuracy", xticks=orders, title=title)
     ax.legend(loc="lower right")
     fig.tight_layout()
-    return fig
+    return legible(fig)
 
 
 def training_curves(result: dict):
@@ -42,7 +75,7 @@ def training_curves(result: dict):
     ax.set(xlabel="epoch", ylabel="test accuracy", title="Training curves (ours; not a figure of the paper)")
     ax.legend()
     fig.tight_layout()
-    return fig
+    return legible(fig)
 
 
 def quadratic_levels(quadratic: dict, by: str = "value", basis: str = "upper",
@@ -68,11 +101,11 @@ def quadratic_levels(quadratic: dict, by: str = "value", basis: str = "upper",
              title="(a) levels at each distance")
     ax_b.set(xlabel="pixel distance $d_{ij}$", ylabel="share of the level's weights",
              title="(b) distance profile of each level")
-    ax_a.legend(ncol=5, fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2))
-    ax_b.legend(fontsize=9, title="level (L5 largest)", title_fontsize=9)
+    ax_a.legend(ncol=5, fontsize=10, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    ax_b.legend(fontsize=10, title="level (L5 largest)", title_fontsize=10)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
-    return fig
+    return legible(fig)
 
 
 def quadratic_maps(quadratic: dict, by: str = "value", class_names=None):
@@ -108,7 +141,7 @@ def quadratic_maps(quadratic: dict, by: str = "value", class_names=None):
                             for k in range(1, 6)], fontsize=10)
     fig.suptitle(f"Fig. 13: quadratic weights $x_i x_j$ per class by level ({by}); under each map the count of "
                  f"weights per level", fontsize=12)
-    return fig
+    return legible(fig)
 
 
 # --------------------------------------------------------------------------- TaylorNet
@@ -143,11 +176,11 @@ def taylornet_curves(runs: dict, paper: dict | None = None,
     for ax in (ax_acc, ax_loss):
         ax.set_xlim(0.5, last + 0.5)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
-    ax_acc.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3)
-    ax_loss.legend(fontsize=7)
+    ax_acc.legend(fontsize=10, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2)
+    ax_loss.legend(fontsize=10)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    return fig
+    return legible(fig)
 
 
 def coefficient_pattern(pattern, conv_pattern, a_labels, b_labels, paper_pattern=None,
@@ -180,7 +213,7 @@ def coefficient_pattern(pattern, conv_pattern, a_labels, b_labels, paper_pattern
     ax.set_ylabel("b (terms in $x_3, x_4$)")
     ax.set_title(title, fontsize=10, pad=12)
     fig.tight_layout()
-    return fig
+    return legible(fig)
 
 
 def degree_spectrum(coefficients: dict, title: str = "Degree of a CG stack along a ray t·x"):
@@ -195,9 +228,9 @@ def degree_spectrum(coefficients: dict, title: str = "Degree of a CG stack along
         ax.axvline(degree, color=f"C{i}", linestyle=":", linewidth=1)
     ax.set(xlabel="degree in t", ylabel="log$_{10}$ |coefficient| / max", title=title, ylim=(-17.5, 1))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
-    return fig
+    return legible(fig)
 
 
 # --------------------------------------------------------------------------- Sec. IV and Supplement E
@@ -227,7 +260,7 @@ def distilled_levels(arrays: dict, loss: str, class_names=None, title: str = "")
             if r == 0 and class_names is not None:
                 axes[r, c].set_title(str(class_names[c]), fontsize=8)
     fig.suptitle(title, fontsize=10)
-    return fig
+    return legible(fig)
 
 
 def image_row(images: np.ndarray, class_names, title: str = ""):
@@ -237,7 +270,7 @@ def image_row(images: np.ndarray, class_names, title: str = ""):
         _show_image(axes[0, c], image)
         axes[0, c].set_title(str(class_names[c]), fontsize=8)
     fig.suptitle(title, fontsize=10)
-    return fig
+    return legible(fig)
 
 
 def level_samples(arrays: dict, loss: str, level: int, title: str = "", rows: int | None = None):
@@ -251,14 +284,14 @@ def level_samples(arrays: dict, loss: str, level: int, title: str = "", rows: in
         for c in range(n_classes):
             _show_image(axes[i, c], images[i, c])
     fig.suptitle(title, fontsize=10)
-    return fig
+    return legible(fig)
 
 
 def similarity_figure(result: dict, class_names, title: str = ""):
     """Fig. S5 (MNIST) or S6 (CIFAR-10): Eq. (S3) per class against the level for one
     stored distillation result, (a) the cosine similarity s and (b) the distance d.
     Level 0 is the original data; the top level (one image per class) has no pair."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.6))
     rows = [row for row in result["levels"]["euclidean"] if "s" in row]
     levels = [0] + [row["level"] for row in rows]
     palette = sns.color_palette("tab10", len(class_names))
@@ -267,10 +300,10 @@ def similarity_figure(result: dict, class_names, title: str = ""):
         for c in range(values.shape[1]):
             ax.plot(levels, values[:, c], "o-", color=palette[c], markersize=3, label=class_names[c])
         ax.set(xlabel="distillation level α", xticks=levels, ylabel=measure, title=panel)
-    axes[1].legend(fontsize=8, ncol=1, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
+    axes[1].legend(fontsize=9.5, ncol=1, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
-    return fig
+    return legible(fig)
 
 
 def reference_accuracy_by_level(result: dict, title: str = ""):
@@ -286,11 +319,17 @@ def reference_accuracy_by_level(result: dict, title: str = ""):
     for key, acc in result["trivial_reference_acc"].items():
         color, ls, label = styles[key]
         ax.axhline(acc, color=color, ls=ls, lw=1, label=label)
+    top = len(result["group_sizes"])
+    for i, (loss, claim) in enumerate((("euclidean", "distill_ref"), ("arcface", "distill_arcface"))):
+        paper = PAPER.get(f"{claim}_{result['dataset']}_acc")
+        if loss in result["reference_acc"] and paper is not None and paper.value is not None:
+            ax.plot([top], [paper.value], "*", color=f"C{i}", markersize=13, markeredgecolor="k",
+                    label=f"paper, D{top} ({loss})")
     ax.set(xlabel="level k of the references", ylabel="test accuracy", title=title,
            xticks=sorted(int(k[1:]) for accs in result["reference_acc"].values() for k in accs))
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
-    return fig
+    return legible(fig)
 
 
 def image_measures_by_level(measures: dict):
@@ -305,7 +344,7 @@ def image_measures_by_level(measures: dict):
            ylabel="spectral power above half Nyquist", title="Do the references blur? (lower = smoother)")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    return fig
+    return legible(fig)
 
 
 def ablation_curves(result: dict, title: str = ""):
@@ -321,4 +360,4 @@ def ablation_curves(result: dict, title: str = ""):
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     fig.tight_layout()
-    return fig
+    return legible(fig)

@@ -246,3 +246,21 @@ def test_fig6_draws_the_dilated_clusters():
 def test_fig6_rejects_an_output_cell_outside_the_output():
     with pytest.raises(ValueError, match="outside"):
         diagrams.dilated_cg(highlight=[(4, 0)])
+
+
+def test_a_figure_with_text_too_small_for_the_book_is_refused():
+    import matplotlib.pyplot as plt
+
+    from cgcore.plots import BOOK_FIGURE_PX, legible, too_small_text
+
+    fig, ax = plt.subplots(figsize=(5, 3), dpi=100)
+    ax.set_title("readable", fontsize=10)
+    assert too_small_text(fig) == [] and legible(fig) is fig
+    ax.text(0.5, 0.5, "tiny", fontsize=5)              # 6.9 px at 100 dpi, shown at full size
+    assert too_small_text(fig) == ["'tiny' at 6.9 px"]
+    with pytest.raises(ValueError, match="1 text.* below 9 px"):
+        legible(fig)
+    wide, ax = plt.subplots(figsize=(2 * BOOK_FIGURE_PX / 100, 3), dpi=100)
+    ax.set_title("shrunk to half", fontsize=10)         # 13.9 px drawn at about half the size
+    assert len(too_small_text(wide)) >= 1
+    plt.close("all")
