@@ -31,6 +31,8 @@ export CGCORE_DATA ?= $(SHARED_DATA)
 endif
 export CGCORE_CACHE ?= $(abspath .cache/cgcore)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# Intel MKL reproducible across runs and machines of one kind (see cgcore/__init__.py)
+export MKL_CBWR ?= AUTO
 
 .PHONY: setup test pages list-pages book book-check results run bench sync clean
 

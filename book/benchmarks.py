@@ -26,7 +26,7 @@ recompute = os.environ.get("CGBOOK_RECOMPUTE", "auto")    # auto | always | neve
 import pandas as pd
 from IPython.display import Markdown, display
 
-from cgcore.data import check_choice
+from cgcore.checks import check_choice
 from cgcore.experiments import run_or_load, run_or_load_each
 from cgcore.profiles import PROFILES
 from cgcore.report import budget_table, budget_verdict
@@ -117,6 +117,7 @@ if embed_bench is not None:
                  if r["width"] == embed_bench["claim_width"] and r["setting"] == embed_bench["claim_setting"])
     adopted = next(v for k, v in embed_bench["quality"].items() if "cpu profile" in k)
     display(Markdown(
+        "The compile time is paid once per run: every fresh network of the same shape reuses the graph. "
         f"At width {embed_bench['claim_width']}, the `cpu` profile's setting ({embed_bench['claim_setting']}) embeds "
         f"**{claim['speedup']:.2f}×** as many images per second as float32, and moves the references' gap to the "
         f"class mean by {adopted['difference']:+.3f} (tolerance ±{embed_bench['tolerance']}: "

@@ -34,7 +34,7 @@ import torch
 from IPython.display import Markdown, display
 
 from cgcore import distill
-from cgcore.data import check_choice
+from cgcore.checks import check_choice
 from cgcore.paper import PAPER
 from cgcore.profiles import PROFILES
 from cgcore.results import load_arrays, load_result

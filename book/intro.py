@@ -32,7 +32,7 @@ profile = os.environ.get("CGBOOK_PROFILE", "cpu")   # smoke | cpu | paper
 # %% tags=["remove-input"]
 from IPython.display import HTML, display
 
-from cgcore.data import check_choice
+from cgcore.checks import check_choice
 from cgcore.profiles import PROFILES
 from cgcore.report import verdict_table
 

@@ -39,7 +39,7 @@ profile = os.environ.get("CGBOOK_PROFILE", "cpu")   # smoke | cpu | paper
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from cgcore.data import check_choice
+from cgcore.checks import check_choice
 from cgcore.paper import PAPER
 from cgcore.profiles import PROFILES
 from cgcore.report import format_claims

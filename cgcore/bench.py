@@ -306,7 +306,8 @@ def run_distill_embed(config: dict, profile: str, progress: bool = True) -> dict
 
     from . import distill
     from .data import load_dataset
-    from .experiments.distillation import channel_stats, from_pixels, run_budget
+    from .experiments.common import channel_stats, from_pixels
+    from .experiments.distillation import run_budget
     from .train import default_device
 
     device = default_device()

@@ -28,6 +28,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .checks import check_choice
+
 DATASETS = ("mnist", "mnist7", "cifar10")
 SPLITS = ("train", "test")
 
@@ -44,12 +46,6 @@ class DataDamagedError(RuntimeError):
 
 class DataNotFoundError(FileNotFoundError):
     """Raised when a data set is neither on disk nor downloadable."""
-
-
-def check_choice(name: str, value, allowed) -> None:
-    """Raise a ValueError naming the parameter, the bad value and the accepted ones."""
-    if value not in allowed:
-        raise ValueError(f"unknown {name} {value!r}; accepted: {', '.join(map(str, allowed))}")
 
 
 def data_dir() -> Path | None:

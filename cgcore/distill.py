@@ -44,13 +44,11 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from .data import check_choice
+from .checks import check_choice
 from .models import distill_convnet
 from .results import load_checkpoint
 from .train import PRECISIONS, autocast, default_device, memory_format, save_atomic
 
-LOSSES = ("euclidean", "arcface", "mean_matching")
-STATS_LOSSES = ("euclidean", "mean_matching")   # losses that need only the per-class statistics
 LEVEL0_MODES = ("exact", "uneven")
 INITS = ("real", "mean", "noise")
 
@@ -303,15 +301,71 @@ def initial_references(images, labels, subset, n_subsets: int, n_classes: int, i
     return flat[first].view(shape).clone()
 
 
-def _real_terms(cfg, net, images, labels, subset, n_subsets, n_classes):
-    """What the loss needs of the real images under ``net``."""
-    if cfg.loss in STATS_LOSSES:
+# --------------------------------------------------------------------------- the losses
+
+
+class ClassStatsLoss:
+    """A loss that needs of the real images only, per (subset, class), the count, the sum
+    and the sum of squares of their embeddings: a pass over the real images is three
+    small tensors, and a chunk of subsets is a slice of them."""
+
+    def real_terms(self, cfg, net, images, labels, subset, n_subsets, n_classes):
         return embedding_stats(net, images, labels, subset, n_subsets, n_classes, cfg.embed_batch,
                                cfg.embed_precision, cfg.embed_compile)
-    keep = subset >= 0
-    device = next(net.parameters()).device
-    fx = embed_real(net, images[keep], cfg.embed_batch, cfg.embed_precision, cfg.embed_compile)
-    return F.normalize(fx, dim=-1), labels[keep].to(device), subset[keep].to(device)
+
+    def chunk(self, terms, lo: int, hi: int):
+        return tuple(t[lo:hi] for t in terms)
+
+
+class Eq5Loss(ClassStatsLoss):
+    """Eq. (5), the paper's loss (:func:`eq5_loss`, with the config's ``lam``)."""
+
+    def __call__(self, cfg, fy, terms) -> torch.Tensor:
+        return eq5_loss(fy, *terms, lam=cfg.lam)
+
+
+class MeanMatchingLoss(ClassStatsLoss):
+    """Ref. 63's loss, Eq. (5)'s lambda -> infinity limit (:func:`mean_matching_loss`)."""
+
+    def __call__(self, cfg, fy, terms) -> torch.Tensor:
+        return mean_matching_loss(fy, *terms[:2])
+
+
+class ArcFaceLoss:
+    """Sec. IV's angular alternative (:func:`arcface_loss`): it needs every real image's
+    normalised embedding, with its label and subset."""
+
+    def real_terms(self, cfg, net, images, labels, subset, n_subsets, n_classes):
+        keep = subset >= 0
+        device = next(net.parameters()).device
+        fx = embed_real(net, images[keep], cfg.embed_batch, cfg.embed_precision, cfg.embed_compile)
+        return F.normalize(fx, dim=-1), labels[keep].to(device), subset[keep].to(device)
+
+    def chunk(self, terms, lo: int, hi: int):
+        fx, y, s = terms
+        keep = (s >= lo) & (s < hi)
+        return fx[keep], y[keep], s[keep] - lo
+
+    def __call__(self, cfg, fy, terms) -> torch.Tensor:
+        fx, y, s = terms
+        return arcface_loss(fy, fx, y, s, cfg.arcface_scale, cfg.arcface_margin)
+
+
+# name (DistillConfig.loss) -> the loss: what it needs of the real images (``real_terms``),
+# how those are cut for a chunk of subsets (``chunk``), and its value per subset, shape (S,).
+# A new loss is one more entry.
+LOSSES = {"euclidean": Eq5Loss(), "arcface": ArcFaceLoss(), "mean_matching": MeanMatchingLoss()}
+
+
+def _real_terms(cfg, net, images, labels, subset, n_subsets, n_classes):
+    """What ``cfg.loss`` needs of the real images under ``net``."""
+    return LOSSES[cfg.loss].real_terms(cfg, net, images, labels, subset, n_subsets, n_classes)
+
+
+def _loss(cfg, fy, terms, lo: int, hi: int) -> torch.Tensor:
+    """``cfg.loss`` per subset for the references' embeddings ``fy`` of subsets lo..hi-1."""
+    loss = LOSSES[cfg.loss]
+    return loss(cfg, fy, loss.chunk(terms, lo, hi))
 
 
 def _embed_references(cfg, net, references: torch.Tensor) -> torch.Tensor:
@@ -319,23 +373,6 @@ def _embed_references(cfg, net, references: torch.Tensor) -> torch.Tensor:
     with autocast(cfg.step_precision, references.device):
         f = net(references.flatten(0, 1))
     return f.float().view(*references.shape[:2], -1)
-
-
-def _subset_slice(cfg, terms, lo, hi):
-    if cfg.loss in STATS_LOSSES:
-        return tuple(t[lo:hi] for t in terms)
-    fx, y, s = terms
-    keep = (s >= lo) & (s < hi)
-    return fx[keep], y[keep], s[keep] - lo
-
-
-def _loss(cfg, fy, terms) -> torch.Tensor:
-    if cfg.loss == "euclidean":
-        return eq5_loss(fy, *terms, lam=cfg.lam)
-    if cfg.loss == "mean_matching":
-        return mean_matching_loss(fy, *terms[:2])
-    fx, y, s = terms
-    return arcface_loss(fy, fx, y, s, cfg.arcface_scale, cfg.arcface_margin)
 
 
 def distill_step(references: torch.Tensor, net: nn.Module, terms, cfg: DistillConfig) -> float:
@@ -350,7 +387,7 @@ def distill_step(references: torch.Tensor, net: nn.Module, terms, cfg: DistillCo
     for lo in range(0, n_subsets, cfg.subset_chunk):
         hi = min(lo + cfg.subset_chunk, n_subsets)
         fy = _embed_references(cfg, net, references[lo:hi])
-        loss = _loss(cfg, fy, _subset_slice(cfg, terms, lo, hi)).sum()
+        loss = _loss(cfg, fy, terms, lo, hi).sum()
         loss.backward()
         total += loss.item()
     return total
@@ -363,7 +400,7 @@ def distill_step_loop(references: torch.Tensor, net: nn.Module, terms, cfg: Dist
     total = 0.0
     for s in range(n_subsets):
         fy = _embed_references(cfg, net, references[s:s + 1])
-        loss = _loss(cfg, fy, _subset_slice(cfg, terms, s, s + 1)).sum()
+        loss = _loss(cfg, fy, terms, s, s + 1).sum()
         loss.backward()
         total += loss.item()
     return total

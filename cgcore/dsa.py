@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .data import check_choice
+from .checks import check_choice
 
 TRANSFORMS = ("color", "crop", "cutout", "flip", "scale", "rotate")
 # the strategy of each data set (MNIST without flip, as Ref. 63 advises for digits)

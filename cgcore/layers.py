@@ -32,6 +32,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from .checks import check_choice
+
 PARAMETERISATIONS = ("full", "factorised")
 
 # The nonlinear part starts small, so that an untrained TaylorNet is close to its linear
@@ -114,9 +116,7 @@ class CG2d(nn.Module):
         self.rank = _check_int("rank", rank, 1)
         if not isinstance(bias, bool):
             raise ValueError(f"bias must be True or False, got {bias!r}")
-        if parameterisation not in PARAMETERISATIONS:
-            raise ValueError(f"unknown parameterisation {parameterisation!r}; "
-                             f"accepted: {', '.join(map(repr, PARAMETERISATIONS))}")
+        check_choice("parameterisation", parameterisation, PARAMETERISATIONS)
         if parameterisation == "full" and order > 2:
             raise ValueError(f"parameterisation='full' implements Eq. (4) up to order 2, got "
                              f"order={order}; use parameterisation='factorised' for higher orders")
@@ -234,3 +234,25 @@ def degree_along_ray(f, x: torch.Tensor, max_degree: int, rtol: float = 1e-9) ->
 
     coeffs = coefficients_along_ray(f, x, max_degree)
     return int(np.nonzero(coeffs > rtol * coeffs.max())[0].max())
+
+
+def randomise_parameters(module: nn.Module, seed: int) -> nn.Module:
+    """Every parameter of ``module`` drawn from N(0, 1), in place and reproducibly: unit-scale
+    coefficients, so that no term of a CG stack is small by construction (for the degree
+    checks of :func:`degree_along_ray`)."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.copy_(torch.randn(p.shape, generator=g, dtype=p.dtype))
+    return module
+
+
+def rows_seen(dilations, size: int) -> list[set[int]]:
+    """The input rows of a ``size`` x ``size`` map that feed each output row of a stack of
+    stride-1 2x2 CGs with these dilations (Fig. 5's diCGs): output row r of a dilation-d
+    CG sees rows r and r + d of its input."""
+    seen = [{r} for r in range(size)]
+    for d in dilations:
+        seen = [seen[r] | seen[r + d] for r in range(len(seen) - d)]
+    return seen
+

@@ -35,6 +35,7 @@ from collections import OrderedDict
 from torch import nn
 from torchvision.models.resnet import BasicBlock
 
+from cgcore.checks import check_choice
 from cgcore.layers import CG2d
 
 NORMS = ("batch", None)
@@ -49,8 +50,7 @@ class _Builder:
     """Collects the named layers of a TaylorNet, each followed by its normalisation."""
 
     def __init__(self, in_channels: int, parameterisation: str, rank: int, norm, cg_as_conv: bool):
-        if norm not in NORMS:
-            raise ValueError(f"unknown norm {norm!r}; accepted: {', '.join(map(repr, NORMS))}")
+        check_choice("norm", norm, NORMS)
         if not isinstance(cg_as_conv, bool):
             raise ValueError(f"cg_as_conv must be True or False, got {cg_as_conv!r}")
         # Build one CG to validate parameterisation and rank even when cg_as_conv is set.
@@ -104,8 +104,7 @@ def taylornet_mnist(parameterisation: str = "factorised", rank: int = 1, norm="b
         ... -CG1-> 14x14 -Conv x2-> 14x14 -diCG1-> 7x7 -diCG2-> 4x4 -CG2-> 2x2x64 -> 10
       where the caption's dilations (7, 3) fit exactly: 14 - 7 - 3 = 4, halved to 2.
     """
-    if dicg_placement not in DICG_PLACEMENTS:
-        raise ValueError(f"unknown dicg_placement {dicg_placement!r}; accepted: {', '.join(DICG_PLACEMENTS)}")
+    check_choice("dicg_placement", dicg_placement, DICG_PLACEMENTS)
     dilations = tuple(dicg_dilations)
     start = 7 if dicg_placement == "after_cg2" else 14
     end = 2 if dicg_placement == "after_cg2" else 4
@@ -283,10 +282,8 @@ def resnet_small_input(arch: str = "resnet18", in_channels: int = 1, num_classes
     """
     import torchvision
 
-    if arch not in RESNET_ARCHS:
-        raise ValueError(f"unknown arch {arch!r}; accepted: {', '.join(RESNET_ARCHS)}")
-    if stem not in RESNET_STEMS:
-        raise ValueError(f"unknown stem {stem!r}; accepted: {', '.join(RESNET_STEMS)}")
+    check_choice("arch", arch, RESNET_ARCHS)
+    check_choice("stem", stem, RESNET_STEMS)
     model = getattr(torchvision.models, arch)(weights=None, num_classes=num_classes)
     if stem == "small":
         model.conv1 = nn.Conv2d(in_channels, 64, 3, stem_stride, 1, bias=False)

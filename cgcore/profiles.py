@@ -13,7 +13,27 @@ from __future__ import annotations
 
 import copy
 
-from .data import check_choice
+from .checks import check_choice
+
+
+class Replace(dict):
+    """An override that replaces the base's setting whole, instead of merging into it (a
+    smoke run's own list of variants, say)."""
+
+
+def merged(base: dict, override: dict) -> dict:
+    """``base`` with ``override`` merged in, dict into dict, so that an override states only
+    what it changes; a :class:`Replace` value, and anything that is not a dict, replaces."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, Replace):
+            out[key] = copy.deepcopy(dict(value))
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
 
 PROFILES = ("smoke", "cpu", "paper")
 
@@ -327,14 +347,19 @@ _DISTILL_ABLATION = {
     "group_sizes": [10, 5, 5, 2],
     "iterations": [40, 100, 200, 200],
     "variants": _ablation_variants("color_crop_cutout_scale_rotate"),    # no flip for digits
-    # MNIST's top levels also take the literature's ConvNet test (3 models x 1,000 epochs,
-    # about 2.5 min per variant): which ingredient makes references a network can learn from.
-    "convnet_test": True,
+    # The top levels of these variants also take the literature's ConvNet test (3 models x
+    # 1,000 epochs, about 2.5 min each): which ingredient makes references a network can
+    # learn from. The cpu budget allows the variants that change the loss, the start, the
+    # hierarchy, the network's width or Ref. 63's augmentation.
+    "convnet_test": ["cpu profile (fresh width-32 networks, λ = 19)", "λ = 100",
+                     "mean matching (λ → ∞, Ref. 63's loss)", "initialised from the group's mean",
+                     "flat: one level, same compute", "width 128 (Fig. 8)",
+                     "Siamese augmentation while distilling (Ref. 63)"],
     "seed": 0,
 }
 _DISTILL_ABLATION_CIFAR10 = {**_DISTILL_ABLATION, "base_experiment": "distillation_cifar10",
                              "variants": _ablation_variants("color_crop_cutout_flip_scale_rotate"),
-                             "convnet_test": False}
+                             "convnet_test": []}
 
 # Ref. 63's own method as the baseline of the distillation literature: distribution matching
 # from the whole training set to one image per class, a fresh width-128 network and real
@@ -421,23 +446,36 @@ _SMOKE_DISTILLATION = {
     "group_sizes": [5, 4, 2],
     "level0": "uneven",
     # eager embedding: torch.compile's ~10 s per process would dominate a smoke run
-    "distill": {**_DISTILLATION_MNIST["distill"], "iterations": [2, 2, 2], "width": 8, "pool_size": 2,
-                "embed_compile": False},
-    "backbone": {**_DISTILLATION_MNIST["backbone"], "epochs": 1, "batch_size": 64, "val_size": 50},
-    "convnet_eval": {**_DISTILLATION_MNIST["convnet_eval"], "levels": [3, 2], "losses": ["euclidean", "arcface"],
-                     "width": 16, "epochs": 3, "models": 1},
+    "distill": {"iterations": [2, 2, 2], "width": 8, "pool_size": 2, "embed_compile": False},
+    "backbone": {"epochs": 1, "batch_size": 64, "val_size": 50},
+    "convnet_eval": {"levels": [3, 2], "losses": ["euclidean", "arcface"], "width": 16, "epochs": 3, "models": 1},
     "figure_samples": 2,
 }
 
+_SMOKE_DM_FLAT = {"train_size": 400, "test_size": 200, "dm": {"iterations": 2, "width": 8},
+                  "convnet_eval": _SMOKE_DISTILLATION["convnet_eval"]}
+
 _SMOKE_BUDGET = {"train_size": 400, "group_sizes": [5, 4, 2], "sample_subsets": 2,
-                 "variants": {"cpu profile": {"iterations": 2, "width": 8},
-                              "fresh": {"iterations": 2, "width": 8, "pool_size": None}},
+                 "variants": Replace({"cpu profile": {"iterations": 2, "width": 8},
+                                      "fresh": {"iterations": 2, "width": 8, "pool_size": None}}),
                  "eval_networks": 2, "eval_width": 8}
 
 # Tiny real subsets for the smoke profile (seconds; the numbers are meaningless).
 _SMOKE_TRAINING = {"train_size": 256, "test_size": 256, "epochs": 1, "batch_size": 64}
 
-# Per-profile changes to the base (the ``cpu`` profile is the base itself).
+# The paper's Sec. IV: Fig. 8's width 128, a fresh network every iteration, 1,000 iterations
+# per level; its ResNet18 for MNIST (the small-input stem); 5 ConvNets per test.
+_PAPER_DISTILLATION = {
+    "distill": {"iterations": [1000] * 5, "width": 128, "pool_size": None, "subset_chunk": 100},
+    "backbone": {"stem": "small", "stem_stride": 1, "epochs": 10},
+    "convnet_eval": {"models": 5, "levels": [5, 4], "losses": ["euclidean", "arcface"]},
+}
+# Ref. 63's own 20,000 iterations, in float32.
+_PAPER_DM_FLAT = {"dm": {"iterations": 20000, "embed_precision": "float32", "channels_last": False},
+                  "convnet_eval": {"models": 5}}
+
+# Per-profile changes to the base (the ``cpu`` profile is the base itself); each states only
+# what it changes (dicts merge into the base's, see ``merged``).
 _OVERRIDES = {
     "smoke": {
         "taylor_expansion": {
@@ -457,37 +495,34 @@ _OVERRIDES = {
         "resnet_mnist7": _SMOKE_TRAINING,
         "cg_conv_bench": {"batch_size": 8, "repeats": 2, "max_mib": 64},
         "distillation_mnist": _SMOKE_DISTILLATION,
-        "distillation_cifar10": {**_SMOKE_DISTILLATION,
-                                 "backbone": {**_DISTILLATION_CIFAR10["backbone"], "widths": [8, 16, 16],
-                                              "epochs": 1, "batch_size": 64, "val_size": 50}},
+        "distillation_cifar10": merged(_SMOKE_DISTILLATION, {"backbone": {"widths": [8, 16, 16]}}),
         "distill_step_bench": {"train_size": 600, "group_sizes": [10, 6], "width": 8, "repeats": 1},
         "distill_budget": _SMOKE_BUDGET,
         "distill_budget_cifar10": {**_SMOKE_BUDGET, "level0": "uneven"},
-        "distill_dm_flat": {"train_size": 400, "test_size": 200, "dm": {**_DM_FLAT["dm"], "iterations": 2, "width": 8},
-                            "convnet_eval": _SMOKE_DISTILLATION["convnet_eval"]},
-        "distill_dm_flat_cifar10": {"train_size": 400, "test_size": 200,
-                                    "dm": {**_DM_FLAT_CIFAR10["dm"], "iterations": 2, "width": 8},
-                                    "convnet_eval": _SMOKE_DISTILLATION["convnet_eval"]},
+        "distill_dm_flat": _SMOKE_DM_FLAT,
+        "distill_dm_flat_cifar10": _SMOKE_DM_FLAT,
         "distill_ablation": {"sample_size": 200, "group_sizes": [5, 4], "iterations": [2, 2],
-                             "variants": {"cpu profile": {}, "mean matching": {"loss": "mean_matching"},
-                                          "flat": {"group_sizes": [20], "iterations": [2]},
-                                          "backbone": {"embedding": "backbone"},
-                                          "trained": {"embedding": "trained_convnet", "embedding_training": {
-                                              "width": 8, "epochs": 1, "lr": 0.05, "batch_size": 64}}}},
+                             "variants": Replace({"cpu profile": {}, "mean matching": {"loss": "mean_matching"},
+                                                  "flat": {"group_sizes": [20], "iterations": [2]},
+                                                  "backbone": {"embedding": "backbone"},
+                                                  "trained": {"embedding": "trained_convnet", "embedding_training": {
+                                                      "width": 8, "epochs": 1, "lr": 0.05, "batch_size": 64}}}),
+                             "convnet_test": ["cpu profile", "flat"]},
         "distill_ablation_cifar10": {"sample_size": 200, "group_sizes": [5, 4], "iterations": [2, 2],
-                                     "variants": {"cpu profile": {}, "flat": {"group_sizes": [20], "iterations": [2]},
-                                                  "dsa": {"distill": {"dsa_strategy": "color_crop_flip", "pool_size": None}}}},
+                                     "variants": Replace({
+                                         "cpu profile": {}, "flat": {"group_sizes": [20], "iterations": [2]},
+                                         "dsa": {"distill": {"dsa_strategy": "color_crop_flip", "pool_size": None}}})},
         "distill_embed_bench": {
             "n_images": 64, "embed_batch": 32, "widths": [8], "repeats": 1, "claim_width": 8, "n_step_subsets": 2,
             "step_width": 8,
             # no torch.compile in a smoke run (its compile time would dominate), so the claim
             # is read from another setting
-            "settings": {k: v for k, v in _DISTILL_EMBED_BENCH["settings"].items() if "compile" not in v},
+            "settings": Replace({k: v for k, v in _DISTILL_EMBED_BENCH["settings"].items() if "compile" not in v}),
             "claim_setting": "bfloat16 + channels_last",
-            "quality": {**_DISTILL_BUDGET_CIFAR10, **_SMOKE_BUDGET, "level0": "uneven",
+            "quality": Replace({**_DISTILL_BUDGET_CIFAR10, **_SMOKE_BUDGET, "level0": "uneven",
                         "variants": {k: {**v, "iterations": 2, "width": 8}
                                      for k, v in _DISTILL_EMBED_BENCH["quality"]["variants"].items()
-                                     if not v.get("embed_compile")}},
+                                     if not v.get("embed_compile")}}),
         },
     },
     "cpu": {},
@@ -503,28 +538,18 @@ _OVERRIDES = {
         "taylornet_cifar10": {"epochs": 60},
         "resnet_mnist7": {"epochs": 50},
         "cg_conv_bench": {"batch_size": 128, "repeats": 20, "max_mib": 4096},
-        "distillation_mnist": {
-            "distill": {**_DISTILLATION_MNIST["distill"], "iterations": [1000] * 5, "width": 128,
-                        "pool_size": None, "subset_chunk": 100},
-            "backbone": {**_DISTILLATION_MNIST["backbone"], "stem": "small", "stem_stride": 1, "epochs": 10},
-            "convnet_eval": {**_DISTILLATION_MNIST["convnet_eval"], "models": 5, "levels": [5, 4],
-                             "losses": ["euclidean", "arcface"]},
-        },
+        "distillation_mnist": _PAPER_DISTILLATION,
         "distillation_cifar10": {
-            "distill": {**_DISTILLATION_MNIST["distill"], "iterations": [1000] * 5, "width": 128,
-                        "pool_size": None, "subset_chunk": 100},
-            "backbone": {**_DISTILLATION_MNIST["backbone"], "arch": "resnet50", "stem": "small", "stem_stride": 1,
-                         "epochs": 60, "augment": {"kind": "crop_flip", "padding": 4, "flip": True}},
-            "convnet_eval": {**_DISTILLATION_CIFAR10["convnet_eval"], "models": 5, "levels": [5, 4],
-                             "losses": ["euclidean", "arcface"]},
+            **_PAPER_DISTILLATION,
+            # the paper's ResNet50, trained as the MNIST backbone is (none of the fast
+            # network's label smoothing or flip test-time augmentation)
+            "backbone": Replace({**_DISTILLATION_MNIST["backbone"], "arch": "resnet50", "stem": "small",
+                                 "stem_stride": 1, "epochs": 60,
+                                 "augment": {"kind": "crop_flip", "padding": 4, "flip": True}}),
         },
         "distill_step_bench": {"width": 128, "subset_chunk": 100, "repeats": 5},
-        "distill_dm_flat": {"dm": {**_DM_FLAT["dm"], "iterations": 20000, "embed_precision": "float32",
-                                   "channels_last": False},
-                            "convnet_eval": {**_DISTILLATION_MNIST["convnet_eval"], "models": 5}},
-        "distill_dm_flat_cifar10": {"dm": {**_DM_FLAT_CIFAR10["dm"], "iterations": 20000, "embed_precision": "float32",
-                                           "channels_last": False},
-                                    "convnet_eval": {**_DISTILLATION_CIFAR10["convnet_eval"], "models": 5}},
+        "distill_dm_flat": _PAPER_DM_FLAT,
+        "distill_dm_flat_cifar10": _PAPER_DM_FLAT,
     },
 }
 
@@ -537,13 +562,12 @@ def get_config(experiment: str, profile: str, **overrides) -> dict:
     """The full configuration of ``experiment`` under ``profile``, with optional overrides."""
     check_choice("profile", profile, PROFILES)
     check_choice("experiment", experiment, experiments())
-    config = copy.deepcopy(_BASE[experiment])
-    config.update(copy.deepcopy(_OVERRIDES[profile].get(experiment, {})))
+    config = merged(_BASE[experiment], _OVERRIDES[profile].get(experiment, {}))
     unknown = set(overrides) - set(config)
     if unknown:
         raise ValueError(f"unknown setting(s) {sorted(unknown)} for {experiment}; "
                          f"accepted: {', '.join(sorted(config))}")
-    config.update(overrides)
+    config = merged(config, overrides)
     if "base_experiment" in config:
         # Only the settings the experiment inherits: its own keys (orders, epochs) win.
         base = get_config(config["base_experiment"], profile)

@@ -12,7 +12,7 @@ import tempfile
 
 import pandas as pd
 
-from .paper import LABELS, PAPER, SIZED_TO_MATCH, TWO_SIDED
+from .paper import PAPER, SIZED_TO_MATCH, TWO_SIDED, claim_label
 from .results import load_result, result_path, results_root
 
 COLUMNS = ["claim", "paper", "ours", "unit", "delta", "result_file", "section", "label", "verdict"]
@@ -72,7 +72,7 @@ def build_scorecard(profile: str) -> pd.DataFrame:
                 "delta": (ours - paper) if paper is not None and ours is not None else None,
                 "result_file": relative,
                 "section": ref.source if ref else "",
-                "label": LABELS.get(claim, claim),
+                "label": claim_label(claim),
                 "verdict": verdict(claim, ours, paper),
             })
     order = {c: i for i, c in enumerate(PAPER)}

@@ -20,6 +20,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from .checks import check_choice
+
 
 def term_count(n_vars: int, order: int) -> int:
     """Number of monomials of degree <= order in n_vars variables, the constant included."""
@@ -111,8 +113,7 @@ class TaylorExpansion(nn.Module):
     def __init__(self, n_vars: int = 49, order: int = 4, n_classes: int = 10,
                  expansion_point: str = "zero"):
         super().__init__()
-        if expansion_point not in EXPANSION_POINTS:
-            raise ValueError(f"unknown expansion_point {expansion_point!r}; accepted: {', '.join(EXPANSION_POINTS)}")
+        check_choice("expansion_point", expansion_point, EXPANSION_POINTS)
         self.expansion_point = expansion_point
         self.features = TaylorFeatures(n_vars, order)
         n = self.features.n_features
@@ -199,8 +200,7 @@ def prune_smallest(model: TaylorExpansion, keep: float, drop: str = "coefficient
     """
     if not 0.0 < keep <= 1.0:
         raise ValueError(f"keep must be a fraction in (0, 1], got {keep}")
-    if drop not in PRUNE_DROPS:
-        raise ValueError(f"unknown drop {drop!r}; accepted: {', '.join(PRUNE_DROPS)}")
+    check_choice("drop", drop, PRUNE_DROPS)
     pruned = TaylorExpansion(model.features.n_vars, model.features.order, model.weight.shape[0],
                              model.expansion_point)
     pruned.load_state_dict(model.state_dict())
@@ -265,8 +265,7 @@ def weight_levels(values: np.ndarray, n_levels: int = 5, by: str = "value") -> n
 
     ``by="value"`` sorts signed values (the paper's wording); ``by="magnitude"`` sorts |w|.
     """
-    if by not in ("value", "magnitude"):
-        raise ValueError(f"unknown ordering {by!r}; accepted: value, magnitude")
+    check_choice("ordering", by, ("value", "magnitude"))
     key = np.abs(values) if by == "magnitude" else values
     ranks = np.empty(key.size, dtype=np.int64)
     ranks[np.argsort(key, axis=None, kind="stable")] = np.arange(key.size)

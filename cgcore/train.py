@@ -12,7 +12,8 @@ from torch import nn
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from .data import TensorData, check_choice
+from .checks import check_choice
+from .data import TensorData
 from .results import load_checkpoint, write_atomic
 
 OPTIMIZERS = ("adam", "adamw", "sgd")

@@ -38,9 +38,9 @@ from IPython.display import Markdown, display
 from torch import nn
 
 from cgcore import models, plots
-from cgcore.data import check_choice
+from cgcore.checks import check_choice
 from cgcore.experiments.taylornet import BUILDERS
-from cgcore.layers import CG2d, coefficients_along_ray, degree_along_ray
+from cgcore.layers import CG2d, coefficients_along_ray, degree_along_ray, randomise_parameters
 from cgcore.paper import FIG_S1_BOXED, FIG_S1_PATTERN, PAPER
 from cgcore.profiles import PROFILES
 from cgcore.symbolic import two_level_cg
@@ -178,14 +178,7 @@ display(Markdown(
 # no term is small by construction) and batch norm in eval mode.
 
 # %%
-def randomise(module, seed):
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in module.parameters():
-            p.copy_(torch.randn(p.shape, generator=g, dtype=p.dtype))
-    return module
-
-
+randomise = randomise_parameters      # cgcore.layers: every parameter drawn from N(0, 1)
 rng = torch.Generator().manual_seed(1)
 networks = {}
 for depth in (1, 2, 3):

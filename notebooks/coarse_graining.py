@@ -36,7 +36,7 @@ import sympy
 from torch import nn
 
 from cgcore import diagrams
-from cgcore.data import check_choice
+from cgcore.checks import check_choice
 from cgcore.layers import CG2d
 from cgcore.profiles import PROFILES
 from cgcore.rg import isometry_tree

@@ -38,21 +38,18 @@ import torch
 from IPython.display import Markdown, display
 
 from cgcore import distill, plots
-from cgcore.data import CIFAR10_CLASSES, check_choice
+from cgcore.checks import check_choice
+from cgcore.data import CIFAR10_CLASSES
 from cgcore.experiments import run_or_load_each
 from cgcore.models import distill_convnet
 from cgcore.profiles import PROFILES, get_config
-from cgcore.report import image_measures, load_distillations, manifest_summary
+from cgcore.report import (hierarchy_table, image_measures, layer_output_table, load_distillations, manifest_summary,
+                           on_this_page)
 
 DATASETS = ("mnist", "cifar10")
 check_choice("dataset", dataset, (*DATASETS, "both"))
 SHOWN = DATASETS if dataset == "both" else (dataset,)
 check_choice("profile", profile, PROFILES)
-
-
-def on_this_page(experiments: dict) -> dict:
-    return {name: experiment for name, experiment in experiments.items() if name in SHOWN}
-
 
 
 CLASS_NAMES = {"mnist": tuple(range(10)), "cifar10": CIFAR10_CLASSES}
@@ -78,13 +75,6 @@ pd.DataFrame({f"distillation_{name} [{profile}]": {k: str(v) for k, v in config.
 # (subsets, classes, channels, height, width).
 
 # %% tags=["hide-input"]
-def hierarchy_table(sizes):
-    return pd.DataFrame([{"level": f"D{k}", "images per class": distill.images_per_class(sizes, k),
-                          "distilled from": "—" if k == 0 else f"{distill.images_per_class(sizes, k)} subsets of "
-                                                              f"{sizes[k - 1]} per class ({sizes[k - 1]}-to-1)"}
-                         for k in range(len(sizes) + 1)]).set_index("level")
-
-
 pd.concat({name: hierarchy_table(config["group_sizes"]) for name, config in configs.items()}, axis=1)
 
 # %% [markdown]
@@ -161,15 +151,8 @@ pd.DataFrame({"λ": [19, 9.5, 8.5], "L with references at 100": [
 # image gets padding 1 and ends at 4×4 too).
 
 # %% tags=["hide-output"]
-def layer_outputs(channels, size):
-    x, rows = torch.zeros(1, channels, size, size), []
-    for layer in distill_convnet(channels, size, width=128):
-        x = layer(x)
-        rows.append({"layer": type(layer).__name__, "output": "x".join(map(str, x.shape[1:]))})
-    return pd.DataFrame(rows)
-
-
-pd.concat({"mnist, 1x28x28": layer_outputs(1, 28), "cifar10, 3x32x32": layer_outputs(3, 32)["output"]}, axis=1)
+pd.concat({"mnist, 1x28x28": layer_output_table(distill_convnet(1, 28, width=128), (1, 28, 28)),
+           "cifar10, 3x32x32": layer_output_table(distill_convnet(3, 32, width=128), (3, 32, 32))["output"]}, axis=1)
 
 # %% [markdown]
 # **What the paper leaves open, and what the book chose** (all in `DistillConfig` and
@@ -179,8 +162,10 @@ pd.concat({"mnist, 1x28x28": layer_outputs(1, 28), "cifar10, 3x32x32": layer_out
 # standardised pixels, no augmentation during distillation. As in Ref. 63, a fresh
 # random network is drawn at every iteration (`pool_size=None`), so every iteration embeds
 # all the real images of the level: on two cores that is most of the cost, and the `cpu`
-# profile runs that forward pass (which needs no gradient) in bfloat16 with NHWC
-# activations (`embed_precision`, `channels_last`; measured below). It also narrows the
+# profile runs that forward pass (which needs no gradient) through `torch.compile`
+# (`embed_compile`): the network is an argument of the compiled function, so one graph,
+# compiled once per run in a few seconds, serves every fresh network (measured in the
+# benchmarks appendix, with the check that the references come out the same). It also narrows the
 # network (width 32 instead of 128) and runs few iterations where a level is large; the
 # `paper` profile has width 128, float32 and 1,000 iterations per level.
 
@@ -193,7 +178,8 @@ pd.DataFrame({name: {k: str(v) for k, v in config["distill"].items()} for name, 
 # that measurement is in the [benchmarks appendix](benchmarks.ipynb).
 
 # %% tags=["remove-cell"]
-budgets, missing = run_or_load_each(on_this_page({"mnist": "distill_budget", "cifar10": "distill_budget_cifar10"}),
+budgets, missing = run_or_load_each(on_this_page({"mnist": "distill_budget", "cifar10": "distill_budget_cifar10"},
+                                                 SHOWN),
                                     profile, recompute, compute=SHOWN)
 
 # %% [markdown]

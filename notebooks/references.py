@@ -30,13 +30,14 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from cgcore import distill, plots
-from cgcore.data import CIFAR10_CLASSES, check_choice
+from cgcore.checks import check_choice
+from cgcore.data import CIFAR10_CLASSES
 from cgcore.experiments import run_or_load_each
 from cgcore.paper import PAPER
 from cgcore.profiles import PROFILES, get_config
-from cgcore.report import (ablation_convnet_verdict, ablation_table, ablation_verdict, alignment_table,
+from cgcore.report import (ablation_convnet_verdict, ablation_table, ablation_verdict, accuracy_cell, alignment_table,
                            backbone_description, claims_table, distillation_gap_reason, distillation_verdict,
-                           dm_flat_verdict, format_claims, load_distillations, reference_table)
+                           dm_flat_verdict, format_claims, load_distillations, on_this_page, reference_table)
 from cgcore.results import load_arrays
 
 DATASETS = ("mnist", "cifar10")
@@ -47,14 +48,10 @@ CLASS_NAMES = {"mnist": tuple(range(10)), "cifar10": CIFAR10_CLASSES}
 configs = {name: get_config(f"distillation_{name}", profile) for name in SHOWN}
 
 
-def on_this_page(experiments: dict) -> dict:
-    return {name: experiment for name, experiment in experiments.items() if name in SHOWN}
-
-
 stored, arrays, missing = load_distillations(SHOWN, profile, recompute)
 display(Markdown("\n\n".join(missing)))
 results = {name: found["result"] for name, found in stored.items()}
-budgets, _ = run_or_load_each(on_this_page({"mnist": "distill_budget", "cifar10": "distill_budget_cifar10"}),
+budgets, _ = run_or_load_each(on_this_page({"mnist": "distill_budget", "cifar10": "distill_budget_cifar10"}, SHOWN),
                               profile, recompute, compute=SHOWN)
 
 # %% [markdown]
@@ -122,7 +119,8 @@ for name, result in results.items():
     display(Markdown(text))
 
 # %% tags=["hide-input"]
-ablations, missing = run_or_load_each(on_this_page({"mnist": "distill_ablation", "cifar10": "distill_ablation_cifar10"}),
+ablations, missing = run_or_load_each(on_this_page({"mnist": "distill_ablation", "cifar10": "distill_ablation_cifar10"},
+                                                   SHOWN),
                                       profile, recompute, compute=SHOWN)
 display(Markdown("\n\n".join([*missing, *(distillation_gap_reason(name, results[name], found["result"])
                                             for name, found in ablations.items() if name in results)])))
@@ -173,12 +171,6 @@ for name, found in ablations.items():
 pd.DataFrame({name: {k: str(v) for k, v in c["convnet_eval"].items()} for name, c in configs.items()})
 
 # %% tags=["hide-input"]
-
-
-def accuracy_cell(accs):
-    return f"{np.mean(accs):.2%} ± {np.std(accs):.2%} ({len(accs)} seeds)"
-
-
 rows = []
 for name, result in results.items():
     for loss, by_level in result["convnet_acc"].items():
@@ -218,7 +210,8 @@ for name, result in results.items():
 # profile runs far fewer (below). The result is tested exactly as the hierarchy's D5.
 
 # %% tags=["hide-input"]
-flat, missing = run_or_load_each(on_this_page({"mnist": "distill_dm_flat", "cifar10": "distill_dm_flat_cifar10"}),
+flat, missing = run_or_load_each(on_this_page({"mnist": "distill_dm_flat", "cifar10": "distill_dm_flat_cifar10"},
+                                              SHOWN),
                                  profile, recompute, compute=SHOWN)
 display(Markdown("\n\n".join(missing)))
 rows = []

@@ -32,7 +32,8 @@ import torch
 from IPython.display import Markdown, display
 
 from cgcore import distill, plots
-from cgcore.data import CIFAR10_CLASSES, check_choice
+from cgcore.checks import check_choice
+from cgcore.data import CIFAR10_CLASSES
 from cgcore.experiments import run_or_load_each
 from cgcore.profiles import PROFILES
 

@@ -17,6 +17,7 @@
 
 # %% tags=["parameters"]
 import os
+from functools import partial
 
 dataset = "mnist"                                         # mnist (Fig. 5) | mnist7 (7x7 MNIST) | cifar10 (Fig. 12)
 profile = os.environ.get("CGBOOK_PROFILE", "cpu")         # smoke | cpu | paper
@@ -27,13 +28,14 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from cgcore import models, plots
-from cgcore.data import DATASETS, check_choice
+from cgcore.checks import check_choice
+from cgcore.data import DATASETS
 from cgcore.experiments import run_or_load
-from cgcore.experiments.taylornet import BUILDERS, CLAIM_PREFIX
-from cgcore.paper import PAPER
+from cgcore.experiments.taylornet import BUILDERS
+from cgcore.layers import rows_seen
+from cgcore.paper import PAPER, paper_value
 from cgcore.profiles import PROFILES, get_config
-from cgcore.report import claims_table, format_claims, manifest_summary
-from cgcore.results import load_result
+from cgcore.report import claims_table, format_claims, manifest_summary, training_results_table
 
 check_choice("dataset", dataset, DATASETS)
 check_choice("profile", profile, PROFILES)
@@ -79,14 +81,6 @@ pd.Series({k: v for k, v in config.items()}, name=f"{EXPERIMENT} [{profile}]").t
 # map instead.) Every reading, built and run:
 
 # %%
-def rows_seen(dilations, size):
-    """Input rows of a size x size map that feed each output row of stride-1 2x2 CGs."""
-    seen = [{r} for r in range(size)]
-    for d in dilations:
-        seen = [seen[r] | seen[r + d] for r in range(len(seen) - d)]
-    return seen
-
-
 readings = {"after CG2, caption's (7, 3)": ("after_cg2", (7, 3)),
             "after CG2, (4, 1)": ("after_cg2", (4, 1)),
             "after CG2, (3, 2) (the trained network)": ("after_cg2", (3, 2)),
@@ -169,10 +163,7 @@ fig = plots.taylornet_curves(runs, paper={k: PAPER[c].value for k, c in PAPER_AC
 # %%
 PARAMS_CLAIM = {"TaylorNet": f"taylornet_{dataset}_params", "ResNet": "resnet_mnist7_params"}
 
-
-def paper_of(claim):
-    value = PAPER[claim].value if claim in PAPER else None
-    return value
+paper_of = partial(paper_value, required=False)
 
 
 rows = []
@@ -223,24 +214,7 @@ display(Markdown(text))
 # `python -m cgcore run taylornet_mnist taylornet_mnist7 taylornet_cifar10 resnet_mnist7`):
 
 # %%
-rows = []
-for name in ("taylornet_mnist", "taylornet_mnist7", "taylornet_cifar10", "resnet_mnist7"):
-    found = load_result(name, profile, get_config(name, profile))
-    if found is None:
-        rows.append({"experiment": name, "model": "—", "test accuracy": "not computed yet"})
-        continue
-    manifest = found["manifest"]
-    for variant, row in found["result"]["models"].items():
-        prefix = f"{CLAIM_PREFIX[variant]}_{found['result']['dataset']}"
-        acc_ref, params_ref = PAPER.get(f"{prefix}_acc"), PAPER.get(f"{prefix}_params")
-        rows.append({"experiment": name, "model": variant, "test accuracy": f"{row['test_acc']:.2%}",
-                     "paper": "—" if acc_ref is None or acc_ref.value is None else f"{acc_ref.value:.1%}",
-                     "parameters": f"{row['params']:,}",
-                     "paper's parameters": "—" if params_ref is None else f"{params_ref.value:,.0f}",
-                     "epochs": len(row["history"]["epoch"]),
-                     "training time": f"{row['train_seconds'] / 60:.1f} min",
-                     "device": f"{manifest['device']} ({manifest['threads']} threads)"})
-pd.DataFrame(rows).astype(object).fillna("").set_index(["experiment", "model"])
+training_results_table(profile)
 
 # %% [markdown]
 # What a CG costs against a convolution of the same shape is measured in the

@@ -1,8 +1,13 @@
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from cgcore.data import DataNotFoundError, load_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_or_skip(*args, **kwargs):
@@ -34,3 +39,44 @@ def mnist28():
     """300 real 28x28 MNIST training images in [0, 1] (30 per class) and their labels."""
     train = load_or_skip("mnist", "train").subset(300, seed=0)
     return train.images, train.labels
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    """A private results and checkpoints store for the test (returns its root)."""
+    monkeypatch.setenv("CGCORE_RESULTS", str(tmp_path / "results"))
+    monkeypatch.setenv("CGCORE_CHECKPOINTS", str(tmp_path / "checkpoints"))
+    return tmp_path
+
+
+@pytest.fixture
+def results_store(store):
+    """The results folder of :func:`store`."""
+    return store / "results"
+
+
+@pytest.fixture
+def run_smoke(store):
+    """``run_smoke(name)``: the experiment computed under the smoke profile in the test's
+    own store; skipped when the data is missing (failed under CI)."""
+    from cgcore.experiments import run_experiment
+
+    def run(name):
+        try:
+            return run_experiment(name, "smoke", progress=False)
+        except DataNotFoundError as err:  # pragma: no cover - depends on the machine
+            if os.environ.get("CI"):
+                raise
+            pytest.skip(str(err))
+    return run
+
+
+@pytest.fixture
+def papermill(tmp_path):
+    """``papermill(notebook, *params)``: the notebook executed by papermill into the
+    test's folder (``out.ipynb``), as a finished subprocess."""
+    def run(notebook, *params):
+        cmd = [sys.executable, "-m", "papermill", str(ROOT / notebook), str(tmp_path / "out.ipynb"),
+               "--cwd", str(ROOT / Path(notebook).parent), *params]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    return run

@@ -8,8 +8,6 @@ from cgcore.experiments import EXPERIMENTS
 from cgcore.profiles import get_config
 from cgcore.results import load_arrays
 
-from test_taylornet_experiments import run_smoke, store  # noqa: F401  (fixture)
-
 EXPECTED_CLAIMS = {
     "distillation_mnist": {"distill_ref_mnist_acc", "distill_arcface_mnist_acc", "distill_backbone_mnist_acc",
                            "distill_classmean_mnist_acc", "distill_convnet_1ipc_mnist_acc",
@@ -22,7 +20,7 @@ EXPECTED_CLAIMS = {
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_CLAIMS))
-def test_distillation_runs_under_smoke(store, name):  # noqa: F811
+def test_distillation_runs_under_smoke(store, name, run_smoke):
     stored = run_smoke(name)
     result, config = stored["result"], get_config(name, "smoke")
     assert set(EXPERIMENTS[name][1](result)) == EXPECTED_CLAIMS[name]
@@ -46,7 +44,7 @@ def test_distillation_runs_under_smoke(store, name):  # noqa: F811
     assert arrays[f"euclidean_level{levels}"].shape[:3] == (1, 10, channels)
 
 
-def test_distill_step_bench_runs_under_smoke(store):  # noqa: F811
+def test_distill_step_bench_runs_under_smoke(store, run_smoke):
     result = run_smoke("distill_step_bench")["result"]
     assert set(EXPERIMENTS["distill_step_bench"][1](result)) == {"distill_batched_speedup"}
     assert set(result["workloads"]) == {"pooled", "fresh"}
@@ -54,7 +52,7 @@ def test_distill_step_bench_runs_under_smoke(store):  # noqa: F811
 
 
 @pytest.mark.parametrize("name, dataset", [("distill_dm_flat", "mnist"), ("distill_dm_flat_cifar10", "cifar10")])
-def test_flat_distribution_matching_runs_under_smoke(store, name, dataset):  # noqa: F811
+def test_flat_distribution_matching_runs_under_smoke(store, name, dataset, run_smoke):
     result = run_smoke(name)["result"]
     assert set(EXPERIMENTS[name][1](result)) == {f"distill_dm_flat_1ipc_{dataset}_acc"}
     assert len(result["convnet_acc"]) == get_config(name, "smoke")["convnet_eval"]["models"]
@@ -62,16 +60,27 @@ def test_flat_distribution_matching_runs_under_smoke(store, name, dataset):  # n
 
 
 @pytest.mark.parametrize("name", ["distill_ablation", "distill_ablation_cifar10"])
-def test_ablation_runs_every_variant_under_smoke(store, name):  # noqa: F811
+def test_ablation_runs_every_variant_under_smoke(store, name, run_smoke):
     result = run_smoke(name)["result"]
     variants = get_config(name, "smoke")["variants"]
     assert set(result["variants"]) == set(variants)
     assert list(result["variants"]["cpu profile"]["reference_acc"]) == ["D1", "D2"]
     assert list(result["variants"]["flat"]["reference_acc"]) == ["D1"]            # one level
     assert all(0 <= r["top_acc"] <= 1 and -2 <= r["alignment"]["margin"] <= 2 for r in result["variants"].values())
+    # the ConvNet test runs on the variants the config names, and on the two baselines beside them
+    tested = set(get_config(name, "smoke")["convnet_test"])
+    assert {n for n, r in result["variants"].items() if "convnet_acc" in r} == tested
+    assert set(result["convnet_baselines"]) == ({"class_mean", "random_real"} if tested else set())
 
 
-def test_distill_embed_bench_runs_under_smoke(store):  # noqa: F811
+def test_ablation_rejects_a_convnet_test_of_an_unknown_variant(store):
+    from cgcore.experiments import run_experiment
+
+    with pytest.raises(ValueError, match=r"convnet_test names variant\(s\) \['nosuch'\]"):
+        run_experiment("distill_ablation", "smoke", progress=False, convnet_test=["nosuch"])
+
+
+def test_distill_embed_bench_runs_under_smoke(store, run_smoke):
     result = run_smoke("distill_embed_bench")["result"]
     assert set(EXPERIMENTS["distill_embed_bench"][1](result)) == {"distill_fresh_embed_speedup"}
     settings = {r["setting"] for r in result["embed"]}
@@ -94,13 +103,11 @@ def test_evaluation_levels_beyond_the_hierarchy_fail_before_distilling():
         check_levels({**config, "losses": ["euclidean"], "convnet_eval": {**config["convnet_eval"], "losses": ["arcface"]}})
 
 
-def test_papermill_runs_the_cifar10_distillation_under_smoke(store, tmp_path):  # noqa: F811
-    from test_notebooks import papermill
-
-    run = papermill(tmp_path, "notebooks/distillation.ipynb", "-p", "dataset", "cifar10", "-p", "profile", "smoke")
+def test_papermill_runs_the_cifar10_distillation_under_smoke(store, tmp_path, papermill):
+    run = papermill("notebooks/distillation.ipynb", "-p", "dataset", "cifar10", "-p", "profile", "smoke")
     assert run.returncode == 0, run.stderr[-2000:]
     assert (store / "results" / "smoke" / "distillation_cifar10.npz").exists()
-    bad = papermill(tmp_path, "notebooks/distillation.ipynb", "-p", "dataset", "mnist7")
+    bad = papermill("notebooks/distillation.ipynb", "-p", "dataset", "mnist7")
     assert bad.returncode != 0
     assert "unknown dataset 'mnist7'; accepted: mnist, cifar10" in bad.stdout + bad.stderr + (
         tmp_path / "out.ipynb").read_text()
@@ -120,17 +127,8 @@ def test_random_real_images_are_drawn_per_class_without_repeats():
     assert torch.equal(picked, random_real_images(TensorData(images.expand(-1, 1, 2, 2), labels, "toy"), 3, 4, 0))
 
 
-def test_augmentation_settings_are_checked():
-    from cgcore.experiments.distillation import make_augment
 
-    assert make_augment(None, "convnet_eval.augment") is None
-    x = torch.rand(2, 1, 28, 28)
-    assert make_augment({"kind": "affine"}, "convnet_eval.augment")(x).shape == x.shape
-    with pytest.raises(ValueError, match="unknown convnet_eval.augment kind 'cutout'; accepted: affine, crop_flip"):
-        make_augment({"kind": "cutout"}, "convnet_eval.augment")
-
-
-def test_distill_budget_scores_every_variant_in_unseen_networks(store):  # noqa: F811
+def test_distill_budget_scores_every_variant_in_unseen_networks(store, run_smoke):
     result = run_smoke("distill_budget")["result"]
     config = get_config("distill_budget", "smoke")
     assert set(result["variants"]) == {"initial", *config["variants"]}
@@ -140,19 +138,8 @@ def test_distill_budget_scores_every_variant_in_unseen_networks(store):  # noqa:
         assert np.isfinite(scores["eq5_loss"]) and scores["gap_to_class_mean"] >= 0
 
 
-def test_distill_budget_rejects_a_sample_larger_than_the_level(store):  # noqa: F811
+def test_distill_budget_rejects_a_sample_larger_than_the_level(store):
     from cgcore.experiments import run_experiment
 
     with pytest.raises(ValueError, match=r"sample_subsets must be in 1..8 \(the level-1 subsets\), got 9"):
         run_experiment("distill_budget", "smoke", progress=False, sample_subsets=9)
-
-
-def test_standardisation_round_trips_to_pixels():
-    from cgcore.experiments.distillation import channel_stats, from_pixels, to_pixels
-
-    x = torch.rand(20, 3, 8, 8)
-    mean, std = channel_stats(x)
-    z = from_pixels(x, mean, std)
-    assert torch.allclose(z.mean(dim=(0, 2, 3)), torch.zeros(3), atol=1e-5)
-    assert torch.allclose(z.std(dim=(0, 2, 3)), torch.ones(3), atol=1e-5)
-    assert torch.allclose(to_pixels(z, mean, std), x, atol=1e-6)

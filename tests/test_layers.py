@@ -141,7 +141,7 @@ def test_quadratic_part_starts_small(parameterisation):
     (dict(rank=0), "rank"),
     (dict(rank=True), "rank"),
     (dict(bias="yes"), "bias"),
-    (dict(parameterisation="tucker"), "accepted: 'full', 'factorised'"),
+    (dict(parameterisation="tucker"), "unknown parameterisation 'tucker'; accepted: full, factorised"),
     (dict(parameterisation="full", order=3), "up to order 2"),
 ])
 def test_bad_arguments_raise(kwargs, message):
@@ -192,3 +192,24 @@ def test_fused_factorised_forward_equals_its_modules_one_by_one(order, rank, bia
     torch.testing.assert_close(layer(x), expected, rtol=1e-5, atol=1e-6)
     assert set(layer.state_dict()) == {"linear.weight", *(["linear.bias"] if bias else []),
                                        *(f"factors.{k}.weight" for k in range(order - 1))}
+
+
+def test_randomise_parameters_is_unit_scale_and_reproducible():
+    from cgcore.layers import randomise_parameters
+
+    a = randomise_parameters(CG2d(2, 3, 2).double(), seed=3)
+    b = randomise_parameters(CG2d(2, 3, 2).double(), seed=3)
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        assert torch.equal(pa, pb) and pa.dtype == torch.float64
+    flat = torch.cat([p.flatten() for p in a.parameters()])
+    assert 0.5 < flat.std() < 1.5
+
+
+def test_rows_seen_by_fig5_dilations():
+    from cgcore.layers import rows_seen
+
+    # between CG1 and CG2 on the 14x14 map, the caption's (7, 3): 14 -> 7 -> 4 rows
+    seen = rows_seen((7, 3), 14)
+    assert len(seen) == 4 and seen[0] == {0, 3, 7, 10}
+    assert set().union(*seen) == set(range(14))            # every input row reaches the output
+    assert rows_seen((3,), 2) == []                          # a dilation larger than the map leaves nothing

@@ -4,8 +4,6 @@ Executing every notebook under the smoke profile is done by ``pytest --nbval-lax
 (see the Makefile's ``test`` target).
 """
 
-import subprocess
-import sys
 from pathlib import Path
 
 import jupytext
@@ -34,24 +32,19 @@ def test_parameters_cell_declares_profile(source):
     assert len(tagged) == 1 and "profile" in tagged[0].source
 
 
-def papermill(tmp_path, notebook, *params):
-    cmd = [sys.executable, "-m", "papermill", str(ROOT / notebook), str(tmp_path / "out.ipynb"),
-           "--cwd", str(ROOT / Path(notebook).parent), *params]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-
 
 @pytest.mark.parametrize("param, value, message", [
     ("profile", "nosuch", "unknown profile 'nosuch'; accepted: smoke, cpu, paper"),
     ("dataset", "nosuch", "unknown dataset 'nosuch'; accepted: mnist7"),
 ])
-def test_papermill_rejects_bad_parameters(tmp_path, param, value, message):
-    run = papermill(tmp_path, "notebooks/taylor_expansion.ipynb", "-p", param, value)
+def test_papermill_rejects_bad_parameters(tmp_path, param, value, message, papermill):
+    run = papermill("notebooks/taylor_expansion.ipynb", "-p", param, value)
     assert run.returncode != 0
     assert message in run.stdout + run.stderr + (tmp_path / "out.ipynb").read_text()
 
 
-def test_papermill_runs_the_chapter_under_smoke(tmp_path):
-    run = papermill(tmp_path, "notebooks/taylor_expansion.ipynb", "-p", "profile", "smoke")
+def test_papermill_runs_the_chapter_under_smoke(tmp_path, papermill):
+    run = papermill("notebooks/taylor_expansion.ipynb", "-p", "profile", "smoke")
     assert run.returncode == 0, run.stderr[-2000:]
     outputs = [o for c in jupytext.read(tmp_path / "out.ipynb").cells for o in c.get("outputs", [])]
     assert sum("image/png" in o.get("data", {}) for o in outputs) >= 4  # Figs. 2, 3, 13, curves

@@ -51,3 +51,29 @@ def test_ablation_config_embeds_its_base_so_stored_results_go_stale_with_it():
         assert ablation["base"] == {k: v for k, v in base.items() if k not in ("orders", "epochs", "seed", "val_size")}
         assert ablation["base"]["lr"] == base["lr"]
         assert len(ablation["orders"]) == len(ablation["epochs"])
+
+
+def test_overrides_merge_into_the_base_and_replace_only_when_asked():
+    from cgcore.profiles import Replace, merged
+
+    base = {"a": {"x": 1, "y": 2}, "v": {"one": {}, "two": {}}, "n": 3}
+    out = merged(base, {"a": {"y": 5}, "v": Replace({"three": {}}), "n": 4})
+    assert out == {"a": {"x": 1, "y": 5}, "v": {"three": {}}, "n": 4}
+    assert base["a"]["y"] == 2 and type(out["v"]) is dict        # the base is untouched
+    smoke, cpu = get_config("distillation_mnist", "smoke"), get_config("distillation_mnist", "cpu")
+    assert smoke["distill"]["width"] == 8 and smoke["distill"]["lam"] == cpu["distill"]["lam"]
+    # the smoke run's own variants replace the cpu ones (11), they do not join them
+    assert list(get_config("distill_ablation", "smoke")["variants"]) == [
+        "cpu profile", "mean matching", "flat", "backbone", "trained"]
+    # a call-time override states only what it changes, too
+    assert get_config("distillation_mnist", "smoke", distill={"lam": 7.0})["distill"]["width"] == 8
+
+
+def test_check_choice_is_a_leaf_and_a_run_does_not_write_the_scorecard():
+    import subprocess
+    import sys
+
+    code = ("import sys, cgcore.checks; assert [m for m in sys.modules if m.startswith('cgcore.')] == "
+            "['cgcore.checks'], sys.modules; import cgcore.experiments; assert 'cgcore.scorecard' not in sys.modules")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-1500:]

@@ -3,7 +3,6 @@
 import pandas as pd
 
 from cgcore.report import budget_table, budget_verdict
-from test_results import store  # noqa: F401  (fixture)
 
 
 def budget(gaps: dict) -> dict:
@@ -96,7 +95,7 @@ def test_reference_and_image_tables():
     assert measures.loc["D2", "high-frequency share"] == 0.3
 
 
-def test_verdict_table_covers_every_stated_number(store):  # noqa: F811
+def test_verdict_table_covers_every_stated_number(results_store):
     from cgcore.paper import PAPER, SIZED_TO_MATCH
     from cgcore.report import verdict_table
 
@@ -154,6 +153,15 @@ def test_distillation_gap_reason_names_what_the_ablation_measured():
     assert "the best, *flat: one level*, reaches 34.8%" in text                # neither upper bound nor trained
     assert "(72.1% test accuracy) as f gives 13.4%" in text
     assert "give 82.1% (ceiling 83.0%)" in text
+    # where every variant is level with a random real image (MNIST), the reason is the ConvNet test's
+    mnist = {"random_real_acc": 0.992, "ceiling_acc": 0.993,
+             "variants": {"cpu profile": variant(0.991, convnet_acc=[0.45]), "flat": variant(0.988, convnet_acc=[0.8]),
+                          "in the trained backbone's embedding": variant(0.993)},
+             "convnet_baselines": {"class_mean": [0.75], "random_real": [0.5]}}
+    text = distillation_gap_reason("mnist", {**result, "reference_acc": {"euclidean": {"D5": 0.990}}}, mnist)
+    assert "between 98.8% and 99.1%, level with one random real image (99.2%)" in text
+    assert "cannot tell distillation from none" in text and "At or above the class mean: *flat* (80.0%)" in text
+    assert "no setting" not in text
 
 
 def test_compact_claims_keep_label_values_and_verdict():
@@ -181,3 +189,38 @@ def test_ablation_convnet_verdict_names_the_variants_at_or_above_the_class_mean(
     result["convnet_baselines"]["class_mean"] = [0.9]
     assert "No variant reaches the class mean" in ablation_convnet_verdict(result)
     assert ablation_convnet_verdict({"variants": {"a": {"top_acc": 0.5}}}) == ""
+
+
+def test_page_helpers_that_left_the_notebooks():
+    from cgcore.models import distill_convnet
+    from cgcore.paper import paper_value
+    from cgcore.report import accuracy_cell, hierarchy_table, layer_output_table, on_this_page
+
+    assert on_this_page({"mnist": "a", "cifar10": "b"}, ("cifar10",)) == {"cifar10": "b"}
+    assert accuracy_cell([0.5, 0.7]) == "60.00% ± 10.00% (2 seeds)"
+    table = hierarchy_table([10, 6, 5, 5, 4])
+    assert list(table["images per class"]) == [600 * 10, 600, 100, 20, 4, 1]
+    assert table.loc["D2", "distilled from"] == "100 subsets of 6 per class (6-to-1)"
+    shapes = layer_output_table(distill_convnet(1, 28, width=8), (1, 28, 28))["output"]
+    assert shapes.iloc[-1] == "128" and "8x4x4" in list(shapes)     # 8 channels x 16 positions, flattened
+    assert paper_value("nosuch", required=False) is None
+    with pytest.raises(KeyError, match="unknown claim 'nosuch'"):
+        paper_value("nosuch")
+
+
+def test_training_results_table_says_what_is_not_computed(results_store):
+    from cgcore.report import training_results_table
+
+    table = training_results_table("smoke")
+    assert set(table["test accuracy"]) == {"not computed yet"}
+    assert len(table) == 4
+
+
+def test_every_measured_cifar10_label_carries_the_jpeg_caveat():
+    from cgcore.paper import CIFAR10_CAVEAT, PAPER, claim_label
+
+    for claim in PAPER:
+        if "cifar10" in claim:
+            assert (CIFAR10_CAVEAT in claim_label(claim)) == (not claim.endswith("_params")), claim
+        else:
+            assert CIFAR10_CAVEAT not in claim_label(claim)

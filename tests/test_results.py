@@ -8,17 +8,12 @@ from cgcore.experiments import run_or_load
 from cgcore.scorecard import COLUMNS, build_scorecard, write_scorecard
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("CGCORE_RESULTS", str(tmp_path / "results"))
-    return tmp_path / "results"
 
-
-def test_save_and_load_with_manifest(store):
+def test_save_and_load_with_manifest(results_store):
     config = {"a": 1, "epochs": [2, 3], "seed": 7}
     path = results.save_result("taylor_expansion", "smoke", config, {"x": [1.0, 2.0]},
                                device="cpu", wall_time_s=1.234)
-    assert path == store / "smoke" / "taylor_expansion.json"
+    assert path == results_store / "smoke" / "taylor_expansion.json"
     stored = results.load_result("taylor_expansion", "smoke", config)
     m = stored["manifest"]
     assert stored["result"] == {"x": [1.0, 2.0]}
@@ -28,26 +23,26 @@ def test_save_and_load_with_manifest(store):
     # a different config does not match; no config loads whatever is there
     assert results.load_result("taylor_expansion", "smoke", {**config, "a": 2}) is None
     assert results.load_result("taylor_expansion", "smoke") is not None
-    assert not list((store / "smoke").glob("*.tmp"))
+    assert not list((results_store / "smoke").glob("*.tmp"))
 
 
-def test_atomic_write_leaves_old_file_on_failure(store):
-    path = store / "x.json"
+def test_atomic_write_leaves_old_file_on_failure(results_store):
+    path = results_store / "x.json"
     results.write_json_atomic(path, {"ok": 1})
     with pytest.raises(TypeError):
         results.write_json_atomic(path, {"bad": object()})
     assert json.loads(path.read_text()) == {"ok": 1}
-    assert [p.name for p in store.iterdir()] == ["x.json"]
+    assert [p.name for p in results_store.iterdir()] == ["x.json"]
 
 
-def test_never_recompute_fails_clearly(store):
+def test_never_recompute_fails_clearly(results_store):
     with pytest.raises(FileNotFoundError, match="make results PROFILE=smoke"):
         run_or_load("taylor_expansion", "smoke", recompute="never")
     with pytest.raises(ValueError, match="accepted: auto, always, never"):
         run_or_load("taylor_expansion", "smoke", recompute="sometimes")
 
 
-def test_scorecard_rows_from_stored_result(store):
+def test_scorecard_rows_from_stored_result(results_store):
     from cgcore.profiles import get_config
 
     result = {"orders": {"4": {"test_acc": 0.97, "terms": 292825, "params": 2928250}},
@@ -56,7 +51,7 @@ def test_scorecard_rows_from_stored_result(store):
                         device="cpu", wall_time_s=1.0)
     table = write_scorecard("smoke")
     assert list(table.columns) == COLUMNS
-    on_disk = pd.read_csv(store / "smoke" / "scorecard.csv")
+    on_disk = pd.read_csv(results_store / "smoke" / "scorecard.csv")
     assert list(on_disk.columns) == COLUMNS and len(on_disk) == len(table) == 5
     row = table.set_index("claim").loc["taylor_order4_acc"]
     assert row["ours"] == 0.97 and row["paper"] == 0.98 and row["delta"] == pytest.approx(-0.01)
@@ -103,7 +98,7 @@ def test_a_damaged_checkpoint_names_the_file_and_what_to_do(tmp_path):
         results.load_checkpoint(path)
 
 
-def test_run_or_load_each_computes_only_the_named_one_and_notes_the_rest(store):
+def test_run_or_load_each_computes_only_the_named_one_and_notes_the_rest(results_store):
     from cgcore.experiments import run_or_load_each
 
     found, missing = run_or_load_each({"mnist": "distill_budget", "cifar10": "distill_budget_cifar10"}, "smoke",

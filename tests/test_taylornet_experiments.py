@@ -1,22 +1,19 @@
 """The TaylorNet chapter's experiments (cgcore.experiments.taylornet, cgcore.bench.run_cg_conv):
 each runs under the smoke profile and yields the fixed claim ids of the scorecard."""
 
-import os
 
 import numpy as np
 import pytest
 import torch
 
 from cgcore.bench import full_cg_mib
-from cgcore.data import DataNotFoundError, random_crop_flip
-from cgcore.experiments import EXPERIMENTS, run_experiment
-from cgcore.experiments.taylornet import NAMES, Standardize, build_model
+from cgcore.data import random_crop_flip
+from cgcore.experiments import EXPERIMENTS
+from cgcore.experiments.taylornet import NAMES, build_model
 from cgcore.models import count_parameters
 from cgcore.paper import FIG_S1_BOXED, FIG_S1_PATTERN, PAPER
 from cgcore.profiles import PROFILES, get_config
 from cgcore.symbolic import two_level_cg
-
-from test_notebooks import papermill
 
 EXPECTED_CLAIMS = {
     "taylornet_mnist": {"taylornet_mnist_acc", "conv_ablation_mnist_acc"},
@@ -27,24 +24,10 @@ EXPECTED_CLAIMS = {
 }
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("CGCORE_RESULTS", str(tmp_path / "results"))
-    monkeypatch.setenv("CGCORE_CHECKPOINTS", str(tmp_path / "checkpoints"))
-    return tmp_path
-
-
-def run_smoke(name):
-    try:
-        return run_experiment(name, "smoke", progress=False)
-    except DataNotFoundError as err:  # pragma: no cover - depends on the machine
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(str(err))
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_training_experiment_runs_under_smoke(store, name):
+def test_training_experiment_runs_under_smoke(store, name, run_smoke):
     stored = run_smoke(name)
     result, config = stored["result"], get_config(name, "smoke")
     assert (store / "results" / "smoke" / f"{name}.json").exists()
@@ -64,7 +47,7 @@ def test_training_experiment_runs_under_smoke(store, name):
     assert len(list((store / "checkpoints" / "smoke").glob(f"{name}-*/*.pt"))) == len(config["variants"])
 
 
-def test_benchmark_runs_under_smoke_and_skips_what_does_not_fit(store):
+def test_benchmark_runs_under_smoke_and_skips_what_does_not_fit(store, run_smoke):
     stored = run_smoke("cg_conv_bench")
     result, config = stored["result"], get_config("cg_conv_bench", "smoke")
     claims = EXPERIMENTS["cg_conv_bench"][1](result)
@@ -131,36 +114,27 @@ def test_random_crop_flip():
         random_crop_flip(x, padding=-1)
 
 
-def test_standardize_has_no_parameters():
-    layer = Standardize([0.5, 0.25], [2.0, 0.5])
-    assert count_parameters(layer) == 0
-    x = torch.ones(1, 2, 3, 3)
-    torch.testing.assert_close(layer(x)[0, :, 0, 0], torch.tensor([0.25, 1.5]))
 
 
 def test_bad_settings_list_accepted_values():
-    config = get_config("taylornet_mnist", "smoke", augment={"kind": "mixup"})
-    from cgcore.experiments.taylornet import make_augment
-    with pytest.raises(ValueError, match="unknown augment kind 'mixup'; accepted: affine, crop_flip"):
-        make_augment(config)
     with pytest.raises(ValueError, match="unknown normalize 'global'; accepted: per_channel, None"):
         build_model(get_config("taylornet_mnist", "smoke", normalize="global"), "taylornet")
 
 
-def test_papermill_rejects_a_bad_dataset(tmp_path):
-    run = papermill(tmp_path, "notebooks/taylornet.ipynb", "-p", "dataset", "nosuch")
+def test_papermill_rejects_a_bad_dataset(tmp_path, papermill):
+    run = papermill("notebooks/taylornet.ipynb", "-p", "dataset", "nosuch")
     assert run.returncode != 0
     assert "unknown dataset 'nosuch'; accepted: mnist, mnist7, cifar10" in (
         run.stdout + run.stderr + (tmp_path / "out.ipynb").read_text())
 
 
-def test_papermill_runs_the_cifar10_chapter_under_smoke(store, tmp_path):
-    run = papermill(tmp_path, "notebooks/taylornet.ipynb", "-p", "dataset", "cifar10", "-p", "profile", "smoke")
+def test_papermill_runs_the_cifar10_chapter_under_smoke(store, tmp_path, papermill):
+    run = papermill("notebooks/taylornet.ipynb", "-p", "dataset", "cifar10", "-p", "profile", "smoke")
     assert run.returncode == 0, run.stderr[-2000:]
     assert (store / "results" / "smoke" / "taylornet_cifar10.json").exists()
 
 
-def test_taylor_expansion_stores_both_prunings_and_fig3_in_the_pixel_basis(store):
+def test_taylor_expansion_stores_both_prunings_and_fig3_in_the_pixel_basis(store, run_smoke):
     result = run_smoke("taylor_expansion")["result"]
     keep = get_config("taylor_expansion", "smoke")["prune_keep"]
     claims = EXPERIMENTS["taylor_expansion"][1](result)
@@ -171,7 +145,7 @@ def test_taylor_expansion_stores_both_prunings_and_fig3_in_the_pixel_basis(store
     assert result["n_val"] == 0                       # the reported run holds nothing out
 
 
-def test_taylor_ablation_chooses_on_a_validation_split(store):
+def test_taylor_ablation_chooses_on_a_validation_split(store, run_smoke):
     result = run_smoke("taylor_ablation")["result"]
     config = get_config("taylor_ablation", "smoke")
     assert result["val_size"] == config["val_size"]

@@ -8,24 +8,15 @@ from __future__ import annotations
 
 import time
 
-from .. import bench
-from ..data import check_choice
+from ..checks import check_choice
 from ..profiles import get_config
 from ..results import git_commit, load_result, result_path, run_lock, save_arrays, save_result
 from ..train import default_device
-from . import distillation, taylor_expansion, taylornet
+from . import benchmarks, distillation, taylor_expansion, taylornet
 
-# name -> (run(config, profile, progress) -> result, claims(result) -> {claim: ours})
-EXPERIMENTS = {
-    taylor_expansion.NAME: (taylor_expansion.run, taylor_expansion.claims),
-    taylor_expansion.ABLATION: (taylor_expansion.run_ablation, lambda result: {}),
-    bench.TAYLOR_BENCH: (bench.run_taylor_features, bench.claims_taylor_features),
-    **taylornet.runners(),
-    bench.CG_CONV_BENCH: (bench.run_cg_conv, bench.claims_cg_conv),
-    **distillation.runners(),
-    bench.DISTILL_BENCH: (bench.run_distill_step, bench.claims_distill_step),
-    bench.DISTILL_EMBED_BENCH: (bench.run_distill_embed, bench.claims_distill_embed),
-}
+# name -> (run(config, profile, progress) -> result, claims(result) -> {claim: ours}); the
+# scorecard is written by the command line and the book, not by a run.
+EXPERIMENTS = {**taylor_expansion.runners(), **taylornet.runners(), **distillation.runners(), **benchmarks.runners()}
 
 RECOMPUTE = ("auto", "always", "never")
 
@@ -44,8 +35,6 @@ def run_experiment(experiment: str, profile: str, progress: bool = True, **overr
         save_arrays(experiment, profile, arrays)
     save_result(experiment, profile, config, result, device=str(default_device()),
                 wall_time_s=time.perf_counter() - start, git=commit)
-    from ..scorecard import write_scorecard
-    write_scorecard(profile)
     return load_result(experiment, profile)
 
 

@@ -29,15 +29,16 @@ import torch
 from torch import nn
 from torchvision.models.feature_extraction import create_feature_extractor
 
-from .. import distill, dsa
-from ..data import TensorData, check_choice, load_dataset, random_affine, random_crop_flip
+from .. import distill
+from ..checks import check_choice
+from ..data import TensorData, load_dataset
 from ..models import distill_convnet, fast_cifar_net, init_whitening, resnet_small_input
 from ..paper import PAPER
 from ..results import checkpoint_dir, load_checkpoint
-from ..train import TrainConfig, accuracy, default_device, fit, save_atomic, seed_everything
+from ..train import accuracy, default_device, fit, save_atomic, seed_everything
+from .common import channel_stats, from_pixels, make_augment, to_pixels, to_uint8, train_config
 
 NAMES = {"distillation_mnist": "mnist", "distillation_cifar10": "cifar10"}
-AUGMENTS = {"affine": random_affine, "crop_flip": random_crop_flip, "dsa": dsa.dsa}
 
 
 def level_configs(config: dict, loss: str) -> list[distill.DistillConfig]:
@@ -76,14 +77,8 @@ def random_real_images(data: TensorData, n_classes: int, n: int, seed: int) -> t
     return torch.stack(picks, dim=1)
 
 
-def channel_stats(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-channel mean and std of (N, ch, H, W) images: the standardisation of this module."""
-    return images.mean(dim=(0, 2, 3)), images.std(dim=(0, 2, 3))
 
 
-def from_pixels(images: torch.Tensor, mean, std) -> torch.Tensor:
-    """Pixels standardised per channel (the inverse of :func:`to_pixels`, before clamping)."""
-    return (images - torch.as_tensor(mean).view(-1, 1, 1)) / torch.as_tensor(std).view(-1, 1, 1)
 
 
 def standardised_data(dataset: str, train_size, test_size, seed: int):
@@ -96,25 +91,10 @@ def standardised_data(dataset: str, train_size, test_size, seed: int):
             TensorData(from_pixels(test.images, mean, std), test.labels, test.name), mean, std)
 
 
-def to_pixels(images: torch.Tensor, mean, std) -> torch.Tensor:
-    """Standardised images back to pixels in [0, 1]."""
-    mean = torch.as_tensor(mean).view(-1, 1, 1)
-    std = torch.as_tensor(std).view(-1, 1, 1)
-    return (images * std + mean).clamp(0, 1)
 
 
-def to_uint8(images: torch.Tensor) -> np.ndarray:
-    return (images * 255).round().to(torch.uint8).numpy()
 
 
-def make_augment(settings: dict | None, where: str):
-    """``{"kind": "affine" | "crop_flip", **keyword arguments}`` -> a batch transform (or None)."""
-    if settings is None:
-        return None
-    settings = dict(settings)
-    kind = settings.pop("kind", None)
-    check_choice(f"{where} kind", kind, tuple(AUGMENTS))
-    return partial(AUGMENTS[kind], **settings)
 
 
 BACKBONES = ("resnet18", "resnet34", "resnet50", "fast_cifar")
@@ -137,10 +117,7 @@ def train_backbone(config: dict, train, test, ckpt, progress: bool):
                                    stem=b["stem"], stem_stride=b["stem_stride"])
     model = model.to(default_device())
     augment = make_augment(b["augment"], "backbone.augment")
-    cfg = TrainConfig(epochs=b["epochs"], batch_size=b["batch_size"], optimizer="sgd", lr=b["lr"],
-                      weight_decay=b["weight_decay"], schedule="onecycle",
-                      label_smoothing=b.get("label_smoothing", 0.0), precision=b.get("precision", "float32"),
-                      channels_last=b.get("channels_last", False), seed=config["seed"])
+    cfg = train_config(b, config["seed"], optimizer="sgd", schedule="onecycle")
     history = fit(model, fit_on, val, cfg, checkpoint=ckpt / "backbone.pt", augment=augment,
                   desc=f"backbone {b['arch']}", progress=progress)
     model.eval()
@@ -184,9 +161,7 @@ def convnet_accuracy(config: dict, references: torch.Tensor, test, progress: boo
         seed_everything(config["seed"] * 100 + model_seed)
         net = distill_convnet(images.shape[1], images.shape[-1], e["width"], e["depth"],
                               num_classes=n_classes).to(default_device())
-        cfg = TrainConfig(epochs=e["epochs"], batch_size=e.get("batch_size", 256), optimizer="sgd", lr=e["lr"],
-                          momentum=0.9, nesterov=e.get("nesterov", True), weight_decay=5e-4,
-                          schedule=e.get("schedule", "cosine"), seed=model_seed)
+        cfg = train_config(e, model_seed, optimizer="sgd", momentum=0.9, weight_decay=5e-4)
         fit(net, train, None, cfg, augment=augment, progress=False)
         accs.append(accuracy(net, test))
     if progress:
@@ -218,36 +193,33 @@ def judge_references(features, test_embeddings: torch.Tensor, test_labels: torch
             "alignment": distill.centroid_alignment(emb, labels, centroids)}
 
 
-def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -> dict:
-    check_choice("experiment", experiment, tuple(NAMES))
-    dataset = config["dataset"]
-    start = time.perf_counter()
-    seed_everything(config["seed"])
-    train, train_std, test_std, mean, std = standardised_data(dataset, config["train_size"], config["test_size"],
-                                                             config["seed"])
-    n_classes = int(train.labels.max()) + 1
-    sizes = config["group_sizes"]
-    check_levels(config)
-
-    # Each stage checkpoints under the hash of the settings it depends on, so that changing
-    # the evaluation does not redo the distillation, nor a new loss the backbone.
-    data_keys = {k: config[k] for k in ("dataset", "train_size", "seed")}
-
-    # 1. the hierarchy, for every loss
+def distil_hierarchies(config: dict, train_std, n_classes: int, profile: str, experiment: str,
+                       progress: bool) -> dict[str, list]:
+    """Stage 1: the hierarchy of Fig. 7 for every loss, {loss: [LevelResult per level]}.
+    Each checkpoints under the hash of the settings it depends on, so that changing the
+    evaluation does not redo the distillation."""
     hierarchies = {}
     for loss in config["losses"]:
-        stage = {**data_keys, "loss": loss, **{k: config[k] for k in ("group_sizes", "level0", "distill")}}
+        stage = {**{k: config[k] for k in ("dataset", "train_size", "seed")}, "loss": loss,
+                 **{k: config[k] for k in ("group_sizes", "level0", "distill")}}
         hierarchies[loss] = distill.distill_hierarchy(
-            train_std.images, train_std.labels, n_classes, sizes, level_configs(config, loss),
+            train_std.images, train_std.labels, n_classes, config["group_sizes"], level_configs(config, loss),
             level0=config["level0"], seed=config["seed"],
             checkpoint_dir=checkpoint_dir(profile, f"{experiment}-{loss}", stage),
             progress=progress, desc=f"{experiment}/{loss}")
+    return hierarchies
 
-    # 2. Eq. (S3), level 0 = the original training set
-    def class_measures(images_by_class):
-        s, d = zip(*(distill.similarity_measures(x) for x in images_by_class))
-        return {"s": list(s), "d": list(d)}
 
+def class_measures(images_by_class) -> dict:
+    """Eq. (S3)'s s and d for each class's images."""
+    s, d = zip(*(distill.similarity_measures(x) for x in images_by_class))
+    return {"s": list(s), "d": list(d)}
+
+
+def level_measures(config: dict, train, hierarchies: dict, mean, std, n_classes: int):
+    """Stage 2: Eq. (S3) for every class and level (level 0 = the original training set),
+    with each level's high-frequency and saturated shares; and the sample images of every
+    level for the figures. Returns (level 0's measures, {loss: rows}, arrays)."""
     level0 = class_measures([train.images[train.labels == c] for c in range(n_classes)])
     sample = train.subset(10_000, config["seed"]).images
     level0.update(high_freq=distill.high_frequency_fraction(sample), saturated=distill.saturated_fraction(sample))
@@ -269,44 +241,79 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
             rows.append(row)
             arrays[f"{loss}_level{k}"] = to_uint8(pixels[:config["figure_samples"]])
         levels[loss] = rows
+    return level0, levels, arrays
 
-    # 3. classification by references
+
+def class_mean_images(data, n_classes: int) -> torch.Tensor:
+    """The mean image of each class, shaped like a level of one image per class: (1, C, ...)."""
+    return torch.stack([data.images[data.labels == c].mean(0) for c in range(n_classes)])[None]
+
+
+def reference_test(config: dict, train_std, test_std, hierarchies: dict, n_classes: int, profile: str,
+                   experiment: str, progress: bool) -> dict:
+    """Stage 3, Sec. IV's test: the backbone trained on the real images, then every level's
+    references (and the class-mean image, one random real image per class, the class
+    centroids) classify the test set by the nearest reference by angle in its embedding."""
     backbone_dir = backbone_checkpoint(config, profile, experiment)
     _, features, history, backbone_test_acc = train_backbone(config, train_std, test_std, backbone_dir, progress)
     test_emb = distill.embed(features, test_std.images)
-    train_emb = distill.embed(features, train_std.images)
-    centroids = distill.class_centroids(train_emb, train_std.labels, n_classes)
+    centroids = distill.class_centroids(distill.embed(features, train_std.images), train_std.labels, n_classes)
     ceiling = distill.nearest_reference_accuracy(test_emb, test_std.labels, centroids, torch.arange(n_classes))
     judge = partial(judge_references, features, test_emb, test_std.labels, centroids)
     judged = {loss: {f"D{k}": judge(level.references) for k, level in enumerate(results, start=1)}
               for loss, results in hierarchies.items()}
-    reference = {loss: {k: j["acc"] for k, j in by_level.items()} for loss, by_level in judged.items()}
+    judged_mean = judge(class_mean_images(train_std, n_classes))
+    judged_random = judge(random_real_images(train_std, n_classes, 1, config["seed"]))
     aligned = {loss: {k: j["alignment"] for k, j in by_level.items()} for loss, by_level in judged.items()}
-    class_mean = torch.stack([train_std.images[train_std.labels == c].mean(0) for c in range(n_classes)])
-    random_real = lambda n: random_real_images(train_std, n_classes, n, config["seed"])  # noqa: E731
-    judged_mean, judged_random = judge(class_mean[None]), judge(random_real(1))
-    trivial = {"class_mean": judged_mean["acc"], "random_real": judged_random["acc"], "centroid": ceiling}
-    arrays["class_mean"] = to_uint8(to_pixels(class_mean, mean, std))
-    aligned["class_mean"] = judged_mean["alignment"]
-    aligned["random_real"] = judged_random["alignment"]
+    aligned.update(class_mean=judged_mean["alignment"], random_real=judged_random["alignment"])
+    return {"backbone": {"arch": config["backbone"]["arch"], "test_acc": backbone_test_acc,
+                         "val_acc": history.test_acc[-1], "history": history.as_dict(),
+                         "train_seconds": sum(history.seconds)},
+            "reference_acc": {loss: {k: j["acc"] for k, j in by_level.items()} for loss, by_level in judged.items()},
+            "trivial_reference_acc": {"class_mean": judged_mean["acc"], "random_real": judged_random["acc"],
+                                      "centroid": ceiling},
+            "centroid_alignment": aligned}
 
-    # 4. ConvNet trained on the references alone
+
+def convnet_test(config: dict, train_std, test_std, hierarchies: dict, n_classes: int, progress: bool) -> dict:
+    """Stage 4, the distillation literature's test: Fig. 8's ConvNet trained on the
+    references of ``convnet_eval.levels`` alone, and on references that need no
+    distillation (random real images, as many per class; the class-mean image)."""
+    e = config["convnet_eval"]
     convnet = {loss: {f"D{k}": convnet_accuracy(config, hierarchies[loss][k - 1].references, test_std, progress,
                                                  desc=f"D{k} ({loss})")
-                      for k in config["convnet_eval"]["levels"]}
-               for loss in config["convnet_eval"].get("losses", config["losses"])}
-    # the same test on references that need no distillation, at the same images per class
-    per_class = sorted({distill.images_per_class(sizes, k) for k in config["convnet_eval"]["levels"]})
-    convnet_baselines = [{"references": "random real", "images_per_class": n,
-                          "acc": convnet_accuracy(config, random_real(n), test_std, progress, desc="random real")}
-                         for n in per_class]
-    convnet_baselines.append({"references": "class mean", "images_per_class": 1,
-                              "acc": convnet_accuracy(config, class_mean[None], test_std, progress,
-                                                      desc="class mean")})
+                      for k in e["levels"]}
+               for loss in e.get("losses", config["losses"])}
+    per_class = sorted({distill.images_per_class(config["group_sizes"], k) for k in e["levels"]})
+    baselines = [{"references": "random real", "images_per_class": n,
+                  "acc": convnet_accuracy(config, random_real_images(train_std, n_classes, n, config["seed"]),
+                                          test_std, progress, desc="random real")}
+                 for n in per_class]
+    baselines.append({"references": "class mean", "images_per_class": 1,
+                      "acc": convnet_accuracy(config, class_mean_images(train_std, n_classes), test_std, progress,
+                                              desc="class mean")})
+    return {"convnet_acc": convnet, "convnet_baselines": baselines}
 
+
+def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -> dict:
+    """The four stages of the module docstring, in order (each resumes from its checkpoint)."""
+    check_choice("experiment", experiment, tuple(NAMES))
+    start = time.perf_counter()
+    seed_everything(config["seed"])
+    train, train_std, test_std, mean, std = standardised_data(config["dataset"], config["train_size"],
+                                                             config["test_size"], config["seed"])
+    n_classes = int(train.labels.max()) + 1
+    sizes = config["group_sizes"]
+    check_levels(config)
+
+    hierarchies = distil_hierarchies(config, train_std, n_classes, profile, experiment, progress)
+    level0, levels, arrays = level_measures(config, train, hierarchies, mean, std, n_classes)
+    references = reference_test(config, train_std, test_std, hierarchies, n_classes, profile, experiment, progress)
+    arrays["class_mean"] = to_uint8(to_pixels(class_mean_images(train_std, n_classes)[0], mean, std))
+    convnet = convnet_test(config, train_std, test_std, hierarchies, n_classes, progress)
     return {
         "experiment": experiment,
-        "dataset": dataset,
+        "dataset": config["dataset"],
         "n_train": len(train),
         "n_test": len(test_std),
         "group_sizes": sizes,
@@ -314,14 +321,8 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
         "level0_class_sizes": torch.bincount(train.labels, minlength=n_classes).tolist(),
         "similarity_level0": level0,
         "levels": levels,
-        "backbone": {"arch": config["backbone"]["arch"], "test_acc": backbone_test_acc,
-                     "val_acc": history.test_acc[-1], "history": history.as_dict(),
-                     "train_seconds": sum(history.seconds)},
-        "reference_acc": reference,
-        "trivial_reference_acc": trivial,
-        "centroid_alignment": aligned,
-        "convnet_acc": convnet,
-        "convnet_baselines": convnet_baselines,
+        **references,
+        **convnet,
         "device": str(default_device()),
         "seconds": time.perf_counter() - start,
         "arrays": arrays,
@@ -412,8 +413,8 @@ def trained_convnet_embedding(base: dict, train, test, settings: dict, profile: 
     fit_on, val = train.split(base["backbone"]["val_size"], base["seed"])
     net = distill_convnet(train.images.shape[1], train.images.shape[-1], settings["width"], base["distill"]["depth"],
                           num_classes=10).to(default_device())
-    cfg = TrainConfig(epochs=settings["epochs"], batch_size=settings["batch_size"], optimizer="sgd",
-                      lr=settings["lr"], momentum=0.9, weight_decay=5e-4, schedule="onecycle", seed=base["seed"])
+    cfg = train_config(settings, base["seed"], optimizer="sgd", momentum=0.9, weight_decay=5e-4,
+                       schedule="onecycle")
     ckpt = checkpoint_dir(profile, f"{experiment}-embedding-convnet",
                           {k: base[k] for k in ("dataset", "train_size", "seed")} | {"training": settings,
                                                                                     "val_size": len(val)})
@@ -436,7 +437,7 @@ def run_ablation(config: dict, profile: str, progress: bool = True, *, experimen
     base experiment's cpu settings), and every level is judged as Sec. IV judges the full
     hierarchy: nearest reference by angle in the base experiment's trained backbone (the
     same checkpoint), plus where the top level sits against the class centroids and how
-    much high-frequency power it has. With ``convnet_test``, the top level of every variant,
+    much high-frequency power it has. The top level of every variant named in ``convnet_test``,
     the sample's class mean and one random real image per class also take the ConvNet test of
     the distillation literature (the base experiment's ``convnet_eval``)."""
     check_choice("experiment", experiment, tuple(ABLATIONS))
@@ -454,7 +455,11 @@ def run_ablation(config: dict, profile: str, progress: bool = True, *, experimen
     centroids = distill.class_centroids(distill.embed(features, train_std.images), train_std.labels, n_classes)
 
     judge = partial(judge_references, features, test_emb, test_std.labels, centroids)
-    convnet_test = config.get("convnet_test", False)
+    convnet_variants = list(config.get("convnet_test") or [])
+    unknown = set(convnet_variants) - set(config["variants"])
+    if unknown:
+        raise ValueError(f"convnet_test names variant(s) {sorted(unknown)} that the ablation does not have; "
+                         f"its variants: {', '.join(config['variants'])}")
     rows = {}
     for name, variant in config["variants"].items():
         sizes = variant.get("group_sizes", config["group_sizes"])
@@ -485,7 +490,7 @@ def run_ablation(config: dict, profile: str, progress: bool = True, *, experimen
                       "alignment": judged[-1]["alignment"],
                       "high_freq": distill.high_frequency_fraction(to_pixels(top, mean, std).flatten(0, 1)),
                       "seconds": sum(level.seconds for level in levels), **extra}
-        if convnet_test:
+        if name in convnet_variants:
             rows[name]["convnet_acc"] = stored_convnet_accuracy(
                 base, top, test_std, progress, f"{name}, top level",
                 checkpoint_dir(profile, f"{experiment}-{name}-convnet", {**stage, "convnet_eval": base["convnet_eval"]}))
@@ -494,9 +499,8 @@ def run_ablation(config: dict, profile: str, progress: bool = True, *, experimen
     random_real = random_real_images(sample, n_classes, 1, config["seed"])
     random_acc = judge(random_real)["acc"]
     baselines = {}
-    if convnet_test:      # the ConvNet test of references that need no distillation, from the same sample
-        class_mean = torch.stack([sample.images[sample.labels == c].mean(0) for c in range(n_classes)])
-        for key, refs in (("class_mean", class_mean[None]), ("random_real", random_real)):
+    if convnet_variants:      # the ConvNet test of references that need no distillation, from the same sample
+        for key, refs in (("class_mean", class_mean_images(sample, n_classes)), ("random_real", random_real)):
             baselines[key] = stored_convnet_accuracy(
                 base, refs, test_std, progress, key.replace("_", " "),
                 checkpoint_dir(profile, f"{experiment}-{key}-convnet",

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 
-from ..data import affine_then_resize, load_dataset
+from ..data import load_dataset
 from ..models import count_parameters
 from ..results import checkpoint_dir
 from ..taylor import TaylorExpansion, prune_smallest, quadratic_coefficients, quadratic_coefficients_at_zero
-from ..train import TrainConfig, accuracy, default_device, fit, seed_everything
+from ..train import accuracy, default_device, fit, seed_everything
+from .common import make_augment, train_config, training_images
 
 NAME = "taylor_expansion"
 ABLATION = "taylor_ablation"
@@ -21,13 +20,11 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
     seed_everything(config["seed"])
     load = dict(size=config["image_size"], antialias=config["antialias"])
     test = load_dataset(config["dataset"], "test", **load).subset(config["test_size"], config["seed"])
-    if config["augment"]:
-        # Train on the 28x28 originals: each batch is transformed, then resized like the test images.
-        train = load_dataset("mnist", "train").subset(config["train_size"], config["seed"])
-        augment = partial(affine_then_resize, **load, **config["augment"])
-    else:
-        train = load_dataset(config["dataset"], "train", **load).subset(config["train_size"], config["seed"])
-        augment = None
+    # The chapter's augmentation settings name no kind: a random affine map is the only one.
+    # It acts on the 28x28 originals, each batch then resized like the test images.
+    settings = {"kind": "affine", **config["augment"]} if config["augment"] else None
+    train = training_images(config["dataset"], settings, config["train_size"], config["seed"], **load)
+    augment = make_augment(settings, dataset=config["dataset"], **load)
     val = None
     if config.get("val_size"):
         # held out of the training set for the choices the book makes (the same images in
@@ -45,10 +42,7 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
         model = TaylorExpansion(n_vars, order, expansion_point=config["expansion_point"]).to(device)
         sample = train.images[:config["standardize_samples"]]
         model.fit_standardization(augment(sample) if augment else sample)  # stats of what training sees
-        train_cfg = TrainConfig(epochs=epochs, batch_size=config["batch_size"],
-                                optimizer=config["optimizer"], lr=config["lr"],
-                                weight_decay=config["weight_decay"], schedule=config["schedule"],
-                                label_smoothing=config["label_smoothing"], seed=config["seed"])
+        train_cfg = train_config(config, config["seed"], epochs=epochs)
         history = fit(model, train, test, train_cfg, checkpoint=ckpt_dir / f"order{order}.pt",
                       augment=augment, desc=f"order {order}", progress=progress)
         orders[order] = {
@@ -126,3 +120,8 @@ def claims(result: dict) -> dict[str, float]:
     for keep, acc in zip(pruning.get("keep", []), pruning.get("test_acc_centred", [])):
         out[f"taylor_prune{int(round(keep * 100))}_centred_acc"] = acc
     return out
+
+
+def runners() -> dict:
+    """name -> (run, claims) for cgcore.experiments.EXPERIMENTS."""
+    return {NAME: (run, claims), ABLATION: (run_ablation, lambda result: {})}

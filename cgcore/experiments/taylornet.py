@@ -21,22 +21,21 @@ from collections import OrderedDict
 from functools import partial
 
 import numpy as np
-import torch
 from torch import nn
 
 from .. import models
-from ..data import (affine_then_resize, check_choice, load_dataset, random_affine, random_crop_flip,
-                    resize_mnist)
+from ..checks import check_choice
+from ..data import load_dataset, resize_mnist
 from ..models import count_parameters
 from ..paper import PAPER
 from ..results import checkpoint_dir
-from ..train import TrainConfig, default_device, fit, seed_everything
+from ..train import default_device, fit, seed_everything
+from .common import Standardize, channel_stats, make_augment, train_config, training_images
 
 TAYLORNETS = ("taylornet_mnist", "taylornet_mnist7", "taylornet_cifar10")
 RESNET = "resnet_mnist7"
 NAMES = TAYLORNETS + (RESNET,)
 BUILDERS = {name: getattr(models, name) for name in NAMES}
-AUGMENTS = ("affine", "crop_flip")
 NORMALIZE = ("per_channel", None)
 
 # variant -> the prefix of its claim ids (``<prefix>_<dataset>_acc`` and, where the paper
@@ -44,63 +43,25 @@ NORMALIZE = ("per_channel", None)
 CLAIM_PREFIX = {"taylornet": "taylornet", "cg_as_conv": "conv_ablation", "resnet": "resnet"}
 
 
-class Standardize(nn.Module):
-    """(x - mean) / std per channel. A layer with buffers and no parameters, so that the
-    augmentation works on [0, 1] images and the network stays a polynomial of its raw input."""
-
-    def __init__(self, mean, std):
-        super().__init__()
-        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32).view(1, -1, 1, 1))
-        self.register_buffer("std", torch.as_tensor(std, dtype=torch.float32).view(1, -1, 1, 1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return (x - self.mean) / self.std
-
-    def extra_repr(self) -> str:
-        return f"mean={self.mean.flatten().tolist()}, std={self.std.flatten().tolist()}"
-
-
-def make_augment(config: dict):
-    """The training augmentation of ``config`` as a batch -> batch function, or None.
-
-    ``affine``: a small random shift, rotation and zoom (``cgcore.data.random_affine``);
-    for 7x7 MNIST it acts on the 28x28 original, which is then resized like the test
-    images. ``crop_flip``: CIFAR-10's pad-and-crop with a horizontal flip
-    (``cgcore.data.random_crop_flip``).
-    """
-    augment = config["augment"]
-    if augment is None:
-        return None
-    settings = dict(augment)
-    kind = settings.pop("kind", None)
-    check_choice("augment kind", kind, AUGMENTS)
-    if kind == "crop_flip":
-        return partial(random_crop_flip, **settings)
-    if config["dataset"] == "mnist7":
-        return partial(affine_then_resize, size=7, antialias=config["antialias"], **settings)
-    return partial(random_affine, **settings)
-
-
 def load_data(config: dict):
     """(train, test, augment) for ``config``: class-balanced subsets of the training and
     test sets. With affine augmentation of 7x7 MNIST the training images are the 28x28
     originals (the augmentation resizes them)."""
-    dataset = config["dataset"]
-    extra = {"antialias": config["antialias"]} if dataset == "mnist7" else {}
+    dataset, antialias = config["dataset"], config.get("antialias", True)
+    extra = {"antialias": antialias} if dataset == "mnist7" else {}
     test = load_dataset(dataset, "test", **extra).subset(config["test_size"], config["seed"])
-    augment = make_augment(config)
-    affine_mnist7 = dataset == "mnist7" and augment is not None and config["augment"]["kind"] == "affine"
-    train = load_dataset("mnist" if affine_mnist7 else dataset, "train", **extra)
-    return train.subset(config["train_size"], config["seed"]), test, augment
+    train = training_images(dataset, config["augment"], config["train_size"], config["seed"], antialias=antialias)
+    return train, test, make_augment(config["augment"], dataset=dataset, antialias=antialias)
 
 
-def channel_stats(config: dict, train) -> tuple[list[float], list[float]]:
+def network_channel_stats(config: dict, train) -> tuple[list[float], list[float]]:
     """Per-channel mean and std of the training images as the network sees them
     without augmentation (7x7 for mnist7)."""
     images = train.images
     if config["dataset"] == "mnist7" and images.shape[-1] != 7:
         images = resize_mnist(images, size=7, antialias=config["antialias"])
-    return images.mean(dim=(0, 2, 3)).tolist(), images.std(dim=(0, 2, 3)).tolist()
+    mean, std = channel_stats(images)
+    return mean.tolist(), std.tolist()
 
 
 def build_model(config: dict, variant: str, stats=None) -> nn.Module:
@@ -115,14 +76,6 @@ def build_model(config: dict, variant: str, stats=None) -> nn.Module:
     return nn.Sequential(OrderedDict([("standardize", Standardize(*stats)), ("net", net)]))
 
 
-def train_config(config: dict) -> TrainConfig:
-    return TrainConfig(epochs=config["epochs"], batch_size=config["batch_size"],
-                       optimizer=config["optimizer"], lr=config["lr"],
-                       weight_decay=config["weight_decay"], momentum=config["momentum"],
-                       schedule=config["schedule"], label_smoothing=config["label_smoothing"],
-                       seed=config["seed"])
-
-
 def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -> dict:
     """Train every variant of ``config`` and return accuracies, parameter counts,
     per-epoch curves and training times."""
@@ -131,13 +84,13 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
     device = default_device()
     seed_everything(config["seed"])
     train, test, augment = load_data(config)
-    stats = channel_stats(config, train) if config["normalize"] else None
+    stats = network_channel_stats(config, train) if config["normalize"] else None
     ckpt_dir = checkpoint_dir(profile, experiment, config)
     out = {}
     for variant in config["variants"]:
         seed_everything(config["seed"])
         model = build_model(config, variant, stats).to(device)
-        history = fit(model, train, test, train_config(config), checkpoint=ckpt_dir / f"{variant}.pt",
+        history = fit(model, train, test, train_config(config, config["seed"]), checkpoint=ckpt_dir / f"{variant}.pt",
                       augment=augment, desc=f"{experiment}/{variant}", progress=progress)
         out[variant] = {
             "builder_kwargs": {**config["model_kwargs"], **config["variants"][variant]},
