@@ -359,7 +359,7 @@ _DISTILL_ABLATION = {
 }
 _DISTILL_ABLATION_CIFAR10 = {**_DISTILL_ABLATION, "base_experiment": "distillation_cifar10",
                              "variants": _ablation_variants("color_crop_cutout_flip_scale_rotate"),
-                             "convnet_test": []}
+                             "convnet_test": False}      # no variant (False or an empty list)
 
 # Ref. 63's own method as the baseline of the distillation literature: distribution matching
 # from the whole training set to one image per class, a fresh width-128 network and real
