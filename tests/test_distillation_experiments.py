@@ -68,7 +68,7 @@ def test_ablation_runs_every_variant_under_smoke(store, name, run_smoke):
     assert list(result["variants"]["flat"]["reference_acc"]) == ["D1"]            # one level
     assert all(0 <= r["top_acc"] <= 1 and -2 <= r["alignment"]["margin"] <= 2 for r in result["variants"].values())
     # the ConvNet test runs on the variants the config names, and on the two baselines beside them
-    tested = set(get_config(name, "smoke")["convnet_test"])
+    tested = set(get_config(name, "smoke")["convnet_test"] or [])
     assert {n for n, r in result["variants"].items() if "convnet_acc" in r} == tested
     assert set(result["convnet_baselines"]) == ({"class_mean", "random_real"} if tested else set())
 
