@@ -87,12 +87,17 @@ DICG_PLACEMENTS = ("after_cg2", "between_cgs")
 
 
 def taylornet_mnist(parameterisation: str = "factorised", rank: int = 1, norm="batch",
-                    cg_as_conv: bool = False, dicg_dilations=(3, 2), dicg_placement: str = "after_cg2") -> nn.Sequential:
+                    cg_as_conv: bool = False, dicg_dilations=None, dicg_placement: str = "between_cgs") -> nn.Sequential:
     """Fig. 5, 1x28x28 MNIST. The text fixes the end point (the linear layer sees 2x2
     variables); the caption gives diCG1 = CG(2,2,64,1,1,7) and diCG2 = CG(2,2,64,1,1,3),
-    but the figure's order of layers is not in the text. Two placements (``dicg_placement``):
+    but the figure's order of layers is not in the text. Two placements (``dicg_placement``;
+    ``dicg_dilations`` defaults to (7, 3) between the CGs and (3, 2) after CG2):
 
-    * ``"after_cg2"`` (default):
+    * ``"between_cgs"`` (default): the diCGs between CG1 and CG2, after the second pair of
+      convolutions:
+        ... -CG1-> 14x14 -Conv x2-> 14x14 -diCG1-> 7x7 -diCG2-> 4x4 -CG2-> 2x2x64 -> 10
+      where the caption's dilations (7, 3) fit exactly: 14 - 7 - 3 = 4, halved to 2.
+    * ``"after_cg2"``:
         28x28x1 -Conv(3,3,64,1,1,1)x2-> 28x28x64 -CG(2,2,64,2,2)-> 14x14x64
         -Conv x2-> 14x14x64 -CG(2,2,64,2,2)-> 7x7x64 -diCG1-> 4x4x64 -diCG2-> 2x2x64 -> 10
       Here the caption's dilations cannot apply (a 2x2 kernel of dilation 7 spans 8 cells of
@@ -100,11 +105,10 @@ def taylornet_mnist(parameterisation: str = "factorised", rank: int = 1, norm="b
       We read them as (3, 2): both genuinely dilated, decreasing like Fig. 12's (4, 2), and
       together covering every row and column of the 7x7 map ((4, 1) never sees row 3; (2, 3)
       sees the same cells).
-    * ``"between_cgs"``: the diCGs between CG1 and CG2, after the second pair of convolutions:
-        ... -CG1-> 14x14 -Conv x2-> 14x14 -diCG1-> 7x7 -diCG2-> 4x4 -CG2-> 2x2x64 -> 10
-      where the caption's dilations (7, 3) fit exactly: 14 - 7 - 3 = 4, halved to 2.
     """
     check_choice("dicg_placement", dicg_placement, DICG_PLACEMENTS)
+    if dicg_dilations is None:
+        dicg_dilations = (7, 3) if dicg_placement == "between_cgs" else (3, 2)
     dilations = tuple(dicg_dilations)
     start = 7 if dicg_placement == "after_cg2" else 14
     end = 2 if dicg_placement == "after_cg2" else 4

@@ -76,15 +76,18 @@ def spatial_sizes(model: nn.Sequential, x: torch.Tensor) -> dict[str, int]:
 
 
 def test_spatial_sizes_follow_the_figures():
-    # Fig. 5 with diCG dilations (3, 2): 28 -> 14 -> 7 -> 4 -> 2
-    assert spatial_sizes(taylornet_mnist(), torch.rand(2, 1, 28, 28)) == dict(
-        conv1=28, conv2=28, cg1=14, conv3=14, conv4=14, cg2=7, dicg1=4, dicg2=2)
-    # the caption's dilations (7, 3) fit with the diCGs between the two CGs: 28 -> 14 -> 7 -> 4 -> 2
-    between = taylornet_mnist(dicg_dilations=(7, 3), dicg_placement="between_cgs")
+    # Fig. 5 by default: the caption's dilations (7, 3) with the diCGs between the two CGs,
+    # 28 -> 14 -> 7 -> 4 -> 2
+    between = taylornet_mnist()
     assert spatial_sizes(between, torch.rand(2, 1, 28, 28)) == dict(
         conv1=28, conv2=28, cg1=14, conv3=14, conv4=14, dicg1=7, dicg2=4, cg2=2)
-    assert between.dicg1.dilation == (7, 7)
-    assert count_parameters(between) == count_parameters(taylornet_mnist())
+    assert (between.dicg1.dilation, between.dicg2.dilation) == ((7, 7), (3, 3))
+    # the other reading, diCGs after CG2 with dilations (3, 2): 28 -> 14 -> 7 -> 4 -> 2
+    after = taylornet_mnist(dicg_placement="after_cg2")
+    assert spatial_sizes(after, torch.rand(2, 1, 28, 28)) == dict(
+        conv1=28, conv2=28, cg1=14, conv3=14, conv4=14, cg2=7, dicg1=4, dicg2=2)
+    assert (after.dicg1.dilation, after.dicg2.dilation) == ((3, 3), (2, 2))
+    assert count_parameters(between) == count_parameters(after)
     assert spatial_sizes(taylornet_mnist7(), torch.rand(2, 1, 7, 7)) == dict(
         conv1=7, conv2=7, cg1=6, cg2=5, cg3=4, dicg1=2)
     # Fig. 12: 32 -> 16 -> 8 -> 7 -> 3 -> 1
@@ -135,7 +138,7 @@ def test_bad_builder_arguments_raise():
     with pytest.raises(ValueError, match="rank"):
         taylornet_mnist7(rank=0, cg_as_conv=True)
     with pytest.raises(ValueError, match="dicg_dilations must be a pair summing to 5"):
-        taylornet_mnist(dicg_dilations=(4, 2))
+        taylornet_mnist(dicg_dilations=(4, 2), dicg_placement="after_cg2")
     with pytest.raises(ValueError, match="summing to 10 with dicg_placement='between_cgs'"):
         taylornet_mnist(dicg_dilations=(3, 2), dicg_placement="between_cgs")
     with pytest.raises(ValueError, match="unknown dicg_placement 'first'; accepted: after_cg2, between_cgs"):

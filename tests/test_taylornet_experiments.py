@@ -16,7 +16,7 @@ from cgcore.profiles import PROFILES, get_config
 from cgcore.symbolic import two_level_cg
 
 EXPECTED_CLAIMS = {
-    "taylornet_mnist": {"taylornet_mnist_acc", "conv_ablation_mnist_acc"},
+    "taylornet_mnist": {"taylornet_mnist_acc", "conv_ablation_mnist_acc", "taylornet_after_cg2_mnist_acc"},
     "taylornet_mnist7": {"taylornet_mnist7_acc", "taylornet_mnist7_params", "conv_ablation_mnist7_acc"},
     "taylornet_cifar10": {"taylornet_cifar10_acc", "taylornet_cifar10_params", "conv_ablation_cifar10_acc"},
     "resnet_mnist7": {"resnet_mnist7_acc", "resnet_mnist7_params"},
@@ -75,7 +75,8 @@ def test_every_new_experiment_has_a_config_in_every_profile():
             assert cpu["model_kwargs"] == smoke["model_kwargs"]  # smoke trains the same network
     assert get_config("taylornet_cifar10", "cpu")["augment"] == {"kind": "crop_flip", "padding": 4, "flip": True}
     assert get_config("taylornet_mnist", "cpu")["model_kwargs"]["norm"] == "batch"
-    assert set(get_config("taylornet_mnist", "cpu")["variants"]) == {"taylornet", "cg_as_conv"}
+    assert set(get_config("taylornet_mnist", "cpu")["variants"]) == {"taylornet", "cg_as_conv", "taylornet_after_cg2"}
+    assert set(get_config("taylornet_cifar10", "cpu")["variants"]) == {"taylornet", "cg_as_conv"}
 
 
 def test_claim_ids_have_paper_entries():

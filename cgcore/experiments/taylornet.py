@@ -40,7 +40,8 @@ NORMALIZE = ("per_channel", None)
 
 # variant -> the prefix of its claim ids (``<prefix>_<dataset>_acc`` and, where the paper
 # states one, ``<prefix>_<dataset>_params``)
-CLAIM_PREFIX = {"taylornet": "taylornet", "cg_as_conv": "conv_ablation", "resnet": "resnet"}
+CLAIM_PREFIX = {"taylornet": "taylornet", "cg_as_conv": "conv_ablation", "resnet": "resnet",
+                "taylornet_after_cg2": "taylornet_after_cg2"}
 
 
 def load_data(config: dict):
