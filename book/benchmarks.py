@@ -11,8 +11,8 @@
 #
 # What the book's kernels cost on the machine that computed the stored results, each
 # measured by `cgcore.bench` and stored with its manifest like every result: a CG layer
-# against a convolution (TaylorNet), the Taylor terms of Eq. (3) against scikit-learn,
-# and the two costs of the distillation (embedding the real images with a fresh network,
+# against a convolution (TaylorNet), a training step in bfloat16 and NHWC against
+# float32, the Taylor terms of Eq. (3) against scikit-learn, and the two costs of the distillation (embedding the real images with a fresh network,
 # and one step over all subsets). Times are medians of repeated runs; the speed claims
 # are on the [scorecard](scorecard.ipynb).
 
@@ -29,7 +29,7 @@ from IPython.display import Markdown, display
 from cgcore.checks import check_choice
 from cgcore.experiments import run_or_load, run_or_load_each
 from cgcore.profiles import PROFILES
-from cgcore.report import budget_table, budget_verdict
+from cgcore.report import budget_table, budget_verdict, train_precision_table, train_precision_verdict
 
 check_choice("profile", profile, PROFILES)
 
@@ -63,6 +63,21 @@ display(Markdown(
     f"Batch of {b['batch_size']}, device {b['device']}, {b['torch_threads']} thread(s). The models' CG "
     f"({b['claim_parameterisation']}) on {b['claim_layer']} takes **{claim_cell['ratio_vs_conv']:.2f}×** "
     "the time of the convolution it replaces (the scorecard's `cg_vs_conv_time_ratio`)."))
+
+# %% [markdown]
+# ## Training in bfloat16 and NHWC
+#
+# The fast-training literature trains in bfloat16 autocast with NHWC (`channels_last`)
+# activations. One SGD step of every network the profile trains, at the batch size it
+# trains with, in float32 and in each of those settings (`cgcore.bench.run_train_precision`;
+# random inputs, median of repeated steps):
+
+# %% tags=["hide-input"]
+found, missing = run_or_load_each({"train": "train_precision_bench"}, profile, recompute, compute="train")
+display(Markdown("\n\n".join(missing)))
+if found:
+    display(train_precision_table(found["train"]["result"]))
+    display(Markdown(train_precision_verdict(found["train"]["result"])))
 
 # %% [markdown]
 # ## The Taylor terms of Eq. (3)

@@ -382,3 +382,88 @@ def claims_distill_embed(result: dict) -> dict[str, float]:
     row = next(r for r in result["embed"]
                if r["width"] == result["claim_width"] and r["setting"] == result["claim_setting"])
     return {"distill_fresh_embed_speedup": row["speedup"]}
+
+
+TRAIN_PRECISION_BENCH = "train_precision_bench"
+
+IMAGE_SHAPE = {"mnist": (1, 28, 28), "mnist7": (1, 7, 7), "cifar10": (3, 32, 32)}
+
+
+def training_network(entry: dict, profile: str):
+    """(network, input shape, batch size) of one network a ``profile`` trains, built from that
+    experiment's own config: ``{"experiment": <taylornet/resnet experiment>, "variant": ...}``,
+    ``{"experiment": <distillation experiment>, "part": "backbone"}`` or ``"part": "convnet_eval"``
+    (Ref. 63's evaluation ConvNet, at the batch of one image per class)."""
+    from .models import distill_convnet, fast_cifar_net, resnet_small_input
+    from .profiles import get_config
+
+    config = get_config(entry["experiment"], profile)
+    shape = IMAGE_SHAPE[config["dataset"]]
+    if "variant" in entry:
+        from .experiments.taylornet import build_model
+
+        stats = ([0.0] * shape[0], [1.0] * shape[0])
+        return build_model(config, entry["variant"], stats), shape, config["batch_size"]
+    if entry["part"] == "backbone":
+        b = config["backbone"]
+        if b["arch"] == "fast_cifar":
+            return fast_cifar_net(shape[0], 10, tuple(b["widths"])), shape, b["batch_size"]
+        return (resnet_small_input(b["arch"], shape[0], 10, stem=b["stem"], stem_stride=b["stem_stride"]),
+                shape, b["batch_size"])
+    if entry["part"] == "convnet_eval":
+        e = config["convnet_eval"]
+        return distill_convnet(shape[0], shape[-1], e["width"], e["depth"], num_classes=10), shape, 10
+    raise ValueError(f"unknown network entry {entry!r}: give a 'variant' or a 'part' "
+                     "('backbone' or 'convnet_eval')")
+
+
+def _train_step(model, x, y, precision: str):
+    """One SGD step of ``model`` on (x, y) under ``precision``, as cgcore.train.fit takes it."""
+    import torch
+
+    from .train import autocast
+
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+
+    def step():
+        with autocast(precision, x.device):
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    return step
+
+
+def run_train_precision(config: dict, profile: str, progress: bool = True) -> dict:
+    """Seconds per training step of every network ``profile`` trains, at its own batch size,
+    in float32 against bfloat16 autocast, NHWC (channels_last) activations, and both."""
+    import torch
+
+    from .models import count_parameters
+    from .train import default_device, memory_format
+
+    device = default_device()
+    networks = {}
+    for label, entry in config["networks"].items():
+        rows = {}
+        for setting, s in config["settings"].items():
+            torch.manual_seed(config["seed"])
+            model, shape, batch = training_network(entry, profile)
+            fmt = memory_format(s["channels_last"])
+            model = model.to(device, memory_format=fmt).train()
+            x = torch.randn(batch, *shape, device=device).to(memory_format=fmt)
+            y = torch.randint(0, 10, (batch,), device=device)
+            rows[setting] = median_seconds(_train_step(model, x, y, s["precision"]), config["repeats"])
+        base = rows[config["reference_setting"]]
+        networks[label] = {"entry": entry, "batch_size": batch, "params": count_parameters(model),
+                           "seconds": rows, "speedup": {k: base / v for k, v in rows.items()}}
+        if progress:
+            print(f"{label}: " + ", ".join(f"{k} {v * 1e3:.0f} ms" for k, v in rows.items()), flush=True)
+    return {"networks": networks, "device": str(device), "torch_threads": torch.get_num_threads(),
+            "reference_setting": config["reference_setting"], "claim_network": config["claim_network"],
+            "claim_setting": config["claim_setting"]}
+
+
+def claims_train_precision(result: dict) -> dict[str, float]:
+    """train_bf16_speedup: float32 step time over ``claim_setting``'s on ``claim_network``."""
+    return {"train_bf16_speedup": result["networks"][result["claim_network"]]["speedup"][result["claim_setting"]]}

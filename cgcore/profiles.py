@@ -426,6 +426,34 @@ _DISTILL_EMBED_BENCH = {
     "seed": 0,
 }
 
+# Benchmark: one training step of every network the profile trains, at its own batch size,
+# in float32 against bfloat16 autocast and NHWC activations (the fast-training literature's
+# flags). The claim is the TaylorNet of Fig. 12, the network where epochs are short.
+_TRAIN_PRECISION_BENCH = {
+    "networks": {
+        "Fig. 5 TaylorNet": {"experiment": "taylornet_mnist", "variant": "taylornet"},
+        "Fig. 5, CG as conv": {"experiment": "taylornet_mnist", "variant": "cg_as_conv"},
+        "7x7 TaylorNet": {"experiment": "taylornet_mnist7", "variant": "taylornet"},
+        "7x7 ResNet": {"experiment": "resnet_mnist7", "variant": "resnet"},
+        "Fig. 12 TaylorNet": {"experiment": "taylornet_cifar10", "variant": "taylornet"},
+        "Fig. 12, CG as conv": {"experiment": "taylornet_cifar10", "variant": "cg_as_conv"},
+        "MNIST backbone": {"experiment": "distillation_mnist", "part": "backbone"},
+        "CIFAR-10 backbone": {"experiment": "distillation_cifar10", "part": "backbone"},
+        "Ref. 63's evaluation ConvNet": {"experiment": "distillation_cifar10", "part": "convnet_eval"},
+    },
+    "settings": {
+        "float32": {"precision": "float32", "channels_last": False},
+        "bfloat16": {"precision": "bfloat16", "channels_last": False},
+        "channels_last": {"precision": "float32", "channels_last": True},
+        "bfloat16 + channels_last": {"precision": "bfloat16", "channels_last": True},
+    },
+    "reference_setting": "float32",
+    "repeats": 5,
+    "claim_network": "Fig. 12 TaylorNet",
+    "claim_setting": "bfloat16 + channels_last",
+    "seed": 0,
+}
+
 _BASE = {
     "taylor_expansion": _TAYLOR_EXPANSION,
     "taylor_ablation": _TAYLOR_ABLATION,
@@ -441,6 +469,7 @@ _BASE = {
     "distill_budget": _DISTILL_BUDGET,
     "distill_budget_cifar10": _DISTILL_BUDGET_CIFAR10,
     "distill_embed_bench": _DISTILL_EMBED_BENCH,
+    "train_precision_bench": _TRAIN_PRECISION_BENCH,
     "distill_dm_flat": _DM_FLAT,
     "distill_dm_flat_cifar10": _DM_FLAT_CIFAR10,
     "distill_ablation": _DISTILL_ABLATION,
@@ -519,6 +548,12 @@ _OVERRIDES = {
                                      "variants": Replace({
                                          "cpu profile": {}, "flat": {"group_sizes": [20], "iterations": [2]},
                                          "dsa": {"distill": {"dsa_strategy": "color_crop_flip", "pool_size": None}}})},
+        "train_precision_bench": {
+            "repeats": 1, "claim_network": "7x7 ResNet",
+            "networks": Replace({k: v for k, v in _TRAIN_PRECISION_BENCH["networks"].items()
+                                 if k in ("7x7 ResNet", "Ref. 63's evaluation ConvNet")}),
+            "settings": Replace({k: v for k, v in _TRAIN_PRECISION_BENCH["settings"].items()
+                                 if k in ("float32", "bfloat16 + channels_last")})},
         "distill_embed_bench": {
             "n_images": 64, "embed_batch": 32, "widths": [8], "repeats": 1, "claim_width": 8, "n_step_subsets": 2,
             "step_width": 8,

@@ -177,8 +177,8 @@ fig = diagrams.dilated_cg(dilated, in_size=4, big_size=6, highlight=[(0, 0), (0,
 #
 # A 2×2 cluster with dilation $\delta$ spans $\delta + 1$ cells in each direction. The
 # dilations in the captions of the paper's Fig. 5 (MNIST: 7 and 3, which fit only if those
-# diCGs act on the 14×14 map; the TaylorNet chapter tabulates the readings and says which
-# one is trained) and Fig. 12 (CIFAR-10: 4 and 2) reach this far with four variables per
+# diCGs act on the 14×14 map, between the two stride-2 CGs, as the book's Fig. 5 network
+# has them; the TaylorNet chapter tabulates every reading) and Fig. 12 (CIFAR-10: 4 and 2) reach this far with four variables per
 # cluster:
 
 # %%

@@ -191,6 +191,18 @@ def test_ablation_convnet_verdict_names_the_variants_at_or_above_the_class_mean(
     assert ablation_convnet_verdict({"variants": {"a": {"top_acc": 0.5}}}) == ""
 
 
+def test_ablation_convnet_verdict_says_when_the_loss_decides():
+    from cgcore.report import ablation_convnet_verdict
+    scores = {"cpu profile (λ = 19)": 0.55, "λ = 100": 0.86, "mean matching": 0.88, "flat": 0.76}
+    result = {"variants": {n: {"convnet_acc": [a]} for n, a in scores.items()},
+              "convnet_baselines": {"class_mean": [0.74]}}
+    text = ablation_convnet_verdict(result)
+    assert "(λ = 19, the paper's) give 55.0%" in text and "86.0% (*λ = 100*)" in text
+    assert "all at λ = 19, give 76.0% to 76.0%" in text and "the loss decides" in text
+    result["variants"]["flat"]["convnet_acc"] = [0.87]   # a λ = 19 variant above λ = 100
+    assert "the loss decides" not in ablation_convnet_verdict(result)
+
+
 def test_page_helpers_that_left_the_notebooks():
     from cgcore.models import distill_convnet
     from cgcore.paper import paper_value

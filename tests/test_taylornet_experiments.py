@@ -47,6 +47,35 @@ def test_training_experiment_runs_under_smoke(store, name, run_smoke):
     assert len(list((store / "checkpoints" / "smoke").glob(f"{name}-*/*.pt"))) == len(config["variants"])
 
 
+def test_training_precision_bench_times_every_network_in_every_setting(store, run_smoke):
+    from cgcore.bench import training_network
+    from cgcore.report import train_precision_table, train_precision_verdict
+
+    stored = run_smoke("train_precision_bench")
+    result, config = stored["result"], get_config("train_precision_bench", "smoke")
+    assert set(result["networks"]) == set(config["networks"])
+    for label, n in result["networks"].items():
+        assert set(n["seconds"]) == set(config["settings"]) and min(n["seconds"].values()) > 0
+        assert n["speedup"]["float32"] == 1.0
+        model, shape, batch = training_network(config["networks"][label], "smoke")
+        assert (n["params"], n["batch_size"]) == (count_parameters(model), batch)
+    claim = EXPERIMENTS["train_precision_bench"][1](result)["train_bf16_speedup"]
+    assert claim == result["networks"]["7x7 ResNet"]["speedup"]["bfloat16 + channels_last"]
+    assert list(train_precision_table(result).index) == list(config["networks"])
+    # the verdict names exactly the networks that gain
+    result["networks"]["7x7 ResNet"]["speedup"]["bfloat16 + channels_last"] = 2.0
+    result["networks"]["Ref. 63's evaluation ConvNet"]["speedup"]["bfloat16 + channels_last"] = 1.0
+    text = train_precision_verdict(result)
+    assert "7x7 ResNet (bfloat16 + channels_last, 2.00×)" in text and "ConvNet (" not in text
+    result["networks"]["7x7 ResNet"]["speedup"]["bfloat16 + channels_last"] = 1.05
+    assert train_precision_verdict(result).startswith("No network trains 1.1× faster")
+    # what the networks are built from: the profile's own configs
+    net, shape, batch = training_network({"experiment": "taylornet_mnist", "variant": "taylornet"}, "cpu")
+    assert shape == (1, 28, 28) and batch == get_config("taylornet_mnist", "cpu")["batch_size"]
+    with pytest.raises(ValueError, match="unknown network entry"):
+        training_network({"experiment": "distillation_mnist", "part": "head"}, "cpu")
+
+
 def test_benchmark_runs_under_smoke_and_skips_what_does_not_fit(store, run_smoke):
     stored = run_smoke("cg_conv_bench")
     result, config = stored["result"], get_config("cg_conv_bench", "smoke")

@@ -13,4 +13,5 @@ def runners() -> dict:
         bench.CG_CONV_BENCH: (bench.run_cg_conv, bench.claims_cg_conv),
         bench.DISTILL_BENCH: (bench.run_distill_step, bench.claims_distill_step),
         bench.DISTILL_EMBED_BENCH: (bench.run_distill_embed, bench.claims_distill_embed),
+        bench.TRAIN_PRECISION_BENCH: (bench.run_train_precision, bench.claims_train_precision),
     }
