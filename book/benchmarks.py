@@ -141,6 +141,30 @@ if embed_bench is not None:
         f"CIFAR-10 images, {embed_bench['torch_threads']} thread(s), {embed_bench['device']}."))
 
 # %% [markdown]
+# ## Distillation on several processes (torchrun)
+#
+# The subsets of a level are independent, so `torchrun` splits them across its ranks
+# (`cgcore.distributed`; the README says how to launch any experiment that way). One level
+# on a sample of MNIST's level-1 subsets, in one process with the machine's threads against
+# ranks of one thread each on the same cores (`cgcore.bench.run_distill_shard`):
+
+# %% tags=["hide-input"]
+found, missing = run_or_load_each({"shard": "distill_shard_bench"}, profile, recompute, compute="shard")
+display(Markdown("\n\n".join(missing)))
+if found:
+    shard = found["shard"]["result"]
+    display(pd.DataFrame(shard["runs"]).T.rename_axis("ranks").assign(
+        seconds=lambda t: t["seconds"].map("{:.1f} s".format), speedup=lambda t: t["speedup"].map("{:.2f}×".format),
+        max_abs_difference=lambda t: t["max_abs_difference"].map("{:.1e}".format))[
+        ["threads", "seconds", "speedup", "max_abs_difference"]])
+    two = shard["runs"][str(shard["claim_world_size"])]
+    display(Markdown(
+        f"{shard['subsets']} subsets, {shard['iterations']} iterations: {shard['claim_world_size']} ranks take "
+        f"**{two['speedup']:.2f}×** less time than one process, and their gathered references differ from "
+        f"the one-process ones by at most {two['max_abs_difference']:.1e} (standardised pixels): the same "
+        "networks see the same subsets, only the order of floating-point sums changes."))
+
+# %% [markdown]
 # ## Distillation: the batched step against a loop over subsets
 #
 # One iteration over all 600 subsets of MNIST's level 1 (`cgcore.bench.run_distill_step`):

@@ -18,16 +18,26 @@ def main(argv: list[str] | None = None) -> None:
     score.add_argument("--profile", default="cpu", choices=PROFILES)
     args = parser.parse_args(argv)
 
-    if args.command == "run":
-        from .experiments import run_or_load
+    # under torchrun (several ranks) join the process group; a no-op otherwise
+    from . import distributed
 
-        names = experiments() if "all" in args.experiments else args.experiments
-        for name in names:
-            stored = run_or_load(name, args.profile, recompute=args.recompute)
-            print(f"{name} [{args.profile}]: {stored['manifest']['wall_time_s']} s")
-    from .scorecard import write_scorecard
+    world = distributed.setup()
+    try:
+        if args.command == "run":
+            from .experiments import run_or_load
 
-    print(write_scorecard(args.profile).to_string(index=False))
+            names = experiments() if "all" in args.experiments else args.experiments
+            for name in names:
+                stored = run_or_load(name, args.profile, recompute=args.recompute)
+                if world.is_main:
+                    print(f"{name} [{args.profile}]: {stored['manifest']['wall_time_s']} s"
+                          + (f" on {world.size} ranks" if world.size > 1 else ""))
+        if world.is_main:
+            from .scorecard import write_scorecard
+
+            print(write_scorecard(args.profile).to_string(index=False))
+    finally:
+        distributed.teardown()
 
 
 if __name__ == "__main__":

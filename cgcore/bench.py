@@ -467,3 +467,89 @@ def run_train_precision(config: dict, profile: str, progress: bool = True) -> di
 def claims_train_precision(result: dict) -> dict[str, float]:
     """train_bf16_speedup: float32 step time over ``claim_setting``'s on ``claim_network``."""
     return {"train_bf16_speedup": result["networks"][result["claim_network"]]["speedup"][result["claim_setting"]]}
+
+
+DISTILL_SHARD_BENCH = "distill_shard_bench"
+
+
+def distill_shard_worker(config: dict, out: str) -> None:
+    """One rank of :func:`run_distill_shard`: distil ``config["subsets"]`` level-1 subsets of
+    ``config["dataset"]`` for ``config["iterations"]`` iterations (the subsets split across
+    the ranks when launched by torchrun); rank 0 writes the wall time and the references."""
+    import json
+
+    import torch
+
+    from . import distill, distributed
+    from .data import load_dataset
+    from .experiments.common import channel_stats, from_pixels
+
+    world = distributed.setup()
+    try:
+        train = load_dataset(config["dataset"], "train")
+        mean, std = channel_stats(train.images)
+        images = from_pixels(train.images, mean, std)
+        n_classes = int(train.labels.max()) + 1
+        subset = distill.assign_level0(train.labels, n_classes, config["group_sizes"], config["level0"],
+                                       config["seed"])
+        subset = torch.where(subset < config["subsets"], subset, torch.full_like(subset, -1))
+        cfg = distill.DistillConfig(**config["distill"], seed=config["seed"])
+        distributed.barrier()
+        start = time.perf_counter()
+        level = distill.distill_level(images, train.labels, subset, config["subsets"], n_classes, cfg, progress=False)
+        seconds = time.perf_counter() - start
+        if world.is_main:
+            torch.save({"references": level.references, "loss": level.loss}, out + ".pt")
+            Path(out + ".json").write_text(json.dumps({
+                "seconds": seconds, "world_size": world.size, "threads": torch.get_num_threads(),
+                "embed_seconds": level.embed_seconds}))
+    finally:
+        distributed.teardown()
+
+
+def run_distill_shard(config: dict, profile: str, progress: bool = True) -> dict:
+    """Wall time of one distillation level on a sample of level-1 subsets in one process
+    against ``torchrun --nproc_per_node N`` with the subsets split across the N ranks (each
+    a process of its own, launched here), and how far the gathered references are from the
+    one-process ones."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    import torch
+
+    runs, refs = {}, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in config["world_sizes"]:
+            out = str(Path(tmp) / f"ranks{n}")
+            launcher = ([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(n)]
+                        if n > 1 else [sys.executable])
+            env = {k: v for k, v in os.environ.items() if k not in ("WORLD_SIZE", "RANK", "LOCAL_RANK")}
+            subprocess.run([*launcher, "-m", "cgcore.bench", DISTILL_SHARD_BENCH, json.dumps(config), out],
+                           env=env, check=True, timeout=3600)
+            runs[n] = json.loads(Path(out + ".json").read_text())
+            refs[n] = torch.load(out + ".pt")["references"]
+            if progress:
+                print(f"{n} rank(s): {runs[n]['seconds']:.1f} s", flush=True)
+    one = min(config["world_sizes"])
+    return {"runs": {str(n): {**r, "speedup": runs[one]["seconds"] / r["seconds"],
+                              "max_abs_difference": float((refs[n] - refs[one]).abs().max())}
+                     for n, r in runs.items()},
+            "subsets": config["subsets"], "iterations": config["distill"]["iterations"],
+            "claim_world_size": config["claim_world_size"]}
+
+
+def claims_distill_shard(result: dict) -> dict[str, float]:
+    """distill_torchrun_speedup: one process's wall time over ``claim_world_size`` ranks'."""
+    return {"distill_torchrun_speedup": result["runs"][str(result["claim_world_size"])]["speedup"]}
+
+
+if __name__ == "__main__":   # a rank of run_distill_shard: python -m cgcore.bench distill_shard_bench CONFIG OUT
+    import json
+    import sys
+
+    if len(sys.argv) != 4 or sys.argv[1] != DISTILL_SHARD_BENCH:
+        raise SystemExit(f"usage: python -m cgcore.bench {DISTILL_SHARD_BENCH} CONFIG_JSON OUT_PREFIX")
+    distill_shard_worker(json.loads(sys.argv[2]), sys.argv[3])

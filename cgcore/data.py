@@ -28,6 +28,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import distributed
 from .checks import check_choice
 
 DATASETS = ("mnist", "mnist7", "cifar10")
@@ -165,9 +166,10 @@ def load_arrays(name: str, split: str, download: bool = True) -> tuple[np.ndarra
             "internet so torchvision can download them."
         )
     images, labels = arrays
-    tmp = cached.with_suffix(".tmp.npz")
-    np.savez(tmp, images=images, labels=labels)
-    os.replace(tmp, cached)
+    if distributed.is_main():   # under torchrun the other ranks read what they converted themselves
+        tmp = cached.with_suffix(".tmp.npz")
+        np.savez(tmp, images=images, labels=labels)
+        os.replace(tmp, cached)
     return images, labels
 
 

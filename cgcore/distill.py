@@ -44,6 +44,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
+from . import distributed
 from .checks import check_choice
 from .models import distill_convnet
 from .results import load_checkpoint
@@ -423,14 +424,39 @@ def distill_level(images: torch.Tensor, labels: torch.Tensor, subset: torch.Tens
     ``fixed_net``: one given network (e.g. a trained backbone's feature extractor, frozen)
     embeds every iteration instead of Fig. 8's random ones (``cfg.width``, ``depth`` and
     ``pool_size`` are then unused).
+
+    Under torchrun the subsets are independent work: each rank distils a contiguous block of
+    them (:func:`cgcore.distributed.shard`) with the same networks, and the references and
+    losses are gathered, so every rank returns the whole level.
     """
     if fixed_net is not None and cfg.dsa_strategy is not None:
         raise ValueError("fixed_net computes the real images' statistics once per level, so it cannot be "
                          "combined with dsa_strategy (a new augmentation draw every iteration)")
-    device = default_device()
     start = time.perf_counter()
-    refs = initial_references(images, labels, subset, n_subsets, n_classes, cfg.init,
-                              seed=cfg.seed + level).to(device).requires_grad_(True)
+    initial = initial_references(images, labels, subset, n_subsets, n_classes, cfg.init, seed=cfg.seed + level)
+    w = distributed.world()
+    if w.size == 1 or n_subsets < w.size:
+        result = _distill_block(images, labels, subset, initial, cfg, level, progress, desc, fixed_net)
+        result.loss = [total / n_subsets for total in result.loss]
+    else:
+        lo, hi = distributed.shard(n_subsets, w)
+        mine = (subset >= lo) & (subset < hi)
+        block = _distill_block(images[mine], labels[mine], subset[mine] - lo, initial[lo:hi], cfg, level,
+                               progress and w.is_main, desc, fixed_net)
+        totals = distributed.gather_cat(torch.tensor(block.loss, dtype=torch.float64)[None]).sum(0)
+        result = LevelResult(distributed.gather_cat(block.references), (totals / n_subsets).tolist(),
+                             embed_seconds=block.embed_seconds)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _distill_block(images, labels, subset, initial: torch.Tensor, cfg: DistillConfig, level: int,
+                   progress: bool, desc: str, fixed_net: nn.Module | None) -> LevelResult:
+    """The optimisation of :func:`distill_level` for the subsets of ``initial`` (S, C, ...)
+    (``subset`` numbers them from 0); its ``loss`` holds each iteration's total over them."""
+    device = default_device()
+    n_subsets, n_classes = initial.shape[:2]
+    refs = initial.to(device).requires_grad_(True)
     opt = torch.optim.Adam([refs], lr=cfg.lr)
     in_channels, image_size = images.shape[1], images.shape[-1]
     pool: dict[int, tuple] = {}
@@ -457,9 +483,9 @@ def distill_level(images: torch.Tensor, labels: torch.Tensor, subset: torch.Tens
         if not math.isfinite(total):
             raise FloatingPointError(f"non-finite distillation loss at level {level}, iteration {it}")
         opt.step()
-        losses.append(total / n_subsets)
-        bar.set_postfix(loss=f"{losses[-1]:.4g}", refresh=False)
-    return LevelResult(refs.detach().cpu(), losses, time.perf_counter() - start, embed_seconds)
+        losses.append(total)
+        bar.set_postfix(loss=f"{total / n_subsets:.4g}", refresh=False)
+    return LevelResult(refs.detach().cpu(), losses, embed_seconds=embed_seconds)
 
 
 # --------------------------------------------------------------------------- Ref. 63, flat
@@ -496,7 +522,8 @@ def distribution_matching(images: torch.Tensor, labels: torch.Tensor, n_classes:
     """Ref. 63's distillation of ``images`` (N, ch, H, W, standardised) into ``cfg.ipc``
     images per class, initialised from random real images; returns a :class:`LevelResult`
     with references of shape (ipc, C, ch, H, W). Every random draw is a function of
-    (seed, iteration, class), so a run is reproducible."""
+    (seed, iteration, class), so a run is reproducible. Under torchrun each rank matches a
+    block of the classes (the same networks on every rank) and the images are gathered."""
     from .dsa import dsa
 
     device = default_device()
@@ -508,12 +535,15 @@ def distribution_matching(images: torch.Tensor, labels: torch.Tensor, n_classes:
     opt = torch.optim.SGD([refs], lr=cfg.lr, momentum=cfg.momentum)
     level_cfg = DistillConfig(width=cfg.width, depth=cfg.depth, channels_last=cfg.channels_last)
     losses, embed_seconds = [], 0.0
-    bar = tqdm(range(cfg.iterations), desc=desc, disable=not progress, leave=False, mininterval=2.0)
+    w = distributed.world()
+    lo, hi = distributed.shard(n_classes, w) if n_classes >= w.size else (0, n_classes)
+    bar = tqdm(range(cfg.iterations), desc=desc, disable=not (progress and w.is_main), leave=False,
+               mininterval=2.0)
     for it in bar:
         net = embedding_net(level_cfg, images.shape[1], images.shape[-1], cfg.seed * 1_000_003 + it, device)
         opt.zero_grad(set_to_none=True)
         total = 0.0
-        for c, m in enumerate(members):
+        for c, m in list(enumerate(members))[lo:hi]:
             draw = torch.Generator().manual_seed(cfg.seed * 7_919_993 + it * 1_009 + c)
             real = images[m[torch.randint(len(m), (cfg.batch_real,), generator=draw)]].to(device)
             dsa_seed = int(torch.randint(2**31 - 1, (1,), generator=draw))
@@ -530,7 +560,11 @@ def distribution_matching(images: torch.Tensor, labels: torch.Tensor, n_classes:
         opt.step()
         losses.append(total)
         bar.set_postfix(loss=f"{total:.4g}", refresh=False)
-    return LevelResult(refs.detach().cpu(), losses, time.perf_counter() - start, embed_seconds)
+    refs = refs.detach().cpu()
+    if w.size > 1 and n_classes >= w.size:
+        refs = distributed.gather_cat(refs[:, lo:hi], dim=1)
+        losses = distributed.gather_cat(torch.tensor(losses, dtype=torch.float64)[None]).sum(0).tolist()
+    return LevelResult(refs, losses, time.perf_counter() - start, embed_seconds)
 
 
 # --------------------------------------------------------------------------- the whole hierarchy

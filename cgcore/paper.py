@@ -43,6 +43,9 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("train_bf16_speedup", None, "ratio", "(ours)",
           "one training step of the Fig. 12 TaylorNet, float32 time / bfloat16 autocast with NHWC; "
           "no paper value"),
+    Claim("distill_torchrun_speedup", None, "ratio", "(ours)",
+          "one distillation level on a sample of MNIST's level-1 subsets: one process's wall time "
+          "over that of torchrun with 2 gloo ranks on the same 2 cores; no paper value"),
     Claim("taylor_features_speedup", None, "ratio", "(ours)",
           "scikit-learn PolynomialFeatures time / cgcore time; no paper value"),
     Claim("resnet_mnist7_acc", 0.99, "fraction", "Sec. III", "'about 99%' with 1.3 M parameters"),
@@ -158,6 +161,7 @@ LABELS = {
     "taylor_prune10_centred_acc": "order 4, 10 % kept, dropped terms re-centred",
     "taylor_features_speedup": "monomial features: speed against scikit-learn",
     "train_bf16_speedup": "TaylorNet training step: bfloat16 + NHWC against float32",
+    "distill_torchrun_speedup": "distillation level: 2 torchrun ranks against one process",
     "resnet_mnist7_acc": "residual network, 7×7 MNIST",
     "resnet_mnist7_params": "residual network's parameters (our design)",
     "taylornet_mnist_acc": "TaylorNet of Fig. 5, MNIST",

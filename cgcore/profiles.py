@@ -454,6 +454,22 @@ _TRAIN_PRECISION_BENCH = {
     "seed": 0,
 }
 
+# Benchmark: one distillation level on a sample of MNIST's level-1 subsets, in one process
+# against torchrun with the subsets split across 2 ranks (gloo on the CPU, one thread each);
+# the cpu profile's level-1 settings, without torch.compile (whose compile time, paid once
+# per process, would be part of the measurement).
+_DISTILL_SHARD_BENCH = {
+    "dataset": "mnist",
+    "group_sizes": _DISTILLATION_MNIST["group_sizes"],
+    "level0": _DISTILLATION_MNIST["level0"],
+    "subsets": 120,
+    "distill": {**{k: v for k, v in _DISTILLATION_MNIST["distill"].items() if k != "iterations"},
+                "iterations": 40, "embed_compile": False},
+    "world_sizes": [1, 2],
+    "claim_world_size": 2,
+    "seed": 0,
+}
+
 _BASE = {
     "taylor_expansion": _TAYLOR_EXPANSION,
     "taylor_ablation": _TAYLOR_ABLATION,
@@ -470,6 +486,7 @@ _BASE = {
     "distill_budget_cifar10": _DISTILL_BUDGET_CIFAR10,
     "distill_embed_bench": _DISTILL_EMBED_BENCH,
     "train_precision_bench": _TRAIN_PRECISION_BENCH,
+    "distill_shard_bench": _DISTILL_SHARD_BENCH,
     "distill_dm_flat": _DM_FLAT,
     "distill_dm_flat_cifar10": _DM_FLAT_CIFAR10,
     "distill_ablation": _DISTILL_ABLATION,
@@ -548,6 +565,7 @@ _OVERRIDES = {
                                      "variants": Replace({
                                          "cpu profile": {}, "flat": {"group_sizes": [20], "iterations": [2]},
                                          "dsa": {"distill": {"dsa_strategy": "color_crop_flip", "pool_size": None}}})},
+        "distill_shard_bench": {"subsets": 4, "distill": {"iterations": 2, "width": 8}},
         "train_precision_bench": {
             "repeats": 1, "claim_network": "7x7 ResNet",
             "networks": Replace({k: v for k, v in _TRAIN_PRECISION_BENCH["networks"].items()

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from . import distributed
+
 _REPO = Path(__file__).resolve().parents[1]
 
 
@@ -192,6 +194,9 @@ def make_manifest(experiment: str, profile: str, config: dict, device: str,
         "device": device,
         "device_name": torch.cuda.get_device_name() if device.startswith("cuda") else cpu_name(),
         "threads": torch.get_num_threads(),
+        # processes the run was spread over (torchrun), and how they talked
+        "world_size": distributed.world().size,
+        **({"backend": distributed.backend()} if distributed.world().size > 1 else {}),
         "wall_time_s": round(wall_time_s, 2),
         "peak_rss_mib": peak_rss_mib(),
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -200,7 +205,10 @@ def make_manifest(experiment: str, profile: str, config: dict, device: str,
 
 def write_atomic(path: Path, write) -> None:
     """Call ``write(temporary_path)``, then move the file onto ``path``: a reader sees the
-    old file or the new one, never half of it (an interrupted run leaves no partial file)."""
+    old file or the new one, never half of it (an interrupted run leaves no partial file).
+    Under torchrun only rank 0 writes (the others computed the same thing)."""
+    if not distributed.is_main():
+        return
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)

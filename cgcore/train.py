@@ -12,6 +12,7 @@ from torch import nn
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from . import distributed
 from .checks import check_choice
 from .data import TensorData
 from .results import load_checkpoint, write_atomic
@@ -140,8 +141,15 @@ def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: Train
     Batches come from a generator seeded by (seed, epoch), and ``augment(x, generator=g)``
     gets a generator seeded by (seed, epoch, step), so a resumed run sees the same batches,
     augmented the same way, as an uninterrupted one.
+
+    Under torchrun (:mod:`cgcore.distributed`) every rank draws and augments the same global
+    batch and trains on its share of it (every N-th image), with the gradients averaged
+    by DistributedDataParallel; the training numbers are summed over the ranks, and only
+    rank 0 writes the checkpoint.
     """
     device = next(model.parameters()).device
+    w = distributed.world()
+    step_model = distributed.for_training(model)
     fmt = memory_format(cfg.channels_last)
     model.to(memory_format=fmt)
     steps = (len(train) + cfg.batch_size - 1) // cfg.batch_size
@@ -176,8 +184,10 @@ def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: Train
                 # exactly as an uninterrupted one
                 x = augment(x, generator=torch.Generator().manual_seed(
                     cfg.seed * 1_000_003 + epoch * 100_003 + step))
+            if w.size > 1:
+                x, y = x[w.rank::w.size], y[w.rank::w.size]
             with autocast(cfg.precision, device):
-                logits = model(x.contiguous(memory_format=fmt))
+                logits = step_model(x.contiguous(memory_format=fmt))
                 loss = F.cross_entropy(logits.float(), y, label_smoothing=cfg.label_smoothing)
             if not torch.isfinite(loss):
                 raise FloatingPointError(f"non-finite loss {loss.item()} at epoch {epoch + 1}, step {step}")
@@ -185,9 +195,10 @@ def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: Train
             loss.backward()
             opt.step()
             sched.step()
-            loss_sum += loss.item() * len(idx)
+            loss_sum += loss.item() * len(y)
             correct += (logits.argmax(1) == y).sum().item()
             bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
+        loss_sum, correct = distributed.sum_over_ranks(loss_sum, correct)
         history.epoch.append(epoch + 1)
         history.train_loss.append(loss_sum / len(train))
         history.train_acc.append(correct / len(train))

@@ -6,8 +6,10 @@ with the same config, and computes (and stores) it otherwise, or when asked to.
 
 from __future__ import annotations
 
+import contextlib
 import time
 
+from .. import distributed
 from ..checks import check_choice
 from ..profiles import get_config
 from ..results import git_commit, load_result, result_path, run_lock, save_arrays, save_result
@@ -17,6 +19,8 @@ from . import benchmarks, distillation, taylor_expansion, taylornet
 # name -> (run(config, profile, progress) -> result, claims(result) -> {claim: ours}); the
 # scorecard is written by the command line and the book, not by a run.
 EXPERIMENTS = {**taylor_expansion.runners(), **taylornet.runners(), **distillation.runners(), **benchmarks.runners()}
+# under torchrun these run on rank 0 alone (timings of ranks competing for a device mean nothing)
+MAIN_RANK_ONLY = frozenset(benchmarks.runners())
 
 RECOMPUTE = ("auto", "always", "never")
 
@@ -28,13 +32,17 @@ def run_experiment(experiment: str, profile: str, progress: bool = True, **overr
     run, _ = EXPERIMENTS[experiment]
     commit = git_commit()  # the code the run starts from, not whatever is checked out when it ends
     start = time.perf_counter()
-    with run_lock(profile, experiment):
-        result = run(config, profile, progress=progress)
-    arrays = result.pop("arrays", None)  # images and the like go to <experiment>.npz beside the JSON
-    if arrays:
-        save_arrays(experiment, profile, arrays)
-    save_result(experiment, profile, config, result, device=str(default_device()),
-                wall_time_s=time.perf_counter() - start, git=commit)
+    # under torchrun every rank computes (its share) and rank 0 alone locks and writes
+    main = distributed.is_main()
+    with run_lock(profile, experiment) if main else contextlib.nullcontext():
+        if main or experiment not in MAIN_RANK_ONLY:
+            result = run(config, profile, progress=progress and main)
+            arrays = result.pop("arrays", None)  # images and the like go to <experiment>.npz beside the JSON
+            if arrays:
+                save_arrays(experiment, profile, arrays)
+            save_result(experiment, profile, config, result, device=str(default_device()),
+                        wall_time_s=time.perf_counter() - start, git=commit)
+    distributed.barrier()
     return load_result(experiment, profile)
 
 
