@@ -210,8 +210,9 @@ class CG2d(nn.Module):
         return s
 
 
-def coefficients_along_ray(f, x: torch.Tensor, max_degree: int):
-    """How much of each degree the map t -> f(t x) holds, for t in [-1, 1].
+def coefficients_along_ray(f, x: torch.Tensor, max_degree: int, origin: torch.Tensor | None = None):
+    """How much of each degree the map t -> f(origin + t x) holds, for t in [-1, 1]
+    (``origin`` defaults to 0: the ray through x).
 
     ``f`` is evaluated at ``max_degree + 1`` Chebyshev nodes (in float64 if ``x`` is) and
     every output is fitted by a Chebyshev series of degree ``max_degree``; returned is the
@@ -221,9 +222,10 @@ def coefficients_along_ray(f, x: torch.Tensor, max_degree: int):
     """
     import numpy as np
 
+    origin = torch.zeros_like(x) if origin is None else origin
     nodes = np.cos(np.pi * (np.arange(max_degree + 1) + 0.5) / (max_degree + 1))
     with torch.no_grad():
-        values = np.stack([f(float(t) * x).detach().flatten().cpu().numpy() for t in nodes])
+        values = np.stack([f(origin + float(t) * x).detach().flatten().cpu().numpy() for t in nodes])
     return np.abs(np.polynomial.chebyshev.chebfit(nodes, values, max_degree)).max(axis=1)
 
 

@@ -46,6 +46,13 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("distill_torchrun_speedup", None, "ratio", "(ours)",
           "one distillation level on a sample of MNIST's level-1 subsets: one process's wall time "
           "over that of torchrun with 2 gloo ranks on the same 2 cores; no paper value"),
+    *(Claim(f"{net}_degree", None, "count", "(ours)",
+            f"highest degree of the trained {net.replace('taylornet_', '')} TaylorNet's logits along rays between test "
+            "images, above the floor of rounding noise; a network with L CG layers is a polynomial of degree 2^L")
+      for net in ("taylornet_mnist", "taylornet_mnist7")),
+    Claim("taylornet_mnist7_quadratic_local_share", None, "fraction", "(ours)",
+          "share of the largest fifth of the trained 7x7 TaylorNet's quadratic coefficients (at the mean image) "
+          "that sits on pixel pairs at distance <= 1.5; compare the direct expansion's on the Taylor chapter"),
     Claim("taylor_features_speedup", None, "ratio", "(ours)",
           "scikit-learn PolynomialFeatures time / cgcore time; no paper value"),
     Claim("resnet_mnist7_acc", 0.99, "fraction", "Sec. III", "'about 99%' with 1.3 M parameters"),
@@ -161,6 +168,9 @@ LABELS = {
     "taylor_prune10_centred_acc": "order 4, 10 % kept, dropped terms re-centred",
     "taylor_features_speedup": "monomial features: speed against scikit-learn",
     "train_bf16_speedup": "TaylorNet training step: bfloat16 + NHWC against float32",
+    "taylornet_mnist_degree": "trained Fig. 5 TaylorNet: degree along rays",
+    "taylornet_mnist7_degree": "trained 7×7 TaylorNet: degree along rays",
+    "taylornet_mnist7_quadratic_local_share": "trained 7×7 TaylorNet: large quadratic weights on near pairs",
     "distill_torchrun_speedup": "distillation level: 2 torchrun ranks against one process",
     "resnet_mnist7_acc": "residual network, 7×7 MNIST",
     "resnet_mnist7_params": "residual network's parameters (our design)",

@@ -470,6 +470,17 @@ _DISTILL_SHARD_BENCH = {
     "seed": 0,
 }
 
+# Beyond the paper: the polynomial read out of the trained TaylorNets (loaded from their
+# runs' checkpoints, or trained again to them): degree along rays between test images and
+# the quadratic coefficients of the 7x7 network at the mean image.
+_TAYLORNET_POLYNOMIAL = {
+    "networks": ["taylornet_mnist7", "taylornet_mnist"],
+    "rays": 8,
+    "extra_degrees": 8,
+    "hessian_network": "taylornet_mnist7",
+    "seed": 0,
+}
+
 _BASE = {
     "taylor_expansion": _TAYLOR_EXPANSION,
     "taylor_ablation": _TAYLOR_ABLATION,
@@ -478,6 +489,7 @@ _BASE = {
     "taylornet_mnist7": _TAYLORNET_MNIST7,
     "taylornet_cifar10": _TAYLORNET_CIFAR10,
     "resnet_mnist7": _RESNET_MNIST7,
+    "taylornet_polynomial": _TAYLORNET_POLYNOMIAL,
     "cg_conv_bench": _CG_CONV_BENCH,
     "distillation_mnist": _DISTILLATION_MNIST,
     "distillation_cifar10": _DISTILLATION_CIFAR10,
@@ -565,6 +577,7 @@ _OVERRIDES = {
                                      "variants": Replace({
                                          "cpu profile": {}, "flat": {"group_sizes": [20], "iterations": [2]},
                                          "dsa": {"distill": {"dsa_strategy": "color_crop_flip", "pool_size": None}}})},
+        "taylornet_polynomial": {"networks": ["taylornet_mnist7"], "rays": 2},
         "distill_shard_bench": {"subsets": 4, "distill": {"iterations": 2, "width": 8}},
         "train_precision_bench": {
             "repeats": 1, "claim_network": "7x7 ResNet",

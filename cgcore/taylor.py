@@ -241,20 +241,27 @@ def quadratic_coefficients(model: TaylorExpansion) -> np.ndarray:
 def quadratic_coefficients_at_zero(model: TaylorExpansion) -> np.ndarray:
     """The coefficients of x_i x_j in the plain pixels, expanded at the black image x = 0
     (Eq. 2 read literally), as symmetric (n_classes, N, N) maps like
-    :func:`quadratic_coefficients`: the Hessian of each logit at x = 0, halved on the
-    diagonal. For a model expanded at the mean image the degree-3 and -4 terms contribute
-    too, which is why this differs from the coefficients in u = (x - x0) / s."""
+    :func:`quadratic_coefficients`: :func:`quadratic_coefficients_at` x = 0. For a model
+    expanded at the mean image the degree-3 and -4 terms contribute too, which is why this
+    differs from the coefficients in u = (x - x0) / s."""
     n = model.features.n_vars
-    x = torch.zeros(1, n, device=model.weight.device, requires_grad=True)
-    with torch.enable_grad():
-        logits = model(x)[0]
-        maps = []
-        for c in range(logits.shape[0]):
-            grad, = torch.autograd.grad(logits[c], x, create_graph=True)
-            rows = [torch.autograd.grad(grad[0, i], x, retain_graph=True, allow_unused=True)[0]
-                    for i in range(n)]
-            maps.append(torch.cat([torch.zeros(1, n, device=x.device) if r is None else r for r in rows]))
-    hessian = torch.stack(maps).detach().double().cpu().numpy()
+    return quadratic_coefficients_at(model, torch.zeros(1, n, device=model.weight.device))
+
+
+def quadratic_coefficients_at(f, point: torch.Tensor) -> np.ndarray:
+    """The second-order Taylor coefficients of every output of ``f`` at ``point`` (one input,
+    any shape), in the input's own variables: the Hessian of each output, halved on the
+    diagonal (the coefficient of x_i^2 is half the second derivative), as (n_outputs, N, N)
+    with N the number of input variables. Works for any differentiable ``f``: the direct
+    expansion of Eq. (3), or a trained TaylorNet in eval mode."""
+    shape, n = point.shape, point.numel()
+
+    def outputs(flat):
+        return f(flat.view(shape)).flatten()
+
+    # forward-over-reverse, vectorised over the N directions: one pass, not N x outputs
+    maps = torch.func.jacfwd(torch.func.jacrev(outputs))(point.detach().flatten())
+    hessian = maps.detach().double().cpu().numpy()
     diagonal = np.arange(n)
     hessian[:, diagonal, diagonal] /= 2
     return hessian

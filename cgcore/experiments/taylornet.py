@@ -114,6 +114,26 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
     }
 
 
+def trained_network(experiment: str, profile: str, variant: str = "taylornet", progress: bool = False):
+    """(model in eval mode, config, test data) of ``variant`` as ``experiment`` trained it
+    under ``profile``: loaded from the run's last checkpoint, or trained to it again when
+    there is none (the same seeded run, so the same weights as the stored result's)."""
+    from ..profiles import get_config
+
+    check_choice("experiment", experiment, NAMES)
+    config = get_config(experiment, profile)
+    check_choice("variant", variant, tuple(config["variants"]))
+    seed_everything(config["seed"])
+    train, test, augment = load_data(config)
+    stats = network_channel_stats(config, train) if config["normalize"] else None
+    seed_everything(config["seed"])
+    model = build_model(config, variant, stats).to(default_device())
+    fit(model, train, test, train_config(config, config["seed"]),
+        checkpoint=checkpoint_dir(profile, experiment, config) / f"{variant}.pt", augment=augment,
+        desc=f"{experiment}/{variant}", progress=progress)
+    return model.eval(), config, test
+
+
 def claims(result: dict) -> dict[str, float]:
     """Scorecard values from a stored result: ``<prefix>_<dataset>_acc`` for every variant
     (final-epoch test accuracy), and ``<prefix>_<dataset>_params`` where the paper states
