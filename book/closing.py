@@ -37,6 +37,7 @@ from cgcore import distill
 from cgcore.checks import check_choice
 from cgcore.paper import PAPER
 from cgcore.profiles import PROFILES
+from cgcore.report import ablation_convnet_verdict
 from cgcore.results import load_arrays, load_result
 from cgcore.scorecard import build_scorecard
 
@@ -139,6 +140,16 @@ if ablation is not None:
                  f"network needs to tell the classes apart, which is a statement about that network as much as "
                  f"about the data")
     weighed.append(text + ".")
+mnist_ablation = load_result("distill_ablation", profile)
+if mnist_ablation is not None and ablation_convnet_verdict(mnist_ablation["result"]):
+    weighed.append("**As training data (MNIST, Ref. 63's test).** " + ablation_convnet_verdict(mnist_ablation["result"]))
+polynomial = load_result("taylornet_polynomial", profile)
+if polynomial is not None and "quadratic" in polynomial["result"]:
+    q = polynomial["result"]["quadratic"]
+    weighed.append(f"**Beyond the paper.** The trained {q['network']} puts {q['locality']['top_near']:.0%} of its "
+                   f"largest quadratic coefficients on pixel pairs at distance ≤ 1.5 ({q['locality']['all_near']:.0%} "
+                   f"of all pairs lie there); the [polynomial chapter](polynomial.ipynb) compares it with the direct "
+                   f"expansion and reads the degrees it uses.")
 display(Markdown("\n\n".join(weighed) if weighed else f"*Not computed yet for `{profile}`.*"))
 
 # %% [markdown]
