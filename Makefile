@@ -47,6 +47,12 @@ $(STAMP): pyproject.toml
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
 	  echo "note: chromium/chromium-driver not installed: the browser checks will be skipped"
+	@# Fashion-MNIST from Debian's package where there is one (cgcore.data also reads
+	@# $$CGCORE_DATA/fashion-mnist, or downloads it with torchvision).
+	@[ -d /usr/share/datasets/fashion-mnist ] || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null; } || \
+	  echo "note: dataset-fashion-mnist not installed: Fashion-MNIST needs CGCORE_DATA or a download"
 	touch $(STAMP)
 
 test: $(STAMP)

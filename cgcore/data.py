@@ -31,7 +31,10 @@ import torch.nn.functional as F
 from . import distributed
 from .checks import check_choice
 
-DATASETS = ("mnist", "mnist7", "cifar10")
+DATASETS = ("mnist", "mnist7", "cifar10", "fashion")
+RAW_DATASETS = ("mnist", "cifar10", "fashion")
+# Debian's dataset-fashion-mnist package (installed by the Makefile where it can be)
+DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
 SPLITS = ("train", "test")
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
@@ -39,6 +42,8 @@ CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
                    "dog", "frog", "horse", "ship", "truck")
+FASHION_CLASSES = ("T-shirt/top", "trouser", "pullover", "dress", "coat",
+                   "sandal", "shirt", "sneaker", "bag", "ankle boot")
 
 
 class DataDamagedError(RuntimeError):
@@ -91,9 +96,11 @@ def _read_or_explain(path: Path, read):
             f"on a machine with internet.") from err
 
 
-def _mnist_from(root: Path, split: str):
+def _mnist_from(root: Path, split: str, folders=("mnist", "MNIST/raw", ".")):
+    """The IDX files of MNIST (or of Fashion-MNIST, which has the same format) in one of
+    ``folders`` under ``root``."""
     prefix = "train" if split == "train" else "t10k"
-    for folder in (root / "mnist", root / "MNIST" / "raw", root):
+    for folder in (root / f for f in folders):
         images = _find_idx(folder, f"{prefix}-images-idx3-ubyte")
         labels = _find_idx(folder, f"{prefix}-labels-idx1-ubyte")
         if images and labels:
@@ -123,10 +130,15 @@ def _cifar10_from(root: Path, split: str):
     return None
 
 
+def _fashion_from(root: Path, split: str):
+    return _mnist_from(root, split, folders=("fashion-mnist", "FashionMNIST/raw"))
+
+
 def _torchvision_arrays(name: str, split: str, root: Path, download: bool):
     import torchvision
 
-    cls = torchvision.datasets.MNIST if name == "mnist" else torchvision.datasets.CIFAR10
+    cls = {"mnist": torchvision.datasets.MNIST, "cifar10": torchvision.datasets.CIFAR10,
+           "fashion": torchvision.datasets.FashionMNIST}[name]
     ds = cls(str(root), train=(split == "train"), download=download)
     images = np.asarray(ds.data)
     labels = np.asarray(ds.targets, dtype=np.uint8)
@@ -134,8 +146,9 @@ def _torchvision_arrays(name: str, split: str, root: Path, download: bool):
 
 
 def load_arrays(name: str, split: str, download: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """uint8 images (N, H, W) for MNIST or (N, H, W, 3) for CIFAR-10, and uint8 labels."""
-    check_choice("raw dataset", name, ("mnist", "cifar10"))
+    """uint8 images (N, H, W) for MNIST and Fashion-MNIST or (N, H, W, 3) for CIFAR-10, and
+    uint8 labels."""
+    check_choice("raw dataset", name, RAW_DATASETS)
     check_choice("split", split, SPLITS)
     cached = cache_dir() / f"{name}-{split}.npz"
     if cached.exists():
@@ -148,9 +161,13 @@ def load_arrays(name: str, split: str, download: bool = True) -> tuple[np.ndarra
     looked = []
     arrays = None
     root = data_dir()
+    reader = {"mnist": _mnist_from, "cifar10": _cifar10_from, "fashion": _fashion_from}[name]
     if root is not None:
         looked.append(str(root))
-        arrays = (_mnist_from if name == "mnist" else _cifar10_from)(root, split)
+        arrays = reader(root, split)
+    if arrays is None and name == "fashion" and DEBIAN_FASHION.exists():
+        looked.append(str(DEBIAN_FASHION))
+        arrays = _mnist_from(DEBIAN_FASHION, split, folders=(".",))
     if arrays is None and download:
         looked.append(f"torchvision download into {cache_dir() / 'torchvision'}")
         try:
@@ -161,9 +178,11 @@ def load_arrays(name: str, split: str, download: bool = True) -> tuple[np.ndarra
         raise DataNotFoundError(
             f"{name} ({split}) not found. Looked in: {'; '.join(looked) or 'nowhere'}. "
             "Set CGCORE_DATA to a folder holding mnist/*-ubyte[.gz] and "
-            "cifar10/cifar10-jpeg-q75.npz (this project keeps them in ../shared/data), "
-            "or torchvision's MNIST/raw and cifar-10-batches-py, or run on a machine with "
-            "internet so torchvision can download them."
+            "cifar10/cifar10-jpeg-q75.npz (this project keeps them in ../shared/data) and "
+            "fashion-mnist/*-ubyte[.gz] (Debian: apt-get install dataset-fashion-mnist, which "
+            "cgcore finds in /usr/share/datasets/fashion-mnist), or torchvision's MNIST/raw, "
+            "FashionMNIST/raw and cifar-10-batches-py, or run on a machine with internet so "
+            "torchvision can download them."
         )
     images, labels = arrays
     if distributed.is_main():   # under torchrun the other ranks read what they converted themselves
@@ -231,10 +250,11 @@ def resize_mnist(images: torch.Tensor, size: int = 7, antialias: bool = False) -
 
 def load_dataset(name: str, split: str, *, size: int = 7, antialias: bool = False,
                  download: bool = True) -> TensorData:
-    """``mnist`` (1x28x28), ``mnist7`` (1x7x7, Sec. III) or ``cifar10`` (3x32x32), in [0, 1]."""
+    """``mnist`` (1x28x28), ``mnist7`` (1x7x7, Sec. III), ``cifar10`` (3x32x32) or ``fashion``
+    (Fashion-MNIST, 1x28x28), in [0, 1]."""
     check_choice("dataset", name, DATASETS)
     check_choice("split", split, SPLITS)
-    raw = "cifar10" if name == "cifar10" else "mnist"
+    raw = "mnist" if name == "mnist7" else name
     images, labels = load_arrays(raw, split, download=download)
     x = torch.from_numpy(images.copy()).float().div_(255.0)
     x = x.permute(0, 3, 1, 2) if raw == "cifar10" else x.unsqueeze(1)

@@ -29,15 +29,14 @@ from IPython.display import Markdown, display
 
 from cgcore import models, plots
 from cgcore.checks import check_choice
-from cgcore.data import DATASETS
 from cgcore.experiments import run_or_load
-from cgcore.experiments.taylornet import BUILDERS
+from cgcore.experiments.taylornet import BUILDERS, TAYLORNETS
 from cgcore.layers import rows_seen
 from cgcore.paper import PAPER, paper_value
 from cgcore.profiles import PROFILES, get_config
 from cgcore.report import claims_table, format_claims, manifest_summary, training_results_table
 
-check_choice("dataset", dataset, DATASETS)
+check_choice("dataset", dataset, tuple(name.removeprefix("taylornet_") for name in TAYLORNETS))
 check_choice("profile", profile, PROFILES)
 EXPERIMENT = f"taylornet_{dataset}"
 INPUT_SHAPE = {"mnist": (1, 28, 28), "mnist7": (1, 7, 7), "cifar10": (3, 32, 32)}

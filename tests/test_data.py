@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -23,6 +25,24 @@ def test_mnist_is_the_official_data():
     assert np.bincount(labels).tolist()[:2] == [980, 1135]
 
 
+def test_fashion_mnist_is_its_own_data_set():
+    """Fashion-MNIST (Debian's dataset-fashion-mnist, CGCORE_DATA or torchvision): 1,000 test
+    images per class, not MNIST's digits."""
+    try:
+        fashion = data.load_arrays("fashion", "test")
+    except DataNotFoundError as err:  # pragma: no cover - depends on the machine
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(err))
+    digits = data.load_arrays("mnist", "test")
+    assert fashion[0].shape == digits[0].shape == (10_000, 28, 28)
+    assert np.bincount(fashion[1]).tolist() == [1000] * 10
+    assert not np.array_equal(fashion[0][:100], digits[0][:100])
+    assert len(data.FASHION_CLASSES) == 10
+    images = load_dataset("fashion", "test")
+    assert images.images.shape == (10_000, 1, 28, 28) and 0 <= images.images.min() and images.images.max() <= 1
+
+
 def test_resize_modes_differ_and_antialias_averages_blocks():
     x = torch.zeros(1, 1, 28, 28)
     x[..., 0, 0] = 1.0  # a corner pixel that plain bilinear never reads
@@ -35,7 +55,7 @@ def test_resize_modes_differ_and_antialias_averages_blocks():
 
 
 def test_unknown_dataset_and_split_list_accepted_values():
-    with pytest.raises(ValueError, match="unknown dataset 'svhn'; accepted: mnist, mnist7, cifar10"):
+    with pytest.raises(ValueError, match="unknown dataset 'svhn'; accepted: mnist, mnist7, cifar10, fashion"):
         load_dataset("svhn", "train")
     with pytest.raises(ValueError, match="accepted: train, test"):
         load_dataset("mnist", "validation")
