@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+import torch
 from torch import nn
 from torchvision.models.resnet import BasicBlock
 
@@ -49,33 +50,44 @@ def count_parameters(model: nn.Module) -> int:
 class _Builder:
     """Collects the named layers of a TaylorNet, each followed by its normalisation."""
 
-    def __init__(self, in_channels: int, parameterisation: str, rank: int, norm, cg_as_conv: bool):
+    def __init__(self, in_channels: int, parameterisation: str, rank: int, norm, cg_as_conv: bool,
+                 relu: bool = False, width: float = 1.0):
         check_choice("norm", norm, NORMS)
         if not isinstance(cg_as_conv, bool):
             raise ValueError(f"cg_as_conv must be True or False, got {cg_as_conv!r}")
+        if relu and not cg_as_conv:
+            raise ValueError("relu=True puts a ReLU after the convolution that replaces each CG: it needs "
+                             "cg_as_conv=True")
+        if width <= 0:
+            raise ValueError(f"width must be > 0 (a multiplier of every layer's channels), got {width!r}")
+        self.relu, self.width = relu, width
         # Build one CG to validate parameterisation and rank even when cg_as_conv is set.
         CG2d(1, 1, parameterisation=parameterisation, rank=rank)
         self.channels = in_channels
         self.parameterisation, self.rank, self.norm, self.cg_as_conv = parameterisation, rank, norm, cg_as_conv
         self.layers: OrderedDict[str, nn.Module] = OrderedDict()
 
-    def _add(self, name: str, layer: nn.Module, out_channels: int) -> None:
+    def _add(self, name: str, layer: nn.Module, out_channels: int, relu: bool = False) -> None:
         self.layers[name] = layer
         if self.norm == "batch":
             self.layers[f"{name}_bn"] = nn.BatchNorm2d(out_channels)
+        if relu:
+            self.layers[f"{name}_relu"] = nn.ReLU()
         self.channels = out_channels
 
     def conv(self, name: str, out_channels: int, kernel_size=3, stride=1, padding=1) -> None:
+        out_channels = max(1, round(out_channels * self.width))
         self._add(name, nn.Conv2d(self.channels, out_channels, kernel_size, stride, padding), out_channels)
 
     def cg(self, name: str, out_channels: int, kernel_size=2, stride=None, dilation=1) -> None:
         stride = kernel_size if stride is None else stride
+        out_channels = max(1, round(out_channels * self.width))
         if self.cg_as_conv:
             layer = nn.Conv2d(self.channels, out_channels, kernel_size, stride, dilation=dilation)
         else:
             layer = CG2d(self.channels, out_channels, kernel_size, stride, dilation=dilation,
                          parameterisation=self.parameterisation, rank=self.rank)
-        self._add(name, layer, out_channels)
+        self._add(name, layer, out_channels, relu=self.relu)
 
     def classifier(self, spatial: int, num_classes: int = 10) -> nn.Sequential:
         self.layers["flatten"] = nn.Flatten()
@@ -87,7 +99,8 @@ DICG_PLACEMENTS = ("after_cg2", "between_cgs")
 
 
 def taylornet_mnist(parameterisation: str = "factorised", rank: int = 1, norm="batch",
-                    cg_as_conv: bool = False, dicg_dilations=None, dicg_placement: str = "between_cgs") -> nn.Sequential:
+                    cg_as_conv: bool = False, dicg_dilations=None, dicg_placement: str = "between_cgs",
+                    relu: bool = False, width: float = 1.0) -> nn.Sequential:
     """Fig. 5, 1x28x28 MNIST. The text fixes the end point (the linear layer sees 2x2
     variables); the caption gives diCG1 = CG(2,2,64,1,1,7) and diCG2 = CG(2,2,64,1,1,3),
     but the figure's order of layers is not in the text. Two placements (``dicg_placement``;
@@ -115,7 +128,7 @@ def taylornet_mnist(parameterisation: str = "factorised", rank: int = 1, norm="b
     if len(dilations) != 2 or start - sum(dilations) != end or min(dilations) < 1:
         raise ValueError(f"dicg_dilations must be a pair summing to {start - end} with dicg_placement="
                          f"{dicg_placement!r}, so that the map ends at 2x2; got {dicg_dilations!r}")
-    b = _Builder(1, parameterisation, rank, norm, cg_as_conv)
+    b = _Builder(1, parameterisation, rank, norm, cg_as_conv, relu, width)
     b.conv("conv1", 64)
     b.conv("conv2", 64)
     b.cg("cg1", 64, stride=2)
@@ -131,7 +144,7 @@ def taylornet_mnist(parameterisation: str = "factorised", rank: int = 1, norm="b
 
 
 def taylornet_mnist7(parameterisation: str = "factorised", rank: int = 1, norm="batch",
-                     cg_as_conv: bool = False) -> nn.Sequential:
+                     cg_as_conv: bool = False, relu: bool = False, width: float = 1.0) -> nn.Sequential:
     """Fig. 5 adapted to 1x7x7 MNIST (the paper gives only '97.9 % with about 248 thousand
     parameters'):
 
@@ -144,7 +157,7 @@ def taylornet_mnist7(parameterisation: str = "factorised", rank: int = 1, norm="
     parameters by default (4 % below the paper's 248 k); a third convolution would overshoot
     to 274,826.
     """
-    b = _Builder(1, parameterisation, rank, norm, cg_as_conv)
+    b = _Builder(1, parameterisation, rank, norm, cg_as_conv, relu, width)
     b.conv("conv1", 64)
     b.conv("conv2", 64)
     b.cg("cg1", 64, stride=1)
@@ -155,7 +168,7 @@ def taylornet_mnist7(parameterisation: str = "factorised", rank: int = 1, norm="
 
 
 def taylornet_cifar10(parameterisation: str = "factorised", rank: int = 1, norm="batch",
-                      cg_as_conv: bool = False) -> nn.Sequential:
+                      cg_as_conv: bool = False, relu: bool = False, width: float = 1.0) -> nn.Sequential:
     """Fig. 12, 3x32x32 CIFAR-10:
 
         32x32x3 -Conv1,Conv2 (3,3,64,1,1,1)-> 32x32x64 -CG1-> 16x16 -CG2-> 8x8x64
@@ -164,7 +177,7 @@ def taylornet_cifar10(parameterisation: str = "factorised", rank: int = 1, norm=
 
     CG1, CG2 are CG(2,2,64,2,2). 1,099,722 parameters by default (paper: 1.2 M).
     """
-    b = _Builder(3, parameterisation, rank, norm, cg_as_conv)
+    b = _Builder(3, parameterisation, rank, norm, cg_as_conv, relu, width)
     b.conv("conv1", 64)
     b.conv("conv2", 64)
     b.cg("cg1", 64, stride=2)
@@ -176,6 +189,23 @@ def taylornet_cifar10(parameterisation: str = "factorised", rank: int = 1, norm=
     b.cg("dicg1", 128, stride=1, dilation=4)
     b.cg("dicg2", 128, stride=1, dilation=2)
     return b.classifier(spatial=1)
+
+
+def relu_twin(builder, tolerance: float = 0.05, **kwargs) -> tuple[nn.Sequential, float]:
+    """The ReLU CNN beside a TaylorNet (the comparison beyond the paper): ``builder``'s layout
+    with every CG replaced by a convolution of its geometry followed by a ReLU, every layer's
+    channels multiplied by the width (a multiple of 1/64) that brings its parameter count
+    closest to the TaylorNet's. Returns (network, width); raises when no width comes within
+    ``tolerance``."""
+    with torch.device("meta"):
+        target = count_parameters(builder(**kwargs))
+        counts = {w / 64: count_parameters(builder(**kwargs, cg_as_conv=True, relu=True, width=w / 64))
+                  for w in range(32, 257)}
+    width = min(counts, key=lambda w: abs(counts[w] - target))
+    if abs(counts[width] - target) > tolerance * target:
+        raise ValueError(f"no width brings the ReLU twin of {builder.__name__} within {tolerance:.0%} of its "
+                         f"{target:,} parameters (closest: {counts[width]:,} at width {width})")
+    return builder(**kwargs, cg_as_conv=True, relu=True, width=width), width
 
 
 def _resnet_stage(in_channels: int, out_channels: int, blocks: int, stride: int) -> list[nn.Module]:

@@ -181,3 +181,22 @@ def test_fast_cifar_net_shapes_and_whitening():
     # the embedding Sec. IV reads is the flattened last group
     from torchvision.models.feature_extraction import create_feature_extractor
     assert create_feature_extractor(net, {"flatten": "e"})(x)["e"].shape == (64, 16)
+
+
+@pytest.mark.parametrize("builder", TAYLORNETS, ids=lambda b: b.__name__)
+def test_the_relu_twin_has_the_layout_and_the_parameter_count_of_its_taylornet(builder):
+    from cgcore.models import relu_twin
+
+    net, width = relu_twin(builder)
+    target = count_parameters(builder())
+    assert abs(count_parameters(net) - target) <= 0.05 * target and width > 1
+    assert not any(isinstance(m, CG2d) for m in net.modules())
+    relus = [name for name, m in net.named_children() if isinstance(m, nn.ReLU)]
+    cgs = [name for name, m in builder().named_children() if isinstance(m, CG2d)]
+    assert relus == [f"{name}_relu" for name in cgs]      # a ReLU where each CG was, nowhere else
+    x = torch.rand(2, *TAYLORNETS[builder])
+    assert net(x).shape == (2, 10)
+    with pytest.raises(ValueError, match="needs cg_as_conv=True"):
+        builder(relu=True)
+    with pytest.raises(ValueError, match="no width brings"):
+        relu_twin(builder, tolerance=1e-9)
