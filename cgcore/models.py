@@ -208,6 +208,64 @@ def relu_twin(builder, tolerance: float = 0.05, **kwargs) -> tuple[nn.Sequential
     return builder(**kwargs, cg_as_conv=True, relu=True, width=width), width
 
 
+class CCPBlock(nn.Module):
+    """One polynomial block in the CCP form of Chrysos et al., "Π-nets: Deep Polynomial
+    Neural Networks" (CVPR 2020), with convolutions for the factor matrices U_n:
+
+        x_1 = U_1 z,   x_n = (U_n z) * x_{n-1} + x_{n-1}   (n = 2 .. degree)
+
+    so the block's output is a polynomial of degree ``degree`` in its input z, followed by
+    batch norm (affine in eval mode). Written from the paper's recursion, not their code."""
+
+    def __init__(self, in_channels: int, out_channels: int, degree: int = 2, stride: int = 1, norm="batch"):
+        super().__init__()
+        check_choice("norm", norm, NORMS)
+        if degree < 1:
+            raise ValueError(f"degree must be >= 1, got {degree}")
+        self.factors = nn.ModuleList(nn.Conv2d(in_channels, out_channels, 3, stride, 1) for _ in range(degree))
+        self.norm = nn.BatchNorm2d(out_channels) if norm == "batch" else nn.Identity()
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        x = self.factors[0](z)
+        for u in self.factors[1:]:
+            x = u(z) * x + x
+        return self.norm(x)
+
+
+def pinet_ccp(in_channels: int = 1, image_size: int = 28, width: int = 64, blocks: int = 4, degree: int = 2,
+              num_classes: int = 10, norm="batch") -> nn.Sequential:
+    """A Π-net-style polynomial network: ``blocks`` CCP blocks of ``degree`` (the first at
+    stride 1, the others at stride 2 while the map is larger than 2x2), then a linear layer:
+    a polynomial of degree degree^blocks in the input, like a TaylorNet of log2 of that many
+    CG layers (the default, 4 blocks of degree 2, has the degree 16 of Figs. 5 and 12)."""
+    layers, size, channels = OrderedDict(), image_size, in_channels
+    for k in range(blocks):
+        stride = 2 if k > 0 and size > 2 else 1
+        layers[f"ccp{k + 1}"] = CCPBlock(channels, width, degree, stride, norm)
+        size, channels = (size + 2 - 3) // stride + 1, width
+    layers["flatten"] = nn.Flatten()
+    layers["fc"] = nn.Linear(width * size * size, num_classes)
+    return nn.Sequential(layers)
+
+
+def pinet_twin(builder, in_channels: int, image_size: int, tolerance: float = 0.05,
+               **kwargs) -> tuple[nn.Sequential, int]:
+    """The :func:`pinet_ccp` network with the TaylorNet's degree (2^L, L its CG layers) and the
+    width that brings its parameter count closest to ``builder(**kwargs)``'s. Returns
+    (network, width); raises when no width comes within ``tolerance``."""
+    with torch.device("meta"):
+        taylornet = builder(**kwargs)
+        target = count_parameters(taylornet)
+        cg_layers = sum(isinstance(m, CG2d) for m in taylornet.modules())
+        counts = {w: count_parameters(pinet_ccp(in_channels, image_size, w, blocks=cg_layers))
+                  for w in range(8, 513)}
+    width = min(counts, key=lambda w: abs(counts[w] - target))
+    if abs(counts[width] - target) > tolerance * target:
+        raise ValueError(f"no width brings the Π-net twin of {builder.__name__} within {tolerance:.0%} of its "
+                         f"{target:,} parameters (closest: {counts[width]:,} at width {width})")
+    return pinet_ccp(in_channels, image_size, width, blocks=cg_layers), width
+
+
 def _resnet_stage(in_channels: int, out_channels: int, blocks: int, stride: int) -> list[nn.Module]:
     downsample = None
     if stride != 1 or in_channels != out_channels:

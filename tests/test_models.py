@@ -200,3 +200,29 @@ def test_the_relu_twin_has_the_layout_and_the_parameter_count_of_its_taylornet(b
         builder(relu=True)
     with pytest.raises(ValueError, match="no width brings"):
         relu_twin(builder, tolerance=1e-9)
+
+
+def test_the_pinet_is_a_polynomial_of_degree_degree_to_the_blocks():
+    from cgcore.layers import degree_along_ray, randomise_parameters
+    from cgcore.models import pinet_ccp
+
+    torch.manual_seed(0)
+    for blocks, degree in ((2, 2), (1, 3), (2, 3)):
+        net = randomise_parameters(pinet_ccp(1, 7, width=3, blocks=blocks, degree=degree, norm=None), 0).double()
+        x = torch.rand(1, 1, 7, 7, dtype=torch.float64)
+        assert degree_along_ray(net, x, degree ** blocks + 4) == degree ** blocks
+    with pytest.raises(ValueError, match="degree must be >= 1"):
+        pinet_ccp(degree=0)
+
+
+@pytest.mark.parametrize("builder", TAYLORNETS, ids=lambda b: b.__name__)
+def test_the_pinet_twin_matches_its_taylornet_in_degree_and_parameters(builder):
+    from cgcore.models import pinet_twin
+
+    shape = TAYLORNETS[builder]
+    net, width = pinet_twin(builder, shape[0], shape[-1])
+    target = count_parameters(builder())
+    assert abs(count_parameters(net) - target) <= 0.05 * target
+    cgs = sum(isinstance(m, CG2d) for m in builder().modules())
+    assert sum(name.startswith("ccp") for name, _ in net.named_children()) == cgs   # degree 2^L both
+    assert net(torch.rand(2, *shape)).shape == (2, 10)
