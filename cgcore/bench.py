@@ -386,14 +386,12 @@ def claims_distill_embed(result: dict) -> dict[str, float]:
 
 TRAIN_PRECISION_BENCH = "train_precision_bench"
 
-IMAGE_SHAPE = {"mnist": (1, 28, 28), "mnist7": (1, 7, 7), "cifar10": (3, 32, 32)}
-
-
 def training_network(entry: dict, profile: str):
     """(network, input shape, batch size) of one network a ``profile`` trains, built from that
     experiment's own config: ``{"experiment": <taylornet/resnet experiment>, "variant": ...}``,
     ``{"experiment": <distillation experiment>, "part": "backbone"}`` or ``"part": "convnet_eval"``
     (Ref. 63's evaluation ConvNet, at the batch of one image per class)."""
+    from .data import IMAGE_SHAPE
     from .models import distill_convnet, fast_cifar_net, resnet_small_input
     from .profiles import get_config
 

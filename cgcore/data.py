@@ -33,6 +33,7 @@ from .checks import check_choice
 
 DATASETS = ("mnist", "mnist7", "cifar10", "fashion")
 RAW_DATASETS = ("mnist", "cifar10", "fashion")
+IMAGE_SHAPE = {"mnist": (1, 28, 28), "mnist7": (1, 7, 7), "cifar10": (3, 32, 32), "fashion": (1, 28, 28)}
 # Debian's dataset-fashion-mnist package (installed by the Makefile where it can be)
 DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
 SPLITS = ("train", "test")

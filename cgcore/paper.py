@@ -50,6 +50,11 @@ CLAIMS: tuple[Claim, ...] = (
             f"highest degree of the trained {net.replace('taylornet_', '')} TaylorNet's logits along rays between test "
             "images, above the floor of rounding noise; a network with L CG layers is a polynomial of degree 2^L")
       for net in ("taylornet_mnist", "taylornet_mnist7")),
+    *(Claim(f"{twin}_{ds}_acc", None, "fraction", "(ours)",
+            f"{what} of the {ds} TaylorNet's parameter count, trained with its data and recipe")
+      for twin, what in (("relu_cnn", "ReLU CNN in the TaylorNet's layout (each CG a convolution and a ReLU)"),
+                         ("pinet", "Π-net-style polynomial network (CCP blocks) of the TaylorNet's degree"))
+      for ds in ("mnist", "mnist7", "cifar10")),
     Claim("taylornet_mnist7_quadratic_local_share", None, "fraction", "(ours)",
           "share of the largest fifth of the trained 7x7 TaylorNet's quadratic coefficients (at the mean image) "
           "that sits on pixel pairs at distance <= 1.5; compare the direct expansion's on the Taylor chapter"),
@@ -169,6 +174,9 @@ LABELS = {
     "taylor_features_speedup": "monomial features: speed against scikit-learn",
     "train_bf16_speedup": "TaylorNet training step: bfloat16 + NHWC against float32",
     "taylornet_mnist_degree": "trained Fig. 5 TaylorNet: degree along rays",
+    **{f"{twin}_{ds}_acc": f"{what}, {name}, TaylorNet's size"
+       for twin, what in (("relu_cnn", "ReLU CNN"), ("pinet", "Π-net (CCP)"))
+       for ds, name in (("mnist", "MNIST"), ("mnist7", "7×7 MNIST"), ("cifar10", "CIFAR-10"))},
     "taylornet_mnist7_degree": "trained 7×7 TaylorNet: degree along rays",
     "taylornet_mnist7_quadratic_local_share": "trained 7×7 TaylorNet: large quadratic weights on near pairs",
     "distill_torchrun_speedup": "distillation level: 2 torchrun ranks against one process",

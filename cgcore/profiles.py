@@ -166,6 +166,14 @@ _TAYLORNET_CIFAR10 = {
     "epochs": 12,
 }
 
+# Beyond the paper: each TaylorNet's equal-size twins, with its data, recipe and budget: the
+# ReLU CNN (every CG a convolution and a ReLU, channels widened to the TaylorNet's count) and
+# the Π-net-style polynomial network of the same degree 2^L (cgcore.models).
+_TWIN_VARIANTS = {"relu_cnn": {"twin": "relu"}, "pinet": {"twin": "pinet"}}
+_BASELINES_MNIST = {**_TAYLORNET_MNIST, "variants": _TWIN_VARIANTS}
+_BASELINES_MNIST7 = {**_TAYLORNET_MNIST7, "variants": _TWIN_VARIANTS}
+_BASELINES_CIFAR10 = {**_TAYLORNET_CIFAR10, "variants": _TWIN_VARIANTS}
+
 # Benchmark: forward+backward of one CG against a convolution of the same geometry, on
 # layers of the paper's networks (Fig. 5's diCG with our dilation reading, 3).
 _CG_CONV_BENCH = {
@@ -489,6 +497,9 @@ _BASE = {
     "taylornet_mnist7": _TAYLORNET_MNIST7,
     "taylornet_cifar10": _TAYLORNET_CIFAR10,
     "resnet_mnist7": _RESNET_MNIST7,
+    "baselines_mnist": _BASELINES_MNIST,
+    "baselines_mnist7": _BASELINES_MNIST7,
+    "baselines_cifar10": _BASELINES_CIFAR10,
     "taylornet_polynomial": _TAYLORNET_POLYNOMIAL,
     "cg_conv_bench": _CG_CONV_BENCH,
     "distillation_mnist": _DISTILLATION_MNIST,
@@ -558,6 +569,7 @@ _OVERRIDES = {
         "taylornet_mnist7": _SMOKE_TRAINING,
         "taylornet_cifar10": _SMOKE_TRAINING,
         "resnet_mnist7": _SMOKE_TRAINING,
+        **{f"baselines_{ds}": _SMOKE_TRAINING for ds in ("mnist", "mnist7", "cifar10")},
         "cg_conv_bench": {"batch_size": 8, "repeats": 2, "max_mib": 64},
         "distillation_mnist": _SMOKE_DISTILLATION,
         "distillation_cifar10": merged(_SMOKE_DISTILLATION, {"backbone": {"widths": [8, 16, 16]}}),
@@ -610,6 +622,9 @@ _OVERRIDES = {
         "taylornet_mnist7": {"epochs": 50},
         "taylornet_cifar10": {"epochs": 60},
         "resnet_mnist7": {"epochs": 50},
+        "baselines_mnist": {"epochs": 20},
+        "baselines_mnist7": {"epochs": 50},
+        "baselines_cifar10": {"epochs": 60},
         "cg_conv_bench": {"batch_size": 128, "repeats": 20, "max_mib": 4096},
         "distillation_mnist": _PAPER_DISTILLATION,
         "distillation_cifar10": {

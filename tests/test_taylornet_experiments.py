@@ -47,6 +47,22 @@ def test_training_experiment_runs_under_smoke(store, name, run_smoke):
     assert len(list((store / "checkpoints" / "smoke").glob(f"{name}-*/*.pt"))) == len(config["variants"])
 
 
+@pytest.mark.parametrize("name", ["baselines_mnist7"])
+def test_the_equal_size_twins_train_under_smoke(store, name, run_smoke):
+    from cgcore.experiments.taylornet import BASELINES
+
+    assert name in BASELINES
+    stored = run_smoke(name)
+    result, config = stored["result"], get_config(name, "smoke")
+    assert set(result["models"]) == {"relu_cnn", "pinet"}
+    assert set(EXPERIMENTS[name][1](result)) == {"relu_cnn_mnist7_acc", "pinet_mnist7_acc"}
+    taylornet = count_parameters(build_model(get_config("taylornet_mnist7", "smoke"), "taylornet", ([0.0], [1.0])))
+    for row in result["models"].values():
+        assert abs(row["params"] - taylornet) <= 0.05 * taylornet and 0 <= row["test_acc"] <= 1
+    with pytest.raises(ValueError, match="unknown twin 'gelu'"):
+        build_model({**config, "variants": {"x": {"twin": "gelu"}}}, "x", ([0.0], [1.0]))
+
+
 def test_training_precision_bench_times_every_network_in_every_setting(store, run_smoke):
     from cgcore.bench import training_network
     from cgcore.report import train_precision_table, train_precision_verdict

@@ -25,7 +25,7 @@ from torch import nn
 
 from .. import models
 from ..checks import check_choice
-from ..data import load_dataset, resize_mnist
+from ..data import IMAGE_SHAPE, load_dataset, resize_mnist
 from ..models import count_parameters
 from ..paper import PAPER
 from ..results import checkpoint_dir
@@ -35,13 +35,17 @@ from .common import Standardize, channel_stats, make_augment, train_config, trai
 TAYLORNETS = ("taylornet_mnist", "taylornet_mnist7", "taylornet_cifar10")
 RESNET = "resnet_mnist7"
 NAMES = TAYLORNETS + (RESNET,)
+# Beyond the paper: each TaylorNet's equal-size twins (models.relu_twin, models.pinet_twin),
+# trained with its data and recipe
+BASELINES = tuple(name.replace("taylornet_", "baselines_") for name in TAYLORNETS)
 BUILDERS = {name: getattr(models, name) for name in NAMES}
 NORMALIZE = ("per_channel", None)
+TWINS = ("relu", "pinet")
 
 # variant -> the prefix of its claim ids (``<prefix>_<dataset>_acc`` and, where the paper
 # states one, ``<prefix>_<dataset>_params``)
 CLAIM_PREFIX = {"taylornet": "taylornet", "cg_as_conv": "conv_ablation", "resnet": "resnet",
-                "taylornet_after_cg2": "taylornet_after_cg2"}
+                "taylornet_after_cg2": "taylornet_after_cg2", "relu_cnn": "relu_cnn", "pinet": "pinet"}
 
 
 def load_data(config: dict):
@@ -69,7 +73,15 @@ def build_model(config: dict, variant: str, stats=None) -> nn.Module:
     """The network of ``variant``, preceded by a :class:`Standardize` layer when
     ``config["normalize"]`` asks for one (``stats`` = (mean, std) per channel)."""
     check_choice("normalize", config["normalize"], NORMALIZE)
-    net = BUILDERS[config["model"]](**config["model_kwargs"], **config["variants"][variant])
+    kwargs = {**config["model_kwargs"], **config["variants"][variant]}
+    twin, builder = kwargs.pop("twin", None), BUILDERS[config["model"]]
+    if twin is None:
+        net = builder(**kwargs)
+    else:
+        check_choice("twin", twin, TWINS)
+        channels, _, size = IMAGE_SHAPE[config["dataset"]]
+        net = (models.relu_twin(builder, **kwargs) if twin == "relu"
+               else models.pinet_twin(builder, channels, size, **kwargs))[0]
     if config["normalize"] is None:
         return net
     if stats is None:
@@ -80,7 +92,7 @@ def build_model(config: dict, variant: str, stats=None) -> nn.Module:
 def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -> dict:
     """Train every variant of ``config`` and return accuracies, parameter counts,
     per-epoch curves and training times."""
-    check_choice("experiment", experiment, NAMES)
+    check_choice("experiment", experiment, NAMES + BASELINES)
     check_choice("model", config["model"], tuple(BUILDERS))
     device = default_device()
     seed_everything(config["seed"])
@@ -149,4 +161,4 @@ def claims(result: dict) -> dict[str, float]:
 
 def runners() -> dict:
     """name -> (run, claims) for cgcore.experiments.EXPERIMENTS."""
-    return {name: (partial(run, experiment=name), claims) for name in NAMES}
+    return {name: (partial(run, experiment=name), claims) for name in NAMES + BASELINES}
