@@ -68,7 +68,8 @@ test: $(STAMP)
 # executed pages without running them (_config.yml), in the order of _toc.yml.
 BOOK_PAGES = book/intro notebooks/coarse_graining notebooks/taylor_expansion notebooks/cg_operation \
              notebooks/taylornet:dataset=mnist notebooks/taylornet:dataset=mnist7 \
-             notebooks/taylornet:dataset=cifar10 notebooks/polynomial notebooks/distillation:dataset=mnist \
+             notebooks/taylornet:dataset=cifar10 notebooks/polynomial notebooks/baselines \
+             notebooks/distillation:dataset=mnist \
              notebooks/distillation:dataset=cifar10 notebooks/references:dataset=mnist \
              notebooks/references:dataset=cifar10 notebooks/similarity \
              book/scorecard book/closing book/benchmarks

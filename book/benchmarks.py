@@ -29,7 +29,8 @@ from IPython.display import Markdown, display
 from cgcore.checks import check_choice
 from cgcore.experiments import run_or_load, run_or_load_each
 from cgcore.profiles import PROFILES
-from cgcore.report import budget_table, budget_verdict, train_precision_table, train_precision_verdict
+from cgcore.report import (bf16_training_verdict, budget_table, budget_verdict, train_precision_table,
+                           train_precision_verdict)
 
 check_choice("profile", profile, PROFILES)
 
@@ -78,6 +79,7 @@ display(Markdown("\n\n".join(missing)))
 if found:
     display(train_precision_table(found["train"]["result"]))
     display(Markdown(train_precision_verdict(found["train"]["result"])))
+display(Markdown(bf16_training_verdict(profile)))
 
 # %% [markdown]
 # ## The Taylor terms of Eq. (3)

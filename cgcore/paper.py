@@ -54,7 +54,12 @@ CLAIMS: tuple[Claim, ...] = (
             f"{what} of the {ds} TaylorNet's parameter count, trained with its data and recipe")
       for twin, what in (("relu_cnn", "ReLU CNN in the TaylorNet's layout (each CG a convolution and a ReLU)"),
                          ("pinet", "Π-net-style polynomial network (CCP blocks) of the TaylorNet's degree"))
-      for ds in ("mnist", "mnist7", "cifar10")),
+      for ds in ("mnist", "mnist7", "cifar10", "fashion")),
+    Claim("taylornet_bf16_mnist_acc", None, "fraction", "(ours)",
+          "Fig. 5's TaylorNet trained in bfloat16 autocast with NHWC activations, otherwise as "
+          "taylornet_mnist_acc"),
+    Claim("taylornet_fashion_acc", None, "fraction", "(ours)",
+          "Fig. 5's TaylorNet on Fashion-MNIST, a data set the paper does not use, with MNIST's recipe"),
     Claim("taylornet_mnist7_quadratic_local_share", None, "fraction", "(ours)",
           "share of the largest fifth of the trained 7x7 TaylorNet's quadratic coefficients (at the mean image) "
           "that sits on pixel pairs at distance <= 1.5; compare the direct expansion's on the Taylor chapter"),
@@ -176,7 +181,10 @@ LABELS = {
     "taylornet_mnist_degree": "trained Fig. 5 TaylorNet: degree along rays",
     **{f"{twin}_{ds}_acc": f"{what}, {name}, TaylorNet's size"
        for twin, what in (("relu_cnn", "ReLU CNN"), ("pinet", "Π-net (CCP)"))
-       for ds, name in (("mnist", "MNIST"), ("mnist7", "7×7 MNIST"), ("cifar10", "CIFAR-10"))},
+       for ds, name in (("mnist", "MNIST"), ("mnist7", "7×7 MNIST"), ("cifar10", "CIFAR-10"),
+                        ("fashion", "Fashion-MNIST"))},
+    "taylornet_fashion_acc": "TaylorNet of Fig. 5, Fashion-MNIST",
+    "taylornet_bf16_mnist_acc": "TaylorNet of Fig. 5, MNIST, trained in bfloat16",
     "taylornet_mnist7_degree": "trained 7×7 TaylorNet: degree along rays",
     "taylornet_mnist7_quadratic_local_share": "trained 7×7 TaylorNet: large quadratic weights on near pairs",
     "distill_torchrun_speedup": "distillation level: 2 torchrun ranks against one process",

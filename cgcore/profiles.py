@@ -161,8 +161,9 @@ _TAYLORNET_CIFAR10 = {
     # Measured on the 2 cores (Xeon, AVX-512): 3.5 min per epoch for the TaylorNet and
     # 2.5 min for its conv ablation, so 12 epochs (~75 min for both) is what the cpu budget
     # allows; at 6 epochs the TaylorNet was still underfitting (train 73.6 %, test 74.4 %).
-    # bfloat16 autocast and NHWC gain nothing for these 64-128-channel networks here
-    # (0.54 s against 0.51-0.53 s per step of 128), so training stays float32.
+    # Training stays float32: on one 2-core machine bfloat16 autocast and NHWC gained
+    # nothing here (0.54 s against 0.51-0.53 s per step of 128); train_precision_bench on
+    # another found 2.7x. taylornet_mnist_bf16 checks what bf16 does to the accuracy.
     "epochs": 12,
 }
 
@@ -173,6 +174,13 @@ _TWIN_VARIANTS = {"relu_cnn": {"twin": "relu"}, "pinet": {"twin": "pinet"}}
 _BASELINES_MNIST = {**_TAYLORNET_MNIST, "variants": _TWIN_VARIANTS}
 _BASELINES_MNIST7 = {**_TAYLORNET_MNIST7, "variants": _TWIN_VARIANTS}
 _BASELINES_CIFAR10 = {**_TAYLORNET_CIFAR10, "variants": _TWIN_VARIANTS}
+# taylornet_mnist's TaylorNet trained in bfloat16 autocast with NHWC activations (the
+# settings train_precision_bench times), to see whether the accuracy holds.
+_TAYLORNET_MNIST_BF16 = {**_TAYLORNET_MNIST, "variants": {"taylornet_bf16": {}},
+                         "precision": "bfloat16", "channels_last": True}
+# Fashion-MNIST as a fourth data set: Fig. 5's TaylorNet and both twins, MNIST's recipe.
+_TAYLORNET_FASHION = {**_TAYLORNET_MNIST, "dataset": "fashion",
+                      "variants": {"taylornet": {}, **_TWIN_VARIANTS}}
 
 # Benchmark: forward+backward of one CG against a convolution of the same geometry, on
 # layers of the paper's networks (Fig. 5's diCG with our dilation reading, 3).
@@ -498,6 +506,8 @@ _BASE = {
     "taylornet_cifar10": _TAYLORNET_CIFAR10,
     "resnet_mnist7": _RESNET_MNIST7,
     "baselines_mnist": _BASELINES_MNIST,
+    "taylornet_fashion": _TAYLORNET_FASHION,
+    "taylornet_mnist_bf16": _TAYLORNET_MNIST_BF16,
     "baselines_mnist7": _BASELINES_MNIST7,
     "baselines_cifar10": _BASELINES_CIFAR10,
     "taylornet_polynomial": _TAYLORNET_POLYNOMIAL,
@@ -570,6 +580,8 @@ _OVERRIDES = {
         "taylornet_cifar10": _SMOKE_TRAINING,
         "resnet_mnist7": _SMOKE_TRAINING,
         **{f"baselines_{ds}": _SMOKE_TRAINING for ds in ("mnist", "mnist7", "cifar10")},
+        "taylornet_fashion": _SMOKE_TRAINING,
+        "taylornet_mnist_bf16": _SMOKE_TRAINING,
         "cg_conv_bench": {"batch_size": 8, "repeats": 2, "max_mib": 64},
         "distillation_mnist": _SMOKE_DISTILLATION,
         "distillation_cifar10": merged(_SMOKE_DISTILLATION, {"backbone": {"widths": [8, 16, 16]}}),
@@ -623,6 +635,8 @@ _OVERRIDES = {
         "taylornet_cifar10": {"epochs": 60},
         "resnet_mnist7": {"epochs": 50},
         "baselines_mnist": {"epochs": 20},
+        "taylornet_fashion": {"epochs": 20},
+        "taylornet_mnist_bf16": {"epochs": 20},
         "baselines_mnist7": {"epochs": 50},
         "baselines_cifar10": {"epochs": 60},
         "cg_conv_bench": {"batch_size": 128, "repeats": 20, "max_mib": 4096},

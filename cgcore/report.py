@@ -46,12 +46,12 @@ def training_results_table(profile: str) -> pd.DataFrame:
     """Every stored TaylorNet and ResNet experiment of ``profile``: test accuracy and
     parameters beside the paper's, epochs, training time and device ("not computed yet"
     for those not stored with the current config)."""
-    from .experiments.taylornet import CLAIM_PREFIX, NAMES
+    from .experiments.taylornet import CLAIM_PREFIX, RESNET, TAYLORNETS
     from .profiles import get_config
     from .results import load_result
 
     rows = []
-    for name in NAMES:
+    for name in TAYLORNETS + (RESNET,):
         found = load_result(name, profile, get_config(name, profile))
         if found is None:
             rows.append({"experiment": name, "model": "—", "test accuracy": "not computed yet"})
@@ -68,6 +68,79 @@ def training_results_table(profile: str) -> pd.DataFrame:
                          "training time": f"{row['train_seconds'] / 60:.1f} min",
                          "device": f"{manifest['device']} ({manifest['threads']} threads)"})
     return pd.DataFrame(rows).astype(object).fillna("").set_index(["experiment", "model"])
+
+
+# Beyond the paper: each data set's TaylorNet and its equal-size twins, and where they are stored
+BASELINE_DATASETS = {"mnist": "MNIST", "mnist7": "7×7 MNIST", "cifar10": "CIFAR-10", "fashion": "Fashion-MNIST"}
+BASELINE_MODELS = {"taylornet": "TaylorNet", "relu_cnn": "ReLU CNN", "pinet": "Π-net (CCP)"}
+
+
+def baseline_source(dataset: str, model: str) -> str:
+    """The experiment that trains ``model`` (a BASELINE_MODELS key) on ``dataset``."""
+    if dataset == "fashion":
+        return "taylornet_fashion"
+    return f"taylornet_{dataset}" if model == "taylornet" else f"baselines_{dataset}"
+
+
+def baselines_table(profile: str) -> pd.DataFrame:
+    """For every (data set, model) of BASELINE_DATASETS x BASELINE_MODELS: test accuracy,
+    parameters, epochs and seconds per epoch of the stored run (``None`` where it is not
+    computed yet). The TaylorNets and their twins share data, recipe, seed and budget."""
+    from .profiles import get_config
+    from .results import load_result
+
+    cache, rows = {}, []
+    for dataset, dataset_name in BASELINE_DATASETS.items():
+        for model, model_name in BASELINE_MODELS.items():
+            name = baseline_source(dataset, model)
+            if name not in cache:
+                cache[name] = load_result(name, profile, get_config(name, profile))
+            found = cache[name]
+            row = None if found is None else found["result"]["models"].get(model)
+            seconds = None if row is None else row["history"]["seconds"]
+            rows.append({"data set": dataset_name, "model": model_name,
+                         "test accuracy": None if row is None else row["test_acc"],
+                         "parameters": None if row is None else row["params"],
+                         "epochs": None if row is None else len(seconds),
+                         "seconds per epoch": None if row is None else float(np.mean(seconds)),
+                         "experiment": name})
+    return pd.DataFrame(rows).set_index(["data set", "model"])
+
+
+def format_baselines(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`baselines_table` for reading: percentages, separators, "not computed yet"."""
+    def cell(value, fmt):
+        return "not computed yet" if value is None or pd.isna(value) else fmt.format(value)
+
+    return pd.DataFrame({
+        "test accuracy": [cell(v, "{:.2%}") for v in table["test accuracy"]],
+        "parameters": [cell(v, "{:,.0f}") for v in table["parameters"]],
+        "epochs": [cell(v, "{:.0f}") for v in table["epochs"]],
+        "seconds per epoch": [cell(v, "{:.0f}") for v in table["seconds per epoch"]],
+        "experiment": list(table["experiment"]),
+    }, index=table.index)
+
+
+def baselines_verdict(table: pd.DataFrame) -> str:
+    """One generated sentence per data set with all three models stored: the TaylorNet's
+    accuracy and time per epoch against its ReLU and Π-net twins'."""
+    sentences, missing = [], []
+    for dataset_name in BASELINE_DATASETS.values():
+        rows = table.loc[dataset_name]
+        if rows["test accuracy"].isna().any():
+            missing.append(dataset_name)
+            continue
+        acc, sec = rows["test accuracy"], rows["seconds per epoch"]
+        tn, relu, pinet = (acc[BASELINE_MODELS[m]] for m in ("taylornet", "relu_cnn", "pinet"))
+        best = acc.idxmax()
+        sentences.append(
+            f"On {dataset_name} the TaylorNet scores {tn:.2%}, {100 * (tn - relu):+.2f} pp against the ReLU CNN of "
+            f"its size ({relu:.2%}) and {100 * (tn - pinet):+.2f} pp against the Π-net ({pinet:.2%}); "
+            f"{best} is best, and a TaylorNet epoch takes "
+            f"{sec[BASELINE_MODELS['taylornet']] / sec[BASELINE_MODELS['relu_cnn']]:.1f}× the ReLU CNN's time.")
+    if missing:
+        sentences.append(f"Not computed yet for this profile: {', '.join(missing)}.")
+    return " ".join(sentences)
 
 
 def manifest_summary(manifest: dict) -> pd.DataFrame:
@@ -511,3 +584,29 @@ def train_precision_verdict(result: dict, gain: float = 1.1) -> str:
     return ("Faster than " + ref + " by at least " + f"{gain:.1f}×: "
             + "; ".join(f"{label} ({best}, {s:.2f}×)" for label, (best, s) in faster.items())
             + f". Every other network gains less than {gain:.1f}× from any setting.")
+
+
+def bf16_training_verdict(profile: str, tolerance: float = 0.002) -> str:
+    """Whether Fig. 5's TaylorNet keeps its accuracy when trained in bfloat16 autocast with
+    NHWC (``taylornet_mnist_bf16`` against ``taylornet_mnist``'s float32 TaylorNet), within
+    ``tolerance`` (0.2 pp: twice the binomial standard error of an accuracy near 99 % on
+    MNIST's 10,000 test images). Empty when either run is not stored."""
+    from .profiles import get_config
+    from .results import load_result
+
+    runs = {name: load_result(name, profile, get_config(name, profile))
+            for name in ("taylornet_mnist", "taylornet_mnist_bf16")}
+    if any(run is None for run in runs.values()):
+        return ""
+    f32 = runs["taylornet_mnist"]["result"]["models"]["taylornet"]
+    bf16 = runs["taylornet_mnist_bf16"]["result"]["models"]["taylornet_bf16"]
+    delta = bf16["test_acc"] - f32["test_acc"]
+    holds = delta >= -tolerance
+    return (f"Trained end to end in bfloat16 autocast with NHWC activations, Fig. 5's TaylorNet (a polynomial of "
+            f"degree 16) reaches {bf16['test_acc']:.2%} on MNIST against {f32['test_acc']:.2%} in float32 "
+            f"({100 * delta:+.2f} pp), at {np.mean(bf16['history']['seconds']):.0f} s per epoch: the accuracy "
+            + (f"holds within the {100 * tolerance:.1f} pp we allow." if holds else
+               f"falls by more than the {100 * tolerance:.1f} pp we allow, so the profile keeps float32.")
+            + " (The float32 run's time per epoch, "
+            f"{np.mean(f32['history']['seconds']):.0f} s, was measured on another machine of the same kind "
+            "and is not a fair comparison; the step times above are.)")

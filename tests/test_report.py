@@ -1,6 +1,7 @@
 """Tables and verdicts the book builds from stored results (cgcore.report)."""
 
 import pandas as pd
+import pytest
 
 from cgcore.report import budget_table, budget_verdict
 
@@ -236,3 +237,46 @@ def test_every_measured_cifar10_label_carries_the_jpeg_caveat():
             assert (CIFAR10_CAVEAT in claim_label(claim)) == (not claim.endswith("_params")), claim
         else:
             assert CIFAR10_CAVEAT not in claim_label(claim)
+
+
+def _store_training(name: str, accs: dict, seconds: dict, params: int = 1000):
+    from cgcore.profiles import get_config
+    from cgcore.results import save_result
+
+    models = {variant: {"test_acc": acc, "params": params, "history": {"seconds": [seconds[variant]] * 3}}
+              for variant, acc in accs.items()}
+    save_result(name, "smoke", get_config(name, "smoke"), {"models": models}, device="cpu", wall_time_s=1.0)
+
+
+def test_baselines_table_pairs_each_taylornet_with_its_twins(results_store):
+    from cgcore.report import baselines_table, baselines_verdict, format_baselines
+
+    _store_training("taylornet_mnist7", {"taylornet": 0.98, "cg_as_conv": 0.90}, {"taylornet": 30, "cg_as_conv": 10})
+    _store_training("baselines_mnist7", {"relu_cnn": 0.99, "pinet": 0.97}, {"relu_cnn": 10, "pinet": 20})
+    table = baselines_table("smoke")
+    assert table.loc[("7×7 MNIST", "TaylorNet"), "test accuracy"] == 0.98
+    assert table.loc[("7×7 MNIST", "ReLU CNN"), "seconds per epoch"] == 10
+    assert table.loc[("7×7 MNIST", "Π-net (CCP)"), "experiment"] == "baselines_mnist7"
+    assert table.loc[("Fashion-MNIST", "ReLU CNN"), "experiment"] == "taylornet_fashion"
+    assert pd.isna(table.loc[("MNIST", "TaylorNet"), "test accuracy"])
+    shown = format_baselines(table)
+    assert shown.loc[("7×7 MNIST", "TaylorNet"), "test accuracy"] == "98.00%"
+    assert shown.loc[("CIFAR-10", "ReLU CNN"), "test accuracy"] == "not computed yet"
+    verdict = baselines_verdict(table)
+    assert "On 7×7 MNIST the TaylorNet scores 98.00%, -1.00 pp against the ReLU CNN" in verdict
+    assert "+1.00 pp against the Π-net" in verdict and "ReLU CNN is best" in verdict
+    assert "3.0× the ReLU CNN's time" in verdict
+    assert verdict.endswith("Not computed yet for this profile: MNIST, CIFAR-10, Fashion-MNIST.")
+
+
+@pytest.mark.parametrize("bf16_acc, holds", [(0.9930, True), (0.9900, False)])
+def test_bf16_training_verdict_applies_its_tolerance(results_store, bf16_acc, holds):
+    from cgcore.report import bf16_training_verdict
+
+    assert bf16_training_verdict("smoke") == ""
+    _store_training("taylornet_mnist", {"taylornet": 0.9942}, {"taylornet": 200})
+    assert bf16_training_verdict("smoke") == ""  # the bf16 run is not stored yet
+    _store_training("taylornet_mnist_bf16", {"taylornet_bf16": bf16_acc}, {"taylornet_bf16": 80})
+    verdict = bf16_training_verdict("smoke")
+    assert f"reaches {bf16_acc:.2%} on MNIST against 99.42% in float32" in verdict
+    assert ("holds within the 0.2 pp" in verdict) == holds and ("falls by more" in verdict) == (not holds)

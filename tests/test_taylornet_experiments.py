@@ -20,6 +20,8 @@ EXPECTED_CLAIMS = {
     "taylornet_mnist7": {"taylornet_mnist7_acc", "taylornet_mnist7_params", "conv_ablation_mnist7_acc"},
     "taylornet_cifar10": {"taylornet_cifar10_acc", "taylornet_cifar10_params", "conv_ablation_cifar10_acc"},
     "resnet_mnist7": {"resnet_mnist7_acc", "resnet_mnist7_params"},
+    "taylornet_fashion": {"taylornet_fashion_acc", "relu_cnn_fashion_acc", "pinet_fashion_acc"},
+    "taylornet_mnist_bf16": {"taylornet_bf16_mnist_acc"},
     "cg_conv_bench": {"cg_vs_conv_time_ratio"},
 }
 
@@ -40,9 +42,11 @@ def test_training_experiment_runs_under_smoke(store, name, run_smoke):
         assert len(row["history"]["test_acc"]) == config["epochs"]
         with torch.device("meta"):
             assert row["params"] == count_parameters(build_model(config, variant, ([0.0] * 3, [1.0] * 3)))
-    if name.startswith("taylornet_"):
+    if "cg_as_conv" in result["models"]:
         # the ablation replaces every CG by a conv: same network minus the quadratic factors
         assert result["models"]["cg_as_conv"]["params"] < result["models"]["taylornet"]["params"]
+    for twin in {"relu_cnn", "pinet"} & set(result["models"]):  # sized to the TaylorNet's count
+        assert abs(result["models"][twin]["params"] / result["models"]["taylornet"]["params"] - 1) <= 0.05
     # every checkpoint was written, so a rerun resumes instead of retraining
     assert len(list((store / "checkpoints" / "smoke").glob(f"{name}-*/*.pt"))) == len(config["variants"])
 

@@ -5,7 +5,9 @@ the TaylorNet (``variants["taylornet"]``) and its ablation with every CG replace
 convolution of the same shape (``variants["cg_as_conv"]``, Sec. III: "if we replace the
 CG operations with the convolution operations in the whole neural network, the accuracy
 will drop by about 7.3% and 30%"). ``resnet_mnist7`` trains the residual baseline of
-Sec. III on 7x7 MNIST the same way.
+Sec. III on 7x7 MNIST the same way. ``taylornet_fashion`` trains Fig. 5's TaylorNet and its
+equal-size twins on Fashion-MNIST with MNIST's recipe (beyond the paper), and
+``taylornet_mnist_bf16`` Fig. 5's TaylorNet in bfloat16 autocast with NHWC activations.
 
 Config keys (see ``cgcore.profiles``): ``dataset``, ``model`` (a builder of
 ``cgcore.models``), ``model_kwargs``, ``variants`` (name -> extra builder arguments),
@@ -34,18 +36,24 @@ from .common import Standardize, channel_stats, make_augment, train_config, trai
 
 TAYLORNETS = ("taylornet_mnist", "taylornet_mnist7", "taylornet_cifar10")
 RESNET = "resnet_mnist7"
-NAMES = TAYLORNETS + (RESNET,)
+# Beyond the paper: Fig. 5's TaylorNet and its twins on Fashion-MNIST, a fourth data set
+FASHION = "taylornet_fashion"
+# Fig. 5's TaylorNet trained end to end in bfloat16 autocast with NHWC activations: does a
+# polynomial of degree 16 keep its accuracy at bf16's 8-bit mantissa?
+BF16 = "taylornet_mnist_bf16"
+NAMES = TAYLORNETS + (RESNET, FASHION, BF16)
 # Beyond the paper: each TaylorNet's equal-size twins (models.relu_twin, models.pinet_twin),
 # trained with its data and recipe
 BASELINES = tuple(name.replace("taylornet_", "baselines_") for name in TAYLORNETS)
-BUILDERS = {name: getattr(models, name) for name in NAMES}
+BUILDERS = {name: getattr(models, name) for name in TAYLORNETS + (RESNET,)}
 NORMALIZE = ("per_channel", None)
 TWINS = ("relu", "pinet")
 
 # variant -> the prefix of its claim ids (``<prefix>_<dataset>_acc`` and, where the paper
 # states one, ``<prefix>_<dataset>_params``)
 CLAIM_PREFIX = {"taylornet": "taylornet", "cg_as_conv": "conv_ablation", "resnet": "resnet",
-                "taylornet_after_cg2": "taylornet_after_cg2", "relu_cnn": "relu_cnn", "pinet": "pinet"}
+                "taylornet_after_cg2": "taylornet_after_cg2", "relu_cnn": "relu_cnn", "pinet": "pinet",
+                "taylornet_bf16": "taylornet_bf16"}
 
 
 def load_data(config: dict):
