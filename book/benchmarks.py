@@ -29,8 +29,8 @@ from IPython.display import Markdown, display
 from cgcore.checks import check_choice
 from cgcore.experiments import run_or_load, run_or_load_each
 from cgcore.profiles import PROFILES
-from cgcore.report import (bf16_training_verdict, budget_table, budget_verdict, train_precision_table,
-                           train_precision_verdict)
+from cgcore.report import (bf16_training_verdict, budget_table, budget_verdict, taylor_roofline_table,
+                           taylor_roofline_verdict, train_precision_table, train_precision_verdict)
 
 check_choice("profile", profile, PROFILES)
 
@@ -43,7 +43,7 @@ check_choice("profile", profile, PROFILES)
 # CG layers of Figs. 5 and 12 and a small one; the full Eq. (4) form is skipped where
 # its intermediate would not fit the memory limit of the config.
 
-# %%
+# %% tags=["hide-input"]
 bench = run_or_load("cg_conv_bench", profile, recompute=recompute)
 b = bench["result"]
 rows = []
@@ -89,7 +89,7 @@ display(Markdown(bf16_training_verdict(profile)))
 # of repeated calls; peak memory is the rise of the resident set of a fresh process
 # during one call (see `cgcore.bench`).
 
-# %%
+# %% tags=["hide-input"]
 bench = run_or_load("taylor_features_bench", profile, recompute=recompute)
 b = bench["result"]
 display(pd.DataFrame({"median time (ms)": {k: 1e3 * v for k, v in b["seconds"].items()},
@@ -103,6 +103,23 @@ display(Markdown(
     + ("" if not mem else " and needs about the same memory" if 0.95 <= mem <= 1.05
        else f" and needs **{mem:.1f}× less memory**" if mem > 1 else f" and needs **{1 / mem:.1f}× more memory**")
     + f"; outputs identical: {b['outputs_match']}."))
+
+# %% [markdown]
+# ## The order-4 Taylor expansion against its roofline
+#
+# Order 4 is the book's slowest training per image: 292,824 features per 7×7 image, all
+# written to memory and read back by the linear layer and its gradient. One training step
+# (features, linear layer, loss, backward, Adam) at the chapter's batch, timed, beside the
+# least time this machine's measured copy bandwidth and matmul throughput allow
+# (`cgcore.bench.run_taylor_roofline`; the traffic is counted in
+# `cgcore.bench.taylor_step_traffic`):
+
+# %% tags=["hide-input"]
+found, missing = run_or_load_each({"roofline": "taylor_roofline_bench"}, profile, recompute, compute="roofline")
+display(Markdown("\n\n".join(missing)))
+if found:
+    display(taylor_roofline_table(found["roofline"]["result"]))
+    display(Markdown(taylor_roofline_verdict(found["roofline"]["result"])))
 
 # %% [markdown]
 # ## Distillation: the fresh-network embedding

@@ -35,7 +35,7 @@ from IPython.display import Markdown, display
 
 from cgcore import distill
 from cgcore.checks import check_choice
-from cgcore.paper import PAPER
+from cgcore.paper import CIFAR10_CAVEAT, PAPER
 from cgcore.profiles import PROFILES
 from cgcore.report import ablation_convnet_verdict
 from cgcore.results import load_arrays, load_result
@@ -57,7 +57,7 @@ def compare(claim, what):
     text = f"{what}: **{value:.2%}**"
     if paper is not None:
         text += f" (paper {paper:.1%}, {100 * (value - paper):+.1f} points)"
-    return text
+    return text + (f", {CIFAR10_CAVEAT}" if "cifar10" in claim else "")
 
 
 # %% [markdown]
@@ -75,6 +75,8 @@ lines = [
     compare("taylornet_cifar10_acc", "TaylorNet, CIFAR-10 (Fig. 12)"),
     compare("conv_ablation_mnist_acc", "the same MNIST network with every CG a convolution"),
     compare("conv_ablation_cifar10_acc", "the same CIFAR-10 network with every CG a convolution"),
+    compare("relu_cnn_mnist7_acc", "a ReLU CNN of the 7×7 TaylorNet's size, same recipe (beyond the paper)"),
+    compare("pinet_mnist7_acc", "a Π-net polynomial network of that size and degree, same recipe"),
     compare("distill_ref_mnist_acc", "MNIST classified by its ten D5 references"),
     compare("distill_random_mnist_acc", "... by one random real image per class instead"),
     compare("distill_ceiling_mnist_acc", "... and by the class centroids in the embedding (the ceiling)"),

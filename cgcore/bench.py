@@ -544,6 +544,104 @@ def claims_distill_shard(result: dict) -> dict[str, float]:
     return {"distill_torchrun_speedup": result["runs"][str(result["claim_world_size"])]["speedup"]}
 
 
+
+# --------------------------------------------------------------------------- order-4 Taylor roofline
+
+TAYLOR_ROOFLINE_BENCH = "taylor_roofline_bench"
+
+
+def copy_bandwidth_gbs(mib: int, repeats: int) -> float:
+    """This machine's memory bandwidth as torch sees it: bytes read plus bytes written per
+    second (GB/s) by copying a float32 tensor of ``mib`` MiB (far larger than the caches)."""
+    import torch
+
+    src = torch.ones(mib * 2**18)
+    dst = torch.empty_like(src)
+    return 2 * src.numel() * 4 / median_seconds(lambda: dst.copy_(src), repeats) / 1e9
+
+
+def matmul_gflops(n: int, repeats: int) -> float:
+    """This machine's float32 matrix-multiply throughput (GFLOP/s) on n x n matrices."""
+    import torch
+
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    return 2 * n**3 / median_seconds(lambda: a @ b, repeats) / 1e9
+
+
+def taylor_step_traffic(batch: int, n_features: int, n_classes: int = 10) -> dict[str, float]:
+    """Bytes and FLOPs of one Adam step of Eq. (3)'s model (float32), at the least the two
+    paths must move or compute:
+
+    - the B x F feature matrix is written once and read twice (forward product, gradient of
+      the weights) when it is materialised; a path that contracts blocks of features with the
+      weights while they are in cache moves none of it;
+    - the C x F weights are touched by both paths about 12 times per step: weight/std, the
+      folded bias, the forward and backward products, the chain rule through 1/std, and
+      Adam (parameter, gradient and two moments read, three written);
+    - FLOPs: one multiply per feature, then 2 B F C for the forward product and 2 B F C for
+      the weight gradient (the input needs no gradient)."""
+    features, weights = 4.0 * batch * n_features, 4.0 * n_classes * n_features
+    return {"feature_bytes": 3 * features, "weight_bytes": 12 * weights,
+            "flops": batch * n_features * (1 + 4 * n_classes)}
+
+
+def run_taylor_roofline(config: dict, profile: str, progress: bool = True) -> dict:
+    """One training step of Eq. (3)'s order-4 model on 7x7 inputs (features, linear layer,
+    cross-entropy, backward, Adam), timed, beside a roofline estimate from this machine's
+    measured copy bandwidth and matmul throughput: how far the step is from the limit of
+    the materialised-features path, and from that of a path that never writes them."""
+    import math
+
+    import torch
+    import torch.nn.functional as F
+
+    from .taylor import TaylorExpansion
+
+    torch.manual_seed(config["seed"])
+    batch = config["batch_size"]
+    model = TaylorExpansion(config["n_vars"], config["order"], 10, expansion_point="mean")
+    with torch.no_grad():
+        model.weight.normal_(0, 1e-3)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x, y = torch.rand(batch, config["n_vars"]), torch.randint(0, 10, (batch,))
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    def features():
+        with torch.no_grad():
+            model.terms(x)
+
+    step_s, features_s = median_seconds(step, config["repeats"]), median_seconds(features, config["repeats"])
+    bandwidth, gflops = copy_bandwidth_gbs(config["bandwidth_mib"], config["repeats"]), matmul_gflops(
+        config["matmul_n"], config["repeats"])
+    traffic = taylor_step_traffic(batch, model.features.n_features)
+    compute_s = traffic["flops"] / (gflops * 1e9)
+    materialised_s = max((traffic["feature_bytes"] + traffic["weight_bytes"]) / (bandwidth * 1e9), compute_s)
+    fused_s = max(traffic["weight_bytes"] / (bandwidth * 1e9), compute_s)
+    steps = math.ceil(config["train_images"] / batch)
+    if progress:
+        print(f"step {1e3 * step_s:.1f} ms (roofline {1e3 * materialised_s:.1f} ms materialised, "
+              f"{1e3 * fused_s:.1f} ms fused); {bandwidth:.1f} GB/s, {gflops:.0f} GFLOP/s", flush=True)
+    return {
+        "n_features": model.features.n_features, "batch_size": batch, "steps_per_epoch": steps,
+        "step_seconds": step_s, "features_seconds": features_s,
+        "features_roofline_seconds": 4.0 * batch * model.features.n_features / (bandwidth * 1e9),
+        "bandwidth_gbs": bandwidth, "matmul_gflops": gflops, **traffic,
+        "roofline_step_seconds": {"materialised": materialised_s, "fused": fused_s},
+        "epoch_seconds": step_s * steps,
+        "roofline_epoch_seconds": {"materialised": materialised_s * steps, "fused": fused_s * steps},
+        "torch_threads": torch.get_num_threads(),
+    }
+
+
+def claims_taylor_roofline(result: dict) -> dict[str, float]:
+    """taylor_order4_epoch_seconds: the measured training steps of one epoch (no augmentation
+    or evaluation), this machine."""
+    return {"taylor_order4_epoch_seconds": result["epoch_seconds"]}
+
 if __name__ == "__main__":   # a rank of run_distill_shard: python -m cgcore.bench distill_shard_bench CONFIG OUT
     import json
     import sys

@@ -174,15 +174,26 @@ class CG2d(nn.Module):
                                padding=self.padding, dilation=self.dilation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.linear(x)
         if self.order == 1:
-            return y
+            return self.linear(x)
         if self.parameterisation == "full":
+            y = self.linear(x)
             return y + self._full_quadratic(x, y.shape[-2:])
-        batch, _, height, width = y.shape
-        for degree, conv in zip(range(2, self.order + 1), self.factors):
-            f = conv(x).view(batch, degree, self.rank, self.out_channels, height, width)
-            y = y + f.prod(dim=1).sum(dim=1)
+        # The linear map and every factor map share the cluster geometry, so one convolution
+        # computes them all (their weights stacked along the output channels); the parameters
+        # stay in their own modules.
+        maps = [self.linear] + list(self.factors)
+        bias = self.linear.bias
+        if bias is not None:
+            bias = torch.cat([bias, bias.new_zeros(sum(m.out_channels for m in self.factors))])
+        out = F.conv2d(x, torch.cat([m.weight for m in maps]), bias, self.stride, self.padding, self.dilation)
+        y, *products = out.split([m.out_channels for m in maps], dim=1)
+        for degree, f in zip(range(2, self.order + 1), products):
+            f = f.unflatten(1, (degree, self.rank, self.out_channels))
+            term = f[:, 0]
+            for k in range(1, degree):
+                term = term * f[:, k]
+            y = y + (term[:, 0] if self.rank == 1 else term.sum(dim=1))
         return y
 
     def _full_quadratic(self, x: torch.Tensor, out_hw) -> torch.Tensor:

@@ -182,8 +182,21 @@ _TAYLORNET_MNIST_BF16 = {**_TAYLORNET_MNIST, "variants": {"taylornet_bf16": {}},
 _TAYLORNET_FASHION = {**_TAYLORNET_MNIST, "dataset": "fashion",
                       "variants": {"taylornet": {}, **_TWIN_VARIANTS}}
 
+# Benchmark: one order-4 training step of Eq. (3) against a roofline from this machine's
+# measured bandwidth and matmul throughput (taylor_expansion's batch and training set).
+_TAYLOR_ROOFLINE_BENCH = {
+    "order": 4,
+    "n_vars": 49,
+    "batch_size": _TAYLOR_EXPANSION["batch_size"],
+    "train_images": 60_000,
+    "bandwidth_mib": 1024,
+    "matmul_n": 2048,
+    "repeats": 5,
+    "seed": 0,
+}
+
 # Benchmark: forward+backward of one CG against a convolution of the same geometry, on
-# layers of the paper's networks (Fig. 5's diCG with our dilation reading, 3).
+# layers of the paper's networks (Fig. 5's CG1 and a diCG of dilation 3).
 _CG_CONV_BENCH = {
     "batch_size": 64,
     "layers": {
@@ -519,6 +532,7 @@ _BASE = {
     "distill_budget_cifar10": _DISTILL_BUDGET_CIFAR10,
     "distill_embed_bench": _DISTILL_EMBED_BENCH,
     "train_precision_bench": _TRAIN_PRECISION_BENCH,
+    "taylor_roofline_bench": _TAYLOR_ROOFLINE_BENCH,
     "distill_shard_bench": _DISTILL_SHARD_BENCH,
     "distill_dm_flat": _DM_FLAT,
     "distill_dm_flat_cifar10": _DM_FLAT_CIFAR10,
@@ -575,6 +589,7 @@ _OVERRIDES = {
         },
         "taylor_ablation": {"orders": [1, 2], "epochs": [1, 1], "val_size": 100},
         "taylor_features_bench": {"order": 3, "batch_size": 32, "repeats": 2},
+        "taylor_roofline_bench": {"order": 3, "batch_size": 32, "bandwidth_mib": 64, "matmul_n": 256, "repeats": 2},
         "taylornet_mnist": _SMOKE_TRAINING,
         "taylornet_mnist7": _SMOKE_TRAINING,
         "taylornet_cifar10": _SMOKE_TRAINING,

@@ -124,7 +124,7 @@ per_layer.map(lambda v: f"{v:,}")
 # against the counts the paper states. "CG as conv" is the ablation network, every CG
 # replaced by a convolution of the same shape.
 
-# %%
+# %% tags=["hide-input"]
 PAPER_COUNT = {"taylornet_mnist7": "taylornet_mnist7_params", "taylornet_cifar10": "taylornet_cifar10_params",
                "resnet_mnist7": "resnet_mnist7_params"}
 variants = {"factorised, rank 1": dict(parameterisation="factorised", rank=1),
@@ -141,7 +141,7 @@ count_table["paper"] = [PAPER[PAPER_COUNT[n]].value if n in PAPER_COUNT else Non
 count_table.rename(index={"resnet_mnist7": "resnet_mnist7 (no CG)"}).map(
     lambda v: "—" if v is None or pd.isna(v) else f"{v:,.0f}")
 
-# %%
+# %% tags=["hide-input"]
 lines = []
 for name in ("taylornet_mnist7", "taylornet_cifar10"):
     paper = PAPER[PAPER_COUNT[name]].value

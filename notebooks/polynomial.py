@@ -47,7 +47,7 @@ check_choice("profile", profile, PROFILES)
 # noise: the largest of them is the floor, and the highest degree more than ten times above
 # it is what the trained network measurably uses.
 
-# %%
+# %% tags=["hide-input"]
 stored = run_or_load("taylornet_polynomial", profile, recompute=recompute)
 result = stored["result"]
 spectra = {name: (np.median(np.asarray(s["coefficients"]), axis=0), s["expected_degree"])
@@ -122,6 +122,6 @@ display(Markdown(verdict))
 # %% [markdown]
 # ## Claims of this chapter
 
-# %%
+# %% tags=["hide-input"]
 format_claims(claims_table(profile, prefix=("taylornet_mnist_degree", "taylornet_mnist7_degree",
                                             "taylornet_mnist7_quadratic")), compact=True)

@@ -36,6 +36,7 @@ from cgcore.checks import check_choice
 from cgcore.data import CIFAR10_CLASSES
 from cgcore.experiments import run_or_load_each
 from cgcore.profiles import PROFILES
+from cgcore.report import similarity_trend_reason
 
 check_choice("dataset", dataset, ("mnist", "cifar10"))
 check_choice("profile", profile, PROFILES)
@@ -112,3 +113,5 @@ for name in results:
     part = table.loc[name]
     display(Markdown(f"**{name}**: s rises at every level for {part['s rises at every level'].sum()} of 10 classes, "
                      f"and ends above level 0 for {part['s higher at the top than at L0'].sum()} of 10."))
+    display(Markdown(similarity_trend_reason(
+        name, results[name], int((~part["s higher at the top than at L0"].astype(bool)).sum()))))

@@ -117,7 +117,7 @@ x = sympy.symbols("x1:4")
 # remaining tolerance is between processor families (AVX2 against AVX-512 changes the bits
 # too). Differences of a tenth of a point here are not findings.
 
-# %%
+# %% tags=["hide-input"]
 ablation = run_or_load("taylor_ablation", profile, recompute=recompute)["result"]
 pd.DataFrame({name: {**{f"validation, order {o}": f"{acc:.2%}" for o, acc in v["val_acc"].items()},
                      **{f"test, order {o}": f"{acc:.2%}" for o, acc in v["test_acc"].items()}}
@@ -134,7 +134,7 @@ display(Markdown(
             f"{100 * (ablation['variants'][ablation['chosen_on_validation']]['val_acc'][str(ablation['orders'][-1])] - ablation['variants'][book_choice]['val_acc'][str(ablation['orders'][-1])]):.2f} "
             f"percentage points on {ablation['val_size']:,} validation images.")))
 
-# %%
+# %% tags=["hide-input"]
 stored = run_or_load("taylor_expansion", profile, recompute=recompute)
 result = stored["result"]
 
@@ -154,7 +154,7 @@ manifest_summary(stored["manifest"])
 # %%
 fig = plots.order_sweep(result)
 
-# %%
+# %% tags=["hide-input"]
 rows = []
 for order, row in sorted(result["orders"].items(), key=lambda kv: int(kv[0])):
     rows.append({"order n": int(order), "terms": row["terms"], "parameters": row["params"],
@@ -169,7 +169,7 @@ pd.DataFrame(rows).set_index("order n")
 # %%
 fig = plots.training_curves(result)
 
-# %%
+# %% tags=["hide-input"]
 top = max(result["orders"], key=int)
 row = result["orders"][top]
 paper_acc = PAPER["taylor_order4_acc"].value
@@ -215,7 +215,7 @@ if 3 in by_order and 4 in by_order:
 # * **re-centred**: the term is replaced by its average over the training images, so the constant
 #   term absorbs what the dropped term gave on average (`prune_smallest(..., drop="to_mean")`).
 
-# %%
+# %% tags=["hide-input"]
 pruning = result["pruning"]
 full_acc = result["orders"][str(pruning["order"])]["test_acc"]
 columns = {"the paper's reading": pruning["test_acc"]}
@@ -290,5 +290,5 @@ display(Markdown(text))
 # scorecard chapter collects all chapters). Accuracies are on the 10,000 MNIST test
 # images resized to 7×7.
 
-# %%
+# %% tags=["hide-input"]
 format_claims(claims_table(profile, prefix="taylor_"), compact=True)

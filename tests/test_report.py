@@ -280,3 +280,17 @@ def test_bf16_training_verdict_applies_its_tolerance(results_store, bf16_acc, ho
     verdict = bf16_training_verdict("smoke")
     assert f"reaches {bf16_acc:.2%} on MNIST against 99.42% in float32" in verdict
     assert ("holds within the 0.2 pp" in verdict) == holds and ("falls by more" in verdict) == (not holds)
+
+
+def test_similarity_trend_reason_reads_the_high_frequency_share():
+    from cgcore.report import similarity_trend_reason
+
+    def result(real, top):
+        return {"similarity_level0": {"high_freq": real, "saturated": 0.0},
+                "levels": {"euclidean": [{"level": 1, "high_freq": (real + top) / 2}, {"level": 2, "high_freq": top}]}}
+
+    assert similarity_trend_reason("cifar10", result(0.1, 0.3), falls=0) == ""
+    noisy = similarity_trend_reason("cifar10", result(0.1, 0.3), falls=7)
+    assert "7 of 10 classes" in noisy and "0.100 for the real images and 0.300 at D2" in noisy
+    assert "noise of Fig. 9(b)" in noisy
+    assert "does not explain" in similarity_trend_reason("cifar10", result(0.3, 0.1), falls=7)

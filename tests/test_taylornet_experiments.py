@@ -203,3 +203,29 @@ def test_taylor_ablation_chooses_on_a_validation_split(store, run_smoke):
     best = max(result["variants"].values(), key=lambda v: v["val_acc"][top])
     assert result["variants"][result["chosen_on_validation"]] == best
     assert all(set(v["val_acc"]) == set(v["test_acc"]) for v in result["variants"].values())
+
+
+def test_taylor_step_traffic_counts_the_feature_matrix_three_times():
+    from cgcore.bench import taylor_step_traffic
+
+    t = taylor_step_traffic(batch=128, n_features=292_824)
+    assert t["feature_bytes"] == 3 * 4 * 128 * 292_824        # written once, read twice
+    assert t["weight_bytes"] == 12 * 4 * 10 * 292_824
+    assert t["flops"] == 128 * 292_824 * 41
+    assert taylor_step_traffic(256, 10)["feature_bytes"] == 2 * taylor_step_traffic(128, 10)["feature_bytes"]
+
+
+def test_taylor_roofline_bench_times_a_step_against_both_rooflines(store, run_smoke):
+    from cgcore.report import taylor_roofline_table, taylor_roofline_verdict
+
+    result = run_smoke("taylor_roofline_bench")["result"]
+    config = get_config("taylor_roofline_bench", "smoke")
+    assert result["n_features"] == 49 + 1225 + 20825  # order 3 on 49 variables, no constant
+    assert result["bandwidth_gbs"] > 0 and result["matmul_gflops"] > 0
+    roof = result["roofline_step_seconds"]
+    assert 0 < roof["fused"] <= roof["materialised"]       # writing the features can only cost more
+    assert result["epoch_seconds"] == pytest.approx(result["step_seconds"] * result["steps_per_epoch"])
+    assert result["steps_per_epoch"] == -(-config["train_images"] // config["batch_size"])
+    assert set(EXPERIMENTS["taylor_roofline_bench"][1](result)) == {"taylor_order4_epoch_seconds"}
+    assert list(taylor_roofline_table(result).index)[0] == "measured"
+    assert "ms" in taylor_roofline_verdict(result) and "bound" in taylor_roofline_verdict(result)

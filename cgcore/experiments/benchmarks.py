@@ -15,4 +15,5 @@ def runners() -> dict:
         bench.DISTILL_EMBED_BENCH: (bench.run_distill_embed, bench.claims_distill_embed),
         bench.TRAIN_PRECISION_BENCH: (bench.run_train_precision, bench.claims_train_precision),
         bench.DISTILL_SHARD_BENCH: (bench.run_distill_shard, bench.claims_distill_shard),
+        bench.TAYLOR_ROOFLINE_BENCH: (bench.run_taylor_roofline, bench.claims_taylor_roofline),
     }
