@@ -35,29 +35,12 @@ from IPython.display import Markdown, display
 
 from cgcore import distill
 from cgcore.checks import check_choice
-from cgcore.paper import CIFAR10_CAVEAT, PAPER
 from cgcore.profiles import PROFILES
-from cgcore.report import ablation_convnet_verdict
+from cgcore.report import claim_line, scorecard_values, thesis_weighed
 from cgcore.results import load_arrays, load_result
-from cgcore.scorecard import build_scorecard
 
 check_choice("profile", profile, PROFILES)
-card = build_scorecard(profile).set_index("claim")
-
-
-def ours(claim):
-    return card["ours"].get(claim) if claim in card.index else None
-
-
-def compare(claim, what):
-    """'what: ours x (paper y)' for an accuracy claim, or a note that it is not stored."""
-    value, paper = ours(claim), PAPER[claim].value
-    if value is None or pd.isna(value):
-        return f"{what}: not computed yet for `{profile}`"
-    text = f"{what}: **{value:.2%}**"
-    if paper is not None:
-        text += f" (paper {paper:.1%}, {100 * (value - paper):+.1f} points)"
-    return text + (f", {CIFAR10_CAVEAT}" if "cifar10" in claim else "")
+values = scorecard_values(profile)
 
 
 # %% [markdown]
@@ -69,21 +52,21 @@ def compare(claim, what):
 
 # %% tags=["hide-input"]
 lines = [
-    compare("taylor_order4_acc", "Taylor expansion to order 4 on 7×7 MNIST"),
-    compare("taylornet_mnist_acc", "TaylorNet, MNIST (Fig. 5)"),
-    compare("taylornet_mnist7_acc", "TaylorNet, 7×7 MNIST"),
-    compare("taylornet_cifar10_acc", "TaylorNet, CIFAR-10 (Fig. 12)"),
-    compare("conv_ablation_mnist_acc", "the same MNIST network with every CG a convolution"),
-    compare("conv_ablation_cifar10_acc", "the same CIFAR-10 network with every CG a convolution"),
-    compare("relu_cnn_mnist7_acc", "a ReLU CNN of the 7×7 TaylorNet's size, same recipe (beyond the paper)"),
-    compare("pinet_mnist7_acc", "a Π-net polynomial network of that size and degree, same recipe"),
-    compare("distill_ref_mnist_acc", "MNIST classified by its ten D5 references"),
-    compare("distill_random_mnist_acc", "... by one random real image per class instead"),
-    compare("distill_ceiling_mnist_acc", "... and by the class centroids in the embedding (the ceiling)"),
-    compare("distill_ref_cifar10_acc", "CIFAR-10 classified by its ten D5 references"),
-    compare("distill_random_cifar10_acc", "... by one random real image per class instead"),
-    compare("distill_ceiling_cifar10_acc", "... and by the class centroids in the embedding (the ceiling)"),
-    compare("distill_dm_flat_1ipc_mnist_acc", "a ConvNet trained on Ref. 63's one image per class, MNIST"),
+    claim_line(values, "taylor_order4_acc", "Taylor expansion to order 4 on 7×7 MNIST"),
+    claim_line(values, "taylornet_mnist_acc", "TaylorNet, MNIST (Fig. 5)"),
+    claim_line(values, "taylornet_mnist7_acc", "TaylorNet, 7×7 MNIST"),
+    claim_line(values, "taylornet_cifar10_acc", "TaylorNet, CIFAR-10 (Fig. 12)"),
+    claim_line(values, "conv_ablation_mnist_acc", "the same MNIST network with every CG a convolution"),
+    claim_line(values, "conv_ablation_cifar10_acc", "the same CIFAR-10 network with every CG a convolution"),
+    claim_line(values, "relu_cnn_mnist7_acc", "a ReLU CNN of the 7×7 TaylorNet's size, same recipe (beyond the paper)"),
+    claim_line(values, "pinet_mnist7_acc", "a Π-net polynomial network of that size and degree, same recipe"),
+    claim_line(values, "distill_ref_mnist_acc", "MNIST classified by its ten D5 references"),
+    claim_line(values, "distill_random_mnist_acc", "... by one random real image per class instead"),
+    claim_line(values, "distill_ceiling_mnist_acc", "... and by the class centroids in the embedding (the ceiling)"),
+    claim_line(values, "distill_ref_cifar10_acc", "CIFAR-10 classified by its ten D5 references"),
+    claim_line(values, "distill_random_cifar10_acc", "... by one random real image per class instead"),
+    claim_line(values, "distill_ceiling_cifar10_acc", "... and by the class centroids in the embedding (the ceiling)"),
+    claim_line(values, "distill_dm_flat_1ipc_mnist_acc", "a ConvNet trained on Ref. 63's one image per class, MNIST"),
 ]
 display(Markdown("\n".join(f"* {line}" for line in lines)))
 
@@ -97,61 +80,7 @@ display(Markdown("\n".join(f"* {line}" for line in lines)))
 # the stored runs say of each:
 
 # %% tags=["hide-input"]
-def value(claim):
-    v = ours(claim)
-    return None if v is None or pd.isna(v) else float(v)
-
-
-weighed = []
-cg, conv = value("taylornet_mnist7_acc"), value("resnet_mnist7_acc")
-if cg is not None and conv is not None:
-    ratio = value("resnet_mnist7_params") / value("taylornet_mnist7_params")
-    weighed.append(f"**Performance, at a fixed budget.** On 7×7 MNIST our TaylorNet ({cg:.2%}, "
-                   f"{value('taylornet_mnist7_params'):,.0f} parameters) against a residual network of the "
-                   f"paper's size ({conv:.2%}, {value('resnet_mnist7_params'):,.0f} parameters): "
-                   + f"{100 * (cg - conv):+.2f} points with {ratio:.1f}× fewer parameters.")
-for ds, name in (("mnist", "MNIST"), ("cifar10", "CIFAR-10")):
-    a, b = value(f"taylornet_{ds}_acc"), value(f"conv_ablation_{ds}_acc")
-    if a is not None and b is not None:
-        weighed.append(f"**The CGs carry the nonlinearity** ({name}): {a:.2%} with them, {b:.2%} with every CG "
-                       f"a convolution of the same shape ({100 * (a - b):+.1f} points; the paper: "
-                       f"{100 * (PAPER[f'taylornet_{ds}_acc'].value - PAPER[f'conv_ablation_{ds}_acc'].value):+.1f}).")
-taylor = load_result("taylor_expansion", profile)
-if taylor is not None and "upper_at_zero" in taylor["result"]["quadratic"]:
-    from cgcore.taylor import locality_shares
-
-    q = taylor["result"]["quadratic"]
-    shares = {basis: locality_shares(np.asarray(q[basis]), q["side"]) for basis in ("upper", "upper_at_zero")}
-    local = {b: sh["top_near"] > sh["all_near"] for b, sh in shares.items()}
-    weighed.append("**Interpretability, Sec. III.** The premise that the dominant Taylor terms are products of "
-                   "nearby pixels (Fig. 3) " + ("holds" if local["upper_at_zero"] else "does not hold")
-                   + f" in the paper's basis in our order-4 expansion (the largest fifth of the quadratic "
-                   f"coefficients: {shares['upper_at_zero']['top_near']:.0%} on pairs at distance ≤ 1.5, against "
-                   f"{shares['upper_at_zero']['all_near']:.0%} of all pairs).")
-ablation = load_result("distill_ablation_cifar10", profile)
-if ablation is not None:
-    r = ablation["result"]
-    upper = next((v for n, v in r["variants"].items() if "backbone" in n), None)
-    random_best = max(v["top_acc"] for n, v in r["variants"].items() if "backbone" not in n and "trained" not in n)
-    text = (f"**Interpretability, Sec. IV.** With the random embedding networks of Ref. 63, the references of "
-            f"the hierarchy classify CIFAR-10 at best at {random_best:.1%} (one random real image per class: "
-            f"{r['random_real_acc']:.1%})")
-    if upper is not None:
-        text += (f"; made in the embedding that judges them, the same hierarchy reaches {upper['top_acc']:.1%}, "
-                 f"near the {r['ceiling_acc']:.1%} of the class centroids. The references then hold what a trained "
-                 f"network needs to tell the classes apart, which is a statement about that network as much as "
-                 f"about the data")
-    weighed.append(text + ".")
-mnist_ablation = load_result("distill_ablation", profile)
-if mnist_ablation is not None and ablation_convnet_verdict(mnist_ablation["result"]):
-    weighed.append("**As training data (MNIST, Ref. 63's test).** " + ablation_convnet_verdict(mnist_ablation["result"]))
-polynomial = load_result("taylornet_polynomial", profile)
-if polynomial is not None and "quadratic" in polynomial["result"]:
-    q = polynomial["result"]["quadratic"]
-    weighed.append(f"**Beyond the paper.** The trained {q['network']} puts {q['locality']['top_near']:.0%} of its "
-                   f"largest quadratic coefficients on pixel pairs at distance ≤ 1.5 ({q['locality']['all_near']:.0%} "
-                   f"of all pairs lie there); the [polynomial chapter](polynomial.ipynb) compares it with the direct "
-                   f"expansion and reads the degrees it uses.")
+weighed = thesis_weighed(profile)
 display(Markdown("\n\n".join(weighed) if weighed else f"*Not computed yet for `{profile}`.*"))
 
 # %% [markdown]
@@ -164,9 +93,9 @@ display(Markdown("\n\n".join(weighed) if weighed else f"*Not computed yet for `{
 
 # %% tags=["hide-input"]
 display(Markdown("\n".join(f"* {line}" for line in [
-    compare("taylor_prune50_acc", "half of the order-4 terms kept"),
-    compare("taylor_prune30_acc", "30 % kept"),
-    compare("taylor_prune10_acc", "10 % kept")])))
+    claim_line(values, "taylor_prune50_acc", "half of the order-4 terms kept"),
+    claim_line(values, "taylor_prune30_acc", "30 % kept"),
+    claim_line(values, "taylor_prune10_acc", "10 % kept")])))
 
 # %% [markdown]
 # **Fixed points of the scale transformations.** A TaylorNet whose CG coefficients were

@@ -169,7 +169,8 @@ def claims_table(profile: str, prefix: str | tuple[str, ...] = "") -> pd.DataFra
     prefixes), with the paper's source and note."""
     table = build_scorecard(profile)
     prefixes = (prefix,) if isinstance(prefix, str) else tuple(prefix)
-    table = table[[claim.startswith(prefixes) for claim in table["claim"]]].copy()
+    # a boolean Series, not a list: an empty list would select no columns instead of no rows
+    table = table.loc[pd.Series([c.startswith(prefixes) for c in table["claim"]], index=table.index, dtype=bool)].copy()
     table["source (paper)"] = [PAPER[c].source if c in PAPER else "" for c in table["claim"]]
     table["note"] = [PAPER[c].note if c in PAPER else "" for c in table["claim"]]
     return table.drop(columns=["result_file"]).set_index("claim")
@@ -660,3 +661,90 @@ def taylor_roofline_verdict(result: dict) -> str:
             f"write them once. A path that contracts blocks of features with the weights while they sit in cache "
             f"would move only the weights and could reach {1e3 * roof['fused']:.1f} ms, "
             f"{step / roof['fused']:.1f}× faster than now: that is the room a blocked kernel has.")
+
+
+def scorecard_values(profile: str) -> dict[str, float]:
+    """Our value of every claim stored for ``profile`` (claims not stored are absent)."""
+    card = build_scorecard(profile)
+    return {c: float(v) for c, v in zip(card["claim"], card["ours"]) if v is not None and not pd.isna(v)}
+
+
+def claim_line(values: dict, claim: str, what: str) -> str:
+    """'what: ours (paper y, ±z points)' for an accuracy claim, with the JPEG caveat on
+    CIFAR-10, or 'not computed yet'."""
+    from .paper import CIFAR10_CAVEAT
+
+    if claim not in values:
+        return f"{what}: not computed yet"
+    value, paper = values[claim], PAPER[claim].value
+    text = f"{what}: **{value:.2%}**"
+    if paper is not None:
+        text += f" (paper {paper:.1%}, {100 * (value - paper):+.1f} points)"
+    return text + (f", {CIFAR10_CAVEAT}" if "cifar10" in claim else "")
+
+
+def thesis_weighed(profile: str) -> list[str]:
+    """The closing chapter's weighing of "interpretability without degrading performance",
+    one generated paragraph per piece of evidence stored for ``profile``."""
+    from .results import load_result
+    from .taylor import locality_shares
+
+    values, weighed = scorecard_values(profile), []
+    cg, resnet = values.get("taylornet_mnist7_acc"), values.get("resnet_mnist7_acc")
+    if cg is not None and resnet is not None:
+        ratio = values["resnet_mnist7_params"] / values["taylornet_mnist7_params"]
+        weighed.append(f"**Performance, at a fixed budget.** On 7×7 MNIST our TaylorNet ({cg:.2%}, "
+                       f"{values['taylornet_mnist7_params']:,.0f} parameters) against a residual network of the "
+                       f"paper's size ({resnet:.2%}, {values['resnet_mnist7_params']:,.0f} parameters): "
+                       f"{100 * (cg - resnet):+.2f} points with {ratio:.1f}× fewer parameters.")
+    twins = {name: values.get(f"{name}_mnist7_acc") for name in ("relu_cnn", "pinet")}
+    if cg is not None and all(v is not None for v in twins.values()):
+        weighed.append(f"**Performance, at equal size (beyond the paper).** A ReLU CNN in the same layout and of the "
+                       f"same size, trained with the same recipe, scores {twins['relu_cnn']:.2%} "
+                       f"({100 * (cg - twins['relu_cnn']):+.2f} points for the TaylorNet), and a Π-net polynomial "
+                       f"network of the same degree {twins['pinet']:.2%} ({100 * (cg - twins['pinet']):+.2f}); the "
+                       f"[chapter on networks of its size](baselines.ipynb) has every data set.")
+    for ds, name in (("mnist", "MNIST"), ("cifar10", "CIFAR-10")):
+        a, b = values.get(f"taylornet_{ds}_acc"), values.get(f"conv_ablation_{ds}_acc")
+        if a is not None and b is not None:
+            paper_drop = PAPER[f"taylornet_{ds}_acc"].value - PAPER[f"conv_ablation_{ds}_acc"].value
+            weighed.append(f"**The CGs carry the nonlinearity** ({name}): {a:.2%} with them, {b:.2%} with every CG "
+                           f"a convolution of the same shape ({100 * (a - b):+.1f} points; the paper: "
+                           f"{100 * paper_drop:+.1f}).")
+    taylor = load_result("taylor_expansion", profile)
+    if taylor is not None and "upper_at_zero" in taylor["result"]["quadratic"]:
+        q = taylor["result"]["quadratic"]
+        shares = locality_shares(np.asarray(q["upper_at_zero"]), q["side"])
+        weighed.append("**Interpretability, Sec. III.** The premise that the dominant Taylor terms are products of "
+                       "nearby pixels (Fig. 3) " + ("holds" if shares["top_near"] > shares["all_near"] else
+                                                    "does not hold")
+                       + f" in the paper's basis in our order-4 expansion (the largest fifth of the quadratic "
+                       f"coefficients: {shares['top_near']:.0%} on pairs at distance ≤ 1.5, against "
+                       f"{shares['all_near']:.0%} of all pairs).")
+    ablation = load_result("distill_ablation_cifar10", profile)
+    if ablation is not None:
+        r = ablation["result"]
+        upper = next((v for n, v in r["variants"].items() if "backbone" in n), None)
+        random_best = max(v["top_acc"] for n, v in r["variants"].items() if "backbone" not in n and "trained" not in n)
+        text = (f"**Interpretability, Sec. IV.** With the random embedding networks of Ref. 63, the references of "
+                f"the hierarchy classify CIFAR-10 at best at {random_best:.1%} (one random real image per class: "
+                f"{r['random_real_acc']:.1%})")
+        if upper is not None:
+            text += (f"; made in the embedding that judges them, the same hierarchy reaches {upper['top_acc']:.1%}, "
+                     f"near the {r['ceiling_acc']:.1%} of the class centroids. The references then hold what a "
+                     f"trained network needs to tell the classes apart, which is a statement about that network as "
+                     f"much as about the data")
+        weighed.append(text + ".")
+    mnist_ablation = load_result("distill_ablation", profile)
+    if mnist_ablation is not None and ablation_convnet_verdict(mnist_ablation["result"]):
+        weighed.append("**As training data (MNIST, Ref. 63's test).** "
+                       + ablation_convnet_verdict(mnist_ablation["result"]))
+    polynomial = load_result("taylornet_polynomial", profile)
+    if polynomial is not None and "quadratic" in polynomial["result"]:
+        q = polynomial["result"]["quadratic"]
+        weighed.append(f"**Beyond the paper.** The trained {q['network']} puts {q['locality']['top_near']:.0%} of its "
+                       f"largest quadratic coefficients on pixel pairs at distance ≤ 1.5 "
+                       f"({q['locality']['all_near']:.0%} of all pairs lie there); the [polynomial "
+                       f"chapter](polynomial.ipynb) compares it with the direct expansion and reads the degrees it "
+                       f"uses.")
+    return weighed

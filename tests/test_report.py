@@ -35,7 +35,6 @@ def test_budget_verdict_names_the_shortcut_that_costs_most():
 
 # --------------------------------------------------------------------------- verdicts
 
-import pytest  # noqa: E402
 
 from cgcore.report import distillation_verdict, image_measures, reference_table  # noqa: E402
 from cgcore.scorecard import VERDICTS, accuracy_verdict, verdict  # noqa: E402
@@ -245,7 +244,9 @@ def _store_training(name: str, accs: dict, seconds: dict, params: int = 1000):
 
     models = {variant: {"test_acc": acc, "params": params, "history": {"seconds": [seconds[variant]] * 3}}
               for variant, acc in accs.items()}
-    save_result(name, "smoke", get_config(name, "smoke"), {"models": models}, device="cpu", wall_time_s=1.0)
+    config = get_config(name, "smoke")
+    save_result(name, "smoke", config, {"models": models, "dataset": config["dataset"]}, device="cpu",
+                wall_time_s=1.0)
 
 
 def test_baselines_table_pairs_each_taylornet_with_its_twins(results_store):
@@ -294,3 +295,25 @@ def test_similarity_trend_reason_reads_the_high_frequency_share():
     assert "7 of 10 classes" in noisy and "0.100 for the real images and 0.300 at D2" in noisy
     assert "noise of Fig. 9(b)" in noisy
     assert "does not explain" in similarity_trend_reason("cifar10", result(0.3, 0.1), falls=7)
+
+
+def test_claim_line_and_the_thesis_read_the_store(results_store):
+    from cgcore.report import claim_line, scorecard_values, thesis_weighed
+
+    assert scorecard_values("smoke") == {} and thesis_weighed("smoke") == []
+    assert claim_line({}, "taylornet_mnist7_acc", "TaylorNet") == "TaylorNet: not computed yet"
+    line = claim_line({"taylornet_cifar10_acc": 0.78}, "taylornet_cifar10_acc", "Fig. 12")
+    assert line.startswith("Fig. 12: **78.00%** (paper 71.7%, +6.3 points)") and line.endswith("(q75) copy")
+    _store_training("taylornet_mnist7", {"taylornet": 0.98, "cg_as_conv": 0.90}, {"taylornet": 30, "cg_as_conv": 10},
+                    params=237_770)
+    _store_training("baselines_mnist7", {"relu_cnn": 0.99, "pinet": 0.97}, {"relu_cnn": 10, "pinet": 20})
+    assert scorecard_values("smoke")["relu_cnn_mnist7_acc"] == 0.99
+    weighed = thesis_weighed("smoke")
+    assert len(weighed) == 1 and "scores 99.00% (-1.00 points for the TaylorNet)" in weighed[0]
+
+
+def test_claims_table_of_an_empty_store_keeps_its_columns(results_store):
+    from cgcore.report import claims_table, format_claims
+
+    table = format_claims(claims_table("smoke", prefix=("relu_cnn_",)), compact=True)
+    assert table.empty and list(table.columns) == ["label", "paper", "ours", "delta", "verdict"]
