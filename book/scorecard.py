@@ -43,7 +43,7 @@ from cgcore.checks import check_choice
 from cgcore.paper import PAPER
 from cgcore.profiles import PROFILES
 from cgcore.report import format_claims
-from cgcore.scorecard import write_scorecard
+from cgcore.scorecard import scorecard_block, write_scorecard
 
 check_choice("profile", profile, PROFILES)
 table = write_scorecard(profile)
@@ -64,24 +64,7 @@ def block(title, rows):
                  .to_html()))
 
 
-BEYOND_THE_PAPER = ("relu_cnn_", "pinet_", "taylornet_fashion", "taylornet_bf16", "taylornet_mnist_degree",
-                    "taylornet_mnist7_degree", "taylornet_mnist7_quadratic")
-
-
-def section_of(claim):
-    source = PAPER[claim].source if claim in PAPER else ""
-    if source.startswith("Ref. 63"):
-        return "Ref. 63 (distribution matching): the distillation literature's yardstick"
-    if source == "(ours)" and shown.loc[claim, "unit"] in ("ratio", "seconds"):
-        return "Benchmarks of the book's code"
-    if claim.startswith(BEYOND_THE_PAPER):
-        return "Beyond the paper: the polynomial inside, and networks of its size"
-    if claim.startswith("distill_") or source.startswith("Sec. IV"):
-        return "Sec. IV: multi-level distillation (with the book's baselines)"
-    return "Sec. III: the direct Taylor expansion and TaylorNet"
-
-
-groups = shown.assign(group=[section_of(c) for c in shown.index])
+groups = shown.assign(group=[scorecard_block(c) for c in shown.index])
 for title in dict.fromkeys(groups["group"]):
     block(title, groups[groups["group"] == title])
 

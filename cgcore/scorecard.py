@@ -52,6 +52,26 @@ def verdict(claim: str, ours: float | None, paper: float | None) -> str:
     return accuracy_verdict(ours, paper)
 
 
+# Claims of the chapters beyond the paper (the trained polynomial, the equal-size twins)
+BEYOND_THE_PAPER = ("relu_cnn_", "pinet_", "taylornet_fashion", "taylornet_bf16", "taylornet_mnist_degree",
+                    "taylornet_mnist7_degree", "taylornet_mnist7_quadratic")
+
+
+def scorecard_block(claim: str) -> str:
+    """The block of the scorecard page a claim is listed in."""
+    ref = PAPER.get(claim)
+    source = ref.source if ref else ""
+    if source.startswith("Ref. 63"):
+        return "Ref. 63 (distribution matching): the distillation literature's yardstick"
+    if source == "(ours)" and ref.unit in ("ratio", "seconds"):
+        return "Benchmarks of the book's code"
+    if claim.startswith(BEYOND_THE_PAPER):
+        return "Beyond the paper: the polynomial inside, and networks of its size"
+    if claim.startswith("distill_") or source.startswith("Sec. IV"):
+        return "Sec. IV: multi-level distillation (with the book's baselines)"
+    return "Sec. III: the direct Taylor expansion and TaylorNet"
+
+
 def build_scorecard(profile: str) -> pd.DataFrame:
     from .experiments import EXPERIMENTS
 

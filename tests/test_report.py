@@ -317,3 +317,15 @@ def test_claims_table_of_an_empty_store_keeps_its_columns(results_store):
 
     table = format_claims(claims_table("smoke", prefix=("relu_cnn_",)), compact=True)
     assert table.empty and list(table.columns) == ["label", "paper", "ours", "delta", "verdict"]
+
+
+def test_every_claim_has_a_scorecard_block():
+    from cgcore.paper import PAPER
+    from cgcore.scorecard import scorecard_block
+
+    assert scorecard_block("relu_cnn_fashion_acc").startswith("Beyond the paper")
+    assert scorecard_block("taylor_order4_epoch_seconds") == "Benchmarks of the book's code"
+    assert scorecard_block("distill_dm_flat_1ipc_mnist_acc").startswith("Ref. 63")
+    assert scorecard_block("distill_ref_cifar10_acc").startswith("Sec. IV")
+    assert scorecard_block("taylornet_mnist_acc").startswith("Sec. III")
+    assert {scorecard_block(c) for c in PAPER} >= {"Benchmarks of the book's code"}
