@@ -107,7 +107,8 @@ def baselines_table(profile: str) -> pd.DataFrame:
                          "parameters": None if row is None else row["params"],
                          "epochs": None if row is None else len(seconds),
                          "seconds per epoch": None if row is None else float(np.mean(seconds)),
-                         "experiment": name})
+                         "experiment": name,
+                         "run on": None if row is None else found["manifest"].get("date", "")[:10]})
     return pd.DataFrame(rows).set_index(["data set", "model"])
 
 
@@ -122,6 +123,7 @@ def format_baselines(table: pd.DataFrame) -> pd.DataFrame:
         "epochs": [cell(v, "{:.0f}") for v in table["epochs"]],
         "seconds per epoch": [cell(v, "{:.0f}") for v in table["seconds per epoch"]],
         "experiment": list(table["experiment"]),
+        "run on": [v or "—" for v in table["run on"]],
     }, index=table.index)
 
 
@@ -141,7 +143,9 @@ def baselines_verdict(table: pd.DataFrame) -> str:
             f"On {dataset_name} the TaylorNet scores {tn:.2%}, {100 * (tn - relu):+.2f} pp against the ReLU CNN of "
             f"its size ({relu:.2%}) and {100 * (tn - pinet):+.2f} pp against the Π-net ({pinet:.2%}); "
             f"{best} is best, and a TaylorNet epoch takes "
-            f"{sec[BASELINE_MODELS['taylornet']] / sec[BASELINE_MODELS['relu_cnn']]:.1f}× the ReLU CNN's time.")
+            f"{sec[BASELINE_MODELS['taylornet']] / sec[BASELINE_MODELS['relu_cnn']]:.1f}× the ReLU CNN's time"
+            + (" (measured in runs on different days: machines of the same kind differ, so read the time ratio "
+               "as approximate)." if rows["run on"].nunique() > 1 else "."))
     if missing:
         sentences.append(f"Not computed yet for this profile: {', '.join(missing)}.")
     return " ".join(sentences)

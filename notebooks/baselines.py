@@ -73,9 +73,10 @@ pd.DataFrame(rows).set_index("network").style.format(
 # ## Accuracy, size and time
 #
 # Test accuracy after the last epoch, parameters, and the measured seconds per training
-# epoch on this machine (2 CPU cores for the published book). The TaylorNet rows of MNIST,
-# 7×7 MNIST and CIFAR-10 are the runs of the TaylorNet chapter; CIFAR-10 is the JPEG copy of
-# the data described in the introduction.
+# epoch (2 CPU cores for the published book; the date says which run). The TaylorNet rows
+# of MNIST, 7×7 MNIST and CIFAR-10 are the runs of the TaylorNet chapter, made on an earlier
+# day than their twins' where the dates differ; CIFAR-10 is the JPEG copy of the data
+# described in the introduction.
 
 # %% tags=["remove-input"]
 table = baselines_table(profile)
