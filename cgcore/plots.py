@@ -361,3 +361,33 @@ def ablation_curves(result: dict, title: str = ""):
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     fig.tight_layout()
     return legible(fig)
+
+
+def baselines_bars(table, title: str = "Each TaylorNet and its equal-size twins, same recipe"):
+    """:func:`cgcore.report.baselines_table` as one panel per data set (each with its own
+    accuracy range, so a 78 % data set and a 99 % one are both readable); data sets with
+    nothing stored are left out. Returns the figure, or None when nothing is stored."""
+    stored = table.dropna(subset=["test accuracy"]).reset_index()
+    if stored.empty:
+        return None
+    datasets = list(dict.fromkeys(stored["data set"]))
+    models = list(dict.fromkeys(table.reset_index()["model"]))
+    colors = dict(zip(models, sns.color_palette(n_colors=len(models))))
+    ncols = 2 if len(datasets) == 4 else len(datasets)   # four panels in a row would be too small to read
+    nrows = -(-len(datasets) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.8 * ncols + 0.8, 3.0 * nrows + 0.4), squeeze=False)
+    for ax, dataset in zip(axes.flat, datasets):
+        rows = stored[stored["data set"] == dataset]
+        accs = 100 * rows["test accuracy"].to_numpy(dtype=float)
+        ax.bar(range(len(rows)), accs, color=[colors[m] for m in rows["model"]])
+        spread = max(accs.max() - accs.min(), 0.5)
+        ax.set_ylim(max(0.0, accs.min() - spread), min(100.0, accs.max() + 0.6 * spread))
+        for i, acc in enumerate(accs):
+            ax.text(i, acc, f"{acc:.2f}", ha="center", va="bottom", fontsize=9)
+        ax.set_xticks(range(len(rows)), [m.split(" ")[0] for m in rows["model"]])
+        ax.set_title(dataset)
+    for row in axes:
+        row[0].set_ylabel("test accuracy (%)")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return legible(fig)

@@ -115,15 +115,17 @@ def baselines_table(profile: str) -> pd.DataFrame:
 def format_baselines(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`baselines_table` for reading: percentages, separators, "not computed yet"."""
     def cell(value, fmt):
-        return "not computed yet" if value is None or pd.isna(value) else fmt.format(value)
+        return "—" if value is None or pd.isna(value) else fmt.format(value)
 
+    stored = table["test accuracy"].notna()
     return pd.DataFrame({
-        "test accuracy": [cell(v, "{:.2%}") for v in table["test accuracy"]],
+        "test accuracy": [cell(v, "{:.2%}") if ok else "not computed yet"
+                          for v, ok in zip(table["test accuracy"], stored)],
         "parameters": [cell(v, "{:,.0f}") for v in table["parameters"]],
         "epochs": [cell(v, "{:.0f}") for v in table["epochs"]],
-        "seconds per epoch": [cell(v, "{:.0f}") for v in table["seconds per epoch"]],
+        "s / epoch": [cell(v, "{:.0f}") for v in table["seconds per epoch"]],
+        "run on": [cell(v, "{}") for v in table["run on"]],
         "experiment": list(table["experiment"]),
-        "run on": [v or "—" for v in table["run on"]],
     }, index=table.index)
 
 

@@ -36,15 +36,13 @@ profile = os.environ.get("CGBOOK_PROFILE", "cpu")         # smoke | cpu | paper
 # %% tags=["remove-input"]
 import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
 from IPython.display import Markdown, display
 
-from cgcore import models
+from cgcore import models, plots
 from cgcore.checks import check_choice
 from cgcore.data import IMAGE_SHAPE
 from cgcore.profiles import PROFILES, get_config
-from cgcore.report import (BASELINE_DATASETS, baselines_table, baselines_verdict, claims_table,
-                           format_baselines, format_claims)
+from cgcore.report import baselines_table, baselines_verdict, claims_table, format_baselines, format_claims
 
 check_choice("profile", profile, PROFILES)
 
@@ -84,17 +82,8 @@ display(format_baselines(table))
 display(Markdown(baselines_verdict(table)))
 
 # %% tags=["remove-input"]
-stored = table.dropna(subset=["test accuracy"]).reset_index()
-if len(stored):
-    fig, ax = plt.subplots(figsize=(8, 3.6))
-    sns.barplot(data=stored, x="data set", y="test accuracy", hue="model", ax=ax,
-                order=[d for d in BASELINE_DATASETS.values() if d in set(stored["data set"])])
-    low = max(0.0, stored["test accuracy"].min() - 0.05)
-    ax.set_ylim(low, 1.0)
-    ax.set_ylabel("test accuracy")
-    ax.set_title("Each TaylorNet and its equal-size twins, same recipe")
-    ax.legend(title=None, loc="lower left")
-    fig.tight_layout()
+fig = plots.baselines_bars(table)
+if fig is not None:
     plt.show()
 
 # %% [markdown]

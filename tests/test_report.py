@@ -329,3 +329,20 @@ def test_every_claim_has_a_scorecard_block():
     assert scorecard_block("distill_ref_cifar10_acc").startswith("Sec. IV")
     assert scorecard_block("taylornet_mnist_acc").startswith("Sec. III")
     assert {scorecard_block(c) for c in PAPER} >= {"Benchmarks of the book's code"}
+
+
+def test_baselines_bars_draw_one_legible_panel_per_stored_data_set(results_store):
+    from cgcore import plots
+    from cgcore.report import baselines_table
+
+    assert plots.baselines_bars(baselines_table("smoke")) is None
+    _store_training("taylornet_mnist7", {"taylornet": 0.98, "cg_as_conv": 0.90}, {"taylornet": 30, "cg_as_conv": 10})
+    _store_training("baselines_mnist7", {"relu_cnn": 0.99, "pinet": 0.97}, {"relu_cnn": 10, "pinet": 20})
+    _store_training("taylornet_fashion", {"taylornet": 0.90, "relu_cnn": 0.91, "pinet": 0.89}, {m: 9 for m in (
+        "taylornet", "relu_cnn", "pinet")})
+    _store_training("taylornet_cifar10", {"taylornet": 0.78, "cg_as_conv": 0.38}, {"taylornet": 9, "cg_as_conv": 9})
+    fig = plots.baselines_bars(baselines_table("smoke"))
+    assert [ax.get_title() for ax in fig.axes] == ["7×7 MNIST", "CIFAR-10", "Fashion-MNIST"]
+    assert len(fig.axes[1].patches) == 1 and len(fig.axes[2].patches) == 3
+    low, high = fig.axes[0].get_ylim()
+    assert low < 97 and high > 99  # each panel spans its own accuracies
