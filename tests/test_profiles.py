@@ -1,7 +1,6 @@
 import pytest
 
 from cgcore.experiments import EXPERIMENTS
-from cgcore.paper import CLAIMS, PAPER, paper_value
 from cgcore.profiles import PROFILES, experiments, get_config
 
 
@@ -31,17 +30,6 @@ def test_bad_profile_and_override_raise_with_accepted_values():
 def test_overrides_do_not_leak_between_calls():
     get_config("taylor_expansion", "cpu", orders=[1])
     assert get_config("taylor_expansion", "cpu")["orders"] == [1, 2, 3, 4]
-
-
-def test_paper_values_are_labelled_and_unique():
-    assert len(PAPER) == len(CLAIMS)
-    assert paper_value("taylor_order4_acc") == 0.98
-    for claim in CLAIMS:
-        assert claim.source
-        if claim.unit == "fraction" and claim.value is not None:
-            assert 0 < claim.value <= 1, claim
-    with pytest.raises(KeyError, match="unknown claim"):
-        paper_value("nosuch")
 
 
 def test_ablation_config_embeds_its_base_so_stored_results_go_stale_with_it():
