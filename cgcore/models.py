@@ -30,6 +30,9 @@ over 64- and 128-channel clusters.
 
 from __future__ import annotations
 
+import copy
+import math
+
 from collections import OrderedDict
 
 import torch
@@ -45,6 +48,40 @@ NORMS = ("batch", None)
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters (works on meta-device models too)."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def multiply_adds(model: nn.Module, input_shape) -> int:
+    """Multiply-adds of one forward pass of one input of ``input_shape`` (channels, height,
+    width): every convolution and linear layer, and the products of the CG layers (one
+    multiply per factor beyond the first, per rank and output value); batch norm, ReLU and
+    additions are left out. Runs a copy on the meta device, so it costs no arithmetic and
+    leaves ``model`` as it was."""
+    total = 0
+    model = copy.deepcopy(model).eval()
+
+    def count(module, inputs, output):
+        nonlocal total
+        if isinstance(module, nn.Conv2d):
+            total += output.numel() * module.in_channels // module.groups * math.prod(module.kernel_size)
+        elif isinstance(module, nn.Linear):
+            total += output.numel() * module.in_features
+        elif isinstance(module, CG2d) and module.parameterisation == "factorised" and module.order > 1:
+            # one convolution computes the linear and all factor maps (not through their modules)
+            maps = module.out_channels + sum(f.out_channels for f in module.factors)
+            positions = output.numel() // module.out_channels
+            total += positions * maps * module.in_channels * math.prod(module.kernel_size)
+            total += output.numel() * module.rank * sum(degree - 1 for degree in range(2, module.order + 1))
+        elif isinstance(module, CCPBlock):
+            total += output.numel() * (len(module.factors) - 1)
+
+    with torch.device("meta"):
+        hooks = [m.register_forward_hook(count) for m in model.modules()]
+        try:
+            model.to("meta")(torch.zeros(1, *input_shape))
+        finally:
+            for hook in hooks:
+                hook.remove()
+    return int(total)
 
 
 class _Builder:

@@ -89,7 +89,14 @@ def baseline_source(dataset: str, model: str) -> str:
 def baselines_table(profile: str) -> pd.DataFrame:
     """For every (data set, model) of BASELINE_DATASETS x BASELINE_MODELS: test accuracy,
     parameters, epochs and seconds per epoch of the stored run (``None`` where it is not
-    computed yet). The TaylorNets and their twins share data, recipe, seed and budget."""
+    computed yet), and the multiply-adds per image of each network as the profile builds it
+    (:func:`cgcore.models.multiply_adds`). The TaylorNets and their twins share data,
+    recipe, seed and budget."""
+    import torch
+
+    from .data import IMAGE_SHAPE
+    from .experiments.taylornet import build_model
+    from .models import multiply_adds
     from .profiles import get_config
     from .results import load_result
 
@@ -102,7 +109,12 @@ def baselines_table(profile: str) -> pd.DataFrame:
             found = cache[name]
             row = None if found is None else found["result"]["models"].get(model)
             seconds = None if row is None else row["history"]["seconds"]
+            config = get_config(name, profile)
+            shape = IMAGE_SHAPE[dataset]
+            with torch.device("meta"):
+                net = build_model(config, model, ([0.0] * shape[0], [1.0] * shape[0]))
             rows.append({"data set": dataset_name, "model": model_name,
+                         "multiply-adds per image": multiply_adds(net, shape),
                          "test accuracy": None if row is None else row["test_acc"],
                          "parameters": None if row is None else row["params"],
                          "epochs": None if row is None else len(seconds),
@@ -124,6 +136,7 @@ def format_baselines(table: pd.DataFrame) -> pd.DataFrame:
         "parameters": [cell(v, "{:,.0f}") for v in table["parameters"]],
         "epochs": [cell(v, "{:.0f}") for v in table["epochs"]],
         "s / epoch": [cell(v, "{:.0f}") for v in table["seconds per epoch"]],
+        "multiply-adds": [f"{v / 1e6:.1f} M" for v in table["multiply-adds per image"]],
         "run on": [cell(v, "{}") for v in table["run on"]],
         "experiment": list(table["experiment"]),
     }, index=table.index)
@@ -138,14 +151,15 @@ def baselines_verdict(table: pd.DataFrame) -> str:
         if rows["test accuracy"].isna().any():
             missing.append(dataset_name)
             continue
-        acc, sec = rows["test accuracy"], rows["seconds per epoch"]
+        acc, sec, macs = rows["test accuracy"], rows["seconds per epoch"], rows["multiply-adds per image"]
         tn, relu, pinet = (acc[BASELINE_MODELS[m]] for m in ("taylornet", "relu_cnn", "pinet"))
         best = acc.idxmax()
         sentences.append(
             f"On {dataset_name} the TaylorNet scores {tn:.2%}, {100 * (tn - relu):+.2f} pp against the ReLU CNN of "
             f"its size ({relu:.2%}) and {100 * (tn - pinet):+.2f} pp against the Π-net ({pinet:.2%}); "
-            f"{best} is best, and a TaylorNet epoch takes "
-            f"{sec[BASELINE_MODELS['taylornet']] / sec[BASELINE_MODELS['relu_cnn']]:.1f}× the ReLU CNN's time"
+            f"{best} is best. A TaylorNet epoch takes "
+            f"{sec[BASELINE_MODELS['taylornet']] / sec[BASELINE_MODELS['relu_cnn']]:.1f}× the ReLU CNN's time, "
+            f"for {macs[BASELINE_MODELS['taylornet']] / macs[BASELINE_MODELS['relu_cnn']]:.1f}× its multiply-adds"
             + (" (measured in runs on different days: machines of the same kind differ, so read the time ratio "
                "as approximate)." if rows["run on"].nunique() > 1 else "."))
     if missing:

@@ -226,3 +226,23 @@ def test_the_pinet_twin_matches_its_taylornet_in_degree_and_parameters(builder):
     cgs = sum(isinstance(m, CG2d) for m in builder().modules())
     assert sum(name.startswith("ccp") for name, _ in net.named_children()) == cgs   # degree 2^L both
     assert net(torch.rand(2, *shape)).shape == (2, 10)
+
+
+def test_multiply_adds_count_convolutions_linear_layers_and_cg_products():
+    import torch
+    from torch import nn
+
+    from cgcore.layers import CG2d
+    from cgcore.models import multiply_adds
+
+    conv = nn.Conv2d(2, 4, 3, padding=1)
+    assert multiply_adds(conv, (2, 5, 5)) == 25 * 4 * 2 * 9
+    assert conv.weight.device.type == "cpu"  # the model itself is left as it was
+    assert multiply_adds(nn.Sequential(nn.Flatten(), nn.Linear(12, 3)), (3, 2, 2)) == 36
+    # 2x2 clusters of a 4x4 image: 4 positions; 4 linear maps and (2 + 3) x rank 2 x 4 factor
+    # maps, each 2 x 2 x 2 multiply-adds; then 1 + 2 products per rank and output value
+    cg = CG2d(2, 4, 2, order=3, rank=2)
+    assert multiply_adds(cg, (2, 4, 4)) == 4 * (4 + 5 * 2 * 4) * 8 + 16 * 2 * 3
+    assert multiply_adds(CG2d(2, 4, 2, order=1), (2, 4, 4)) == 4 * 4 * 8  # order 1 is its linear map
+    with torch.device("meta"):
+        assert multiply_adds(nn.Conv2d(1, 1, 1), (1, 3, 3)) == 9

@@ -266,7 +266,9 @@ def test_baselines_table_pairs_each_taylornet_with_its_twins(results_store):
     verdict = baselines_verdict(table)
     assert "On 7×7 MNIST the TaylorNet scores 98.00%, -1.00 pp against the ReLU CNN" in verdict
     assert "+1.00 pp against the Π-net" in verdict and "ReLU CNN is best" in verdict
-    assert "3.0× the ReLU CNN's time." in verdict  # both runs stored today: no caveat
+    assert "3.0× the ReLU CNN's time, for " in verdict and "multiply-adds." in verdict  # same day: no caveat
+    macs = table["multiply-adds per image"]
+    assert macs[("MNIST", "ReLU CNN")] > macs[("MNIST", "TaylorNet")] > macs[("MNIST", "Π-net (CCP)")] > 0
     assert verdict.endswith("Not computed yet for this profile: MNIST, CIFAR-10, Fashion-MNIST.")
 
 
