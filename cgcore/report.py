@@ -768,3 +768,13 @@ def thesis_weighed(profile: str) -> list[str]:
                        f"chapter](polynomial.ipynb) compares it with the direct expansion and reads the degrees it "
                        f"uses.")
     return weighed
+
+
+def cifar10_caveat(shown) -> str:
+    """The note a page showing CIFAR-10 numbers carries (empty when ``shown`` has no CIFAR-10)."""
+    from .paper import CIFAR10_CAVEAT
+
+    if "cifar10" not in shown:
+        return ""
+    return (f"*Every CIFAR-10 number on this page is measured {CIFAR10_CAVEAT} of CIFAR-10 described in the "
+            f"introduction: the classes are exact, the pixels differ slightly from the original.*")

@@ -43,7 +43,7 @@ from cgcore.data import CIFAR10_CLASSES
 from cgcore.experiments import run_or_load_each
 from cgcore.models import distill_convnet
 from cgcore.profiles import PROFILES, get_config
-from cgcore.report import (hierarchy_table, image_measures, layer_output_table, load_distillations, manifest_summary,
+from cgcore.report import (cifar10_caveat, hierarchy_table, image_measures, layer_output_table, load_distillations, manifest_summary,
                            on_this_page)
 
 DATASETS = ("mnist", "cifar10")
@@ -55,6 +55,7 @@ check_choice("profile", profile, PROFILES)
 CLASS_NAMES = {"mnist": tuple(range(10)), "cifar10": CIFAR10_CLASSES}
 FIGURE = {"mnist": "Fig. 9(a)", "cifar10": "Fig. 9(b)"}
 configs = {name: get_config(f"distillation_{name}", profile) for name in SHOWN}
+display(Markdown(cifar10_caveat(SHOWN)))
 
 # %% tags=["remove-input", "hide-output"]
 pd.DataFrame({f"distillation_{name} [{profile}]": {k: str(v) for k, v in config.items()}

@@ -35,7 +35,7 @@ from cgcore.data import CIFAR10_CLASSES
 from cgcore.experiments import run_or_load_each
 from cgcore.paper import PAPER
 from cgcore.profiles import PROFILES, get_config
-from cgcore.report import (ablation_convnet_verdict, ablation_table, ablation_verdict, accuracy_cell, alignment_table,
+from cgcore.report import (cifar10_caveat, ablation_convnet_verdict, ablation_table, ablation_verdict, accuracy_cell, alignment_table,
                            backbone_description, claims_table, distillation_gap_reason, distillation_verdict,
                            dm_flat_verdict, format_claims, load_distillations, on_this_page, reference_table)
 from cgcore.results import load_arrays
@@ -51,6 +51,7 @@ configs = {name: get_config(f"distillation_{name}", profile) for name in SHOWN}
 stored, arrays, missing = load_distillations(SHOWN, profile, recompute)
 display(Markdown("\n\n".join(missing)))
 results = {name: found["result"] for name, found in stored.items()}
+display(Markdown(cifar10_caveat(SHOWN)))
 budgets, _ = run_or_load_each(on_this_page({"mnist": "distill_budget", "cifar10": "distill_budget_cifar10"}, SHOWN),
                               profile, recompute, compute=SHOWN)
 

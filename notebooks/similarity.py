@@ -36,7 +36,7 @@ from cgcore.checks import check_choice
 from cgcore.data import CIFAR10_CLASSES
 from cgcore.experiments import run_or_load_each
 from cgcore.profiles import PROFILES
-from cgcore.report import similarity_trend_reason
+from cgcore.report import cifar10_caveat, similarity_trend_reason
 
 check_choice("dataset", dataset, ("mnist", "cifar10"))
 check_choice("profile", profile, PROFILES)
@@ -88,6 +88,7 @@ stored, missing = run_or_load_each({"mnist": "distillation_mnist", "cifar10": "d
 display(Markdown("\n\n".join(missing)))
 results = {name: found["result"] for name, found in stored.items()}
 names = {name: CIFAR10_CLASSES if name == "cifar10" else [str(c) for c in range(10)] for name in results}
+display(Markdown(cifar10_caveat(tuple(results))))
 
 FIGURES = {"mnist": "Fig. S5, MNIST", "cifar10": "Fig. S6, CIFAR-10"}
 for name, result in results.items():

@@ -348,3 +348,11 @@ def test_baselines_bars_draw_one_legible_panel_per_stored_data_set(results_store
     assert len(fig.axes[1].patches) == 1 and len(fig.axes[2].patches) == 3
     low, high = fig.axes[0].get_ylim()
     assert low < 97 and high > 99  # each panel spans its own accuracies
+
+
+def test_cifar10_caveat_only_where_cifar10_is_shown():
+    from cgcore.paper import CIFAR10_CAVEAT
+    from cgcore.report import cifar10_caveat
+
+    assert cifar10_caveat(("mnist",)) == ""
+    assert CIFAR10_CAVEAT in cifar10_caveat(("mnist", "cifar10"))
