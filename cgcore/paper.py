@@ -93,6 +93,15 @@ CLAIMS: tuple[Claim, ...] = (
           "drop would give 0.717 x 0.70 = 50.2%; an all-conv network without activations is "
           "affine in its input, i.e. a linear classifier"),
     # --- Sec. IV, multi-level distillation (Figs. 7-9) and classification by references
+    *(Claim(f"similarity_s_rises_{ds}", 1.0, "fraction", f"Supplement E, Fig. {fig}",
+            "'in all the classes in both MNIST and CIFAR-10 datasets, the cosine similarity goes up roughly as "
+            "the distillation level becomes higher': ours is the share of classes whose s at the last level "
+            "measured is above level 0's")
+      for ds, fig in (("mnist", "S5"), ("cifar10", "S6"))),
+    *(Claim(f"similarity_d_falls_{ds}", 1.0, "fraction", f"Supplement E, Fig. {fig}",
+            "'... while the Euclidean distance goes down systematically': ours is the share of classes whose d "
+            "at the last level measured is below level 0's")
+      for ds, fig in (("mnist", "S5"), ("cifar10", "S6"))),
     Claim("distill_ref_mnist_acc", 0.987, "fraction", "Sec. IV",
           "'test accuracies of about 98.7% and 86.9% for MNIST and CIFAR-10': ResNet18 embeddings, "
           "nearest D5 reference by angle"),
@@ -189,6 +198,9 @@ LABELS = {
        for ds, name in (("mnist", "MNIST"), ("mnist7", "7×7 MNIST"), ("cifar10", "CIFAR-10"),
                         ("fashion", "Fashion-MNIST"))},
     "taylornet_fashion_acc": "TaylorNet of Fig. 5, Fashion-MNIST",
+    **{f"similarity_{m}_{ds}": f"classes whose {what}, {name}"
+       for m, what in (("s_rises", "cosine similarity s rises"), ("d_falls", "distance d falls"))
+       for ds, name in (("mnist", "MNIST"), ("cifar10", "CIFAR-10"))},
     "taylornet_bf16_mnist_acc": "TaylorNet of Fig. 5, MNIST, trained in bfloat16",
     "taylornet_mnist7_degree": "trained 7×7 TaylorNet: degree along rays",
     "taylornet_mnist7_quadratic_local_share": "trained 7×7 TaylorNet: large quadratic weights on near pairs",

@@ -67,6 +67,8 @@ def scorecard_block(claim: str) -> str:
         return "Benchmarks of the book's code"
     if claim.startswith(BEYOND_THE_PAPER):
         return "Beyond the paper: the polynomial inside, and networks of its size"
+    if source.startswith("Supplement E"):
+        return "Supplement E: similarity of the distilled images"
     if claim.startswith("distill_") or source.startswith("Sec. IV"):
         return "Sec. IV: multi-level distillation (with the book's baselines)"
     return "Sec. III: the direct Taylor expansion and TaylorNet"

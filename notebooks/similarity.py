@@ -36,7 +36,7 @@ from cgcore.checks import check_choice
 from cgcore.data import CIFAR10_CLASSES
 from cgcore.experiments import run_or_load_each
 from cgcore.profiles import PROFILES
-from cgcore.report import cifar10_caveat, similarity_trend_reason
+from cgcore.report import cifar10_caveat, claims_table, format_claims, similarity_trend_reason
 
 check_choice("dataset", dataset, ("mnist", "cifar10"))
 check_choice("profile", profile, PROFILES)
@@ -116,3 +116,9 @@ for name in results:
                      f"and ends above level 0 for {part['s higher at the top than at L0'].sum()} of 10."))
     display(Markdown(similarity_trend_reason(
         name, results[name], int((~part["s higher at the top than at L0"].astype(bool)).sum()))))
+
+# %% [markdown]
+# ## Claims of this chapter
+
+# %% tags=["remove-input"]
+format_claims(claims_table(profile, prefix="similarity_"), compact=True)

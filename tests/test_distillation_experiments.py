@@ -11,11 +11,13 @@ from cgcore.results import load_arrays
 EXPECTED_CLAIMS = {
     "distillation_mnist": {"distill_ref_mnist_acc", "distill_arcface_mnist_acc", "distill_backbone_mnist_acc",
                            "distill_classmean_mnist_acc", "distill_convnet_1ipc_mnist_acc",
-                           "distill_random_mnist_acc", "distill_ceiling_mnist_acc"},
+                           "distill_random_mnist_acc", "distill_ceiling_mnist_acc",
+                           "similarity_s_rises_mnist", "similarity_d_falls_mnist"},
     "distillation_cifar10": {"distill_ref_cifar10_acc", "distill_arcface_cifar10_acc",
                              "distill_backbone_cifar10_acc", "distill_classmean_cifar10_acc",
                              "distill_convnet_1ipc_cifar10_acc", "distill_random_cifar10_acc",
-                             "distill_ceiling_cifar10_acc"},
+                             "distill_ceiling_cifar10_acc", "similarity_s_rises_cifar10",
+                             "similarity_d_falls_cifar10"},
 }
 
 

@@ -330,6 +330,7 @@ def test_every_claim_has_a_scorecard_block():
     assert scorecard_block("distill_dm_flat_1ipc_mnist_acc").startswith("Ref. 63")
     assert scorecard_block("distill_ref_cifar10_acc").startswith("Sec. IV")
     assert scorecard_block("taylornet_mnist_acc").startswith("Sec. III")
+    assert scorecard_block("similarity_s_rises_cifar10").startswith("Supplement E")
     assert {scorecard_block(c) for c in PAPER} >= {"Benchmarks of the book's code"}
 
 

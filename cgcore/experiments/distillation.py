@@ -342,6 +342,12 @@ def claims(result: dict) -> dict[str, float]:
             out[f"distill_{claim}_{ds}_acc"] = result["reference_acc"][loss][top]
     if "euclidean" in result["convnet_acc"] and top in result["convnet_acc"]["euclidean"]:
         out[f"distill_convnet_1ipc_{ds}_acc"] = float(np.mean(result["convnet_acc"]["euclidean"][top]))
+    measured = [row for row in result["levels"].get("euclidean", []) if "s" in row]
+    if measured and "s" in result.get("similarity_level0", {}):
+        # Supplement E: the share of classes whose s rose and whose d fell, level 0 to the last level measured
+        first, last = result["similarity_level0"], measured[-1]
+        out[f"similarity_s_rises_{ds}"] = float(np.mean(np.asarray(last["s"]) > np.asarray(first["s"])))
+        out[f"similarity_d_falls_{ds}"] = float(np.mean(np.asarray(last["d"]) < np.asarray(first["d"])))
     return {k: v for k, v in out.items() if k in PAPER}
 
 
