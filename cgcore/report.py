@@ -125,20 +125,20 @@ def baselines_table(profile: str) -> pd.DataFrame:
 
 
 def format_baselines(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`baselines_table` for reading: percentages, separators, "not computed yet"."""
+    """:func:`baselines_table` for reading, narrow enough for the book's column: accuracy,
+    thousands of parameters, millions of multiply-adds per image (MACs), "not run yet"."""
     def cell(value, fmt):
         return "—" if value is None or pd.isna(value) else fmt.format(value)
 
     stored = table["test accuracy"].notna()
     return pd.DataFrame({
-        "test accuracy": [cell(v, "{:.2%}") if ok else "not computed yet"
-                          for v, ok in zip(table["test accuracy"], stored)],
-        "parameters": [cell(v, "{:,.0f}") for v in table["parameters"]],
+        "accuracy": [cell(v, "{:.2%}") if ok else "not run yet"
+                     for v, ok in zip(table["test accuracy"], stored)],
+        "params": [cell(v / 1e3, "{:.0f} k") for v in table["parameters"]],
+        "MACs": [f"{v / 1e6:.1f} M" for v in table["multiply-adds per image"]],
         "epochs": [cell(v, "{:.0f}") for v in table["epochs"]],
-        "s / epoch": [cell(v, "{:.0f}") for v in table["seconds per epoch"]],
-        "multiply-adds": [f"{v / 1e6:.1f} M" for v in table["multiply-adds per image"]],
+        "s/epoch": [cell(v, "{:.0f}") for v in table["seconds per epoch"]],
         "run on": [cell(v, "{}") for v in table["run on"]],
-        "experiment": list(table["experiment"]),
     }, index=table.index)
 
 

@@ -70,8 +70,11 @@ pd.DataFrame(rows).set_index("network").style.format(
 # %% [markdown]
 # ## Accuracy, size and time
 #
-# Test accuracy after the last epoch, parameters, and the measured seconds per training
-# epoch (2 CPU cores for the published book; the date says which run). The TaylorNet rows
+# Test accuracy after the last epoch, parameters, multiply-adds per image (MACs, from
+# `cgcore.models.multiply_adds`), and the measured seconds per training epoch (2 CPU cores
+# for the published book; the date says which run). The experiments: `taylornet_<data set>`
+# for the TaylorNets, `baselines_<data set>` for their twins, `taylornet_fashion` for all
+# three on Fashion-MNIST. The TaylorNet rows
 # of MNIST, 7×7 MNIST and CIFAR-10 are the runs of the TaylorNet chapter, made on an earlier
 # day than their twins' where the dates differ; CIFAR-10 is the JPEG copy of the data
 # described in the introduction.
