@@ -80,7 +80,7 @@ display(Markdown("\n".join(f"* {line}" for line in lines)))
 # the stored runs say of each:
 
 # %% tags=["hide-input"]
-weighed = thesis_weighed(profile)
+weighed = thesis_weighed(profile, values)
 display(Markdown("\n\n".join(weighed) if weighed else f"*Not computed yet for `{profile}`.*"))
 
 # %% [markdown]

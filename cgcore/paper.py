@@ -252,9 +252,14 @@ def claim_label(claim: str) -> str:
     """The phrase shown for ``claim`` (its id when it has none), with the JPEG caveat for
     CIFAR-10 claims that are measured rather than counted."""
     label = LABELS.get(claim, claim)
-    if "cifar10" in claim and not claim.endswith("_params"):
+    if carries_cifar10_caveat(claim):
         label += f" ({CIFAR10_CAVEAT})"
     return label
+
+
+def carries_cifar10_caveat(claim: str) -> bool:
+    """Whether ``claim`` is measured on CIFAR-10 (so on the JPEG copy), not counted."""
+    return "cifar10" in claim and not claim.endswith("_params")
 
 
 def paper_value(claim: str, required: bool = True) -> float | None:

@@ -105,11 +105,11 @@ def baselines_table(profile: str) -> pd.DataFrame:
         for model, model_name in BASELINE_MODELS.items():
             name = baseline_source(dataset, model)
             if name not in cache:
-                cache[name] = load_result(name, profile, get_config(name, profile))
-            found = cache[name]
+                config = get_config(name, profile)
+                cache[name] = config, load_result(name, profile, config)
+            config, found = cache[name]
             row = None if found is None else found["result"]["models"].get(model)
             seconds = None if row is None else row["history"]["seconds"]
-            config = get_config(name, profile)
             shape = IMAGE_SHAPE[dataset]
             with torch.device("meta"):
                 net = build_model(config, model, ([0.0] * shape[0], [1.0] * shape[0]))
@@ -127,14 +127,16 @@ def baselines_table(profile: str) -> pd.DataFrame:
 def format_baselines(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`baselines_table` for reading, narrow enough for the book's column: accuracy,
     thousands of parameters, millions of multiply-adds per image (MACs), "not run yet"."""
-    def cell(value, fmt):
-        return "—" if value is None or pd.isna(value) else fmt.format(value)
+    def cell(value, fmt, scale=None):
+        if value is None or pd.isna(value):
+            return "—"
+        return fmt.format(value if scale is None else value * scale)
 
     stored = table["test accuracy"].notna()
     return pd.DataFrame({
         "accuracy": [cell(v, "{:.2%}") if ok else "not run yet"
                      for v, ok in zip(table["test accuracy"], stored)],
-        "params": [cell(v / 1e3, "{:.0f} k") for v in table["parameters"]],
+        "params": [cell(v, "{:.0f} k", 1e-3) for v in table["parameters"]],
         "MACs": [f"{v / 1e6:.1f} M" for v in table["multiply-adds per image"]],
         "epochs": [cell(v, "{:.0f}") for v in table["epochs"]],
         "s/epoch": [cell(v, "{:.0f}") for v in table["seconds per epoch"]],
@@ -692,7 +694,7 @@ def scorecard_values(profile: str) -> dict[str, float]:
 def claim_line(values: dict, claim: str, what: str) -> str:
     """'what: ours (paper y, ±z points)' for an accuracy claim, with the JPEG caveat on
     CIFAR-10, or 'not computed yet'."""
-    from .paper import CIFAR10_CAVEAT
+    from .paper import CIFAR10_CAVEAT, carries_cifar10_caveat
 
     if claim not in values:
         return f"{what}: not computed yet"
@@ -700,16 +702,17 @@ def claim_line(values: dict, claim: str, what: str) -> str:
     text = f"{what}: **{value:.2%}**"
     if paper is not None:
         text += f" (paper {paper:.1%}, {100 * (value - paper):+.1f} points)"
-    return text + (f", {CIFAR10_CAVEAT}" if "cifar10" in claim else "")
+    return text + (f", {CIFAR10_CAVEAT}" if carries_cifar10_caveat(claim) else "")
 
 
-def thesis_weighed(profile: str) -> list[str]:
+def thesis_weighed(profile: str, values: dict | None = None) -> list[str]:
     """The closing chapter's weighing of "interpretability without degrading performance",
-    one generated paragraph per piece of evidence stored for ``profile``."""
+    one generated paragraph per piece of evidence stored for ``profile``; ``values`` is
+    :func:`scorecard_values` of it, when the caller has it already."""
     from .results import load_result
     from .taylor import locality_shares
 
-    values, weighed = scorecard_values(profile), []
+    values, weighed = scorecard_values(profile) if values is None else values, []
     cg, resnet = values.get("taylornet_mnist7_acc"), values.get("resnet_mnist7_acc")
     if cg is not None and resnet is not None:
         ratio = values["resnet_mnist7_params"] / values["taylornet_mnist7_params"]

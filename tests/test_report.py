@@ -358,3 +358,10 @@ def test_cifar10_caveat_only_where_cifar10_is_shown():
 
     assert cifar10_caveat(("mnist",)) == ""
     assert CIFAR10_CAVEAT in cifar10_caveat(("mnist", "cifar10"))
+
+
+def test_format_baselines_of_an_empty_store_says_not_run_yet(results_store):
+    from cgcore.report import baselines_table, format_baselines
+
+    shown = format_baselines(baselines_table("smoke"))
+    assert set(shown["accuracy"]) == {"not run yet"} and set(shown["params"]) == {"—"}
