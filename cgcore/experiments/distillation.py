@@ -77,10 +77,6 @@ def random_real_images(data: TensorData, n_classes: int, n: int, seed: int) -> t
     return torch.stack(picks, dim=1)
 
 
-
-
-
-
 def standardised_data(dataset: str, train_size, test_size, seed: int):
     """The training and test subsets of an experiment, standardised per channel with the
     training set's statistics: (train, train_std, test_std, mean, std), ``train`` in pixels."""
@@ -89,12 +85,6 @@ def standardised_data(dataset: str, train_size, test_size, seed: int):
     mean, std = channel_stats(train.images)
     return (train, TensorData(from_pixels(train.images, mean, std), train.labels, train.name),
             TensorData(from_pixels(test.images, mean, std), test.labels, test.name), mean, std)
-
-
-
-
-
-
 
 
 BACKBONES = ("resnet18", "resnet34", "resnet50", "fast_cifar")
@@ -520,6 +510,79 @@ def run_ablation(config: dict, profile: str, progress: bool = True, *, experimen
             "device": str(default_device()), "seconds": time.perf_counter() - start}
 
 
+IN_BACKBONE = {"distill_in_backbone": "distillation_mnist", "distill_in_backbone_cifar10": "distillation_cifar10"}
+
+
+def run_in_backbone(config: dict, profile: str, progress: bool = True, *, experiment: str) -> dict:
+    """The other reading of Eq. (5)'s f: the trained backbone that judges the references
+    (Sec. IV: "the nonlinear mapping represented by the neural network which produces the
+    embedding vector") instead of Fig. 8's random ConvNets. The base experiment's whole
+    hierarchy (its data, group sizes, iterations, lambda) is distilled with ``losses`` in
+    the frozen embedding of the base's trained backbone (the same checkpoint); ``step``
+    changes only how a step is computed (precision, layout, subsets per chunk). Every level is judged as Sec. IV judges it, beside
+    the class-mean image, one random real image per class and the class centroids; the top
+    level also takes the literature's ConvNet test (the base's ``convnet_eval``)."""
+    check_choice("experiment", experiment, tuple(IN_BACKBONE))
+    for loss in config["losses"]:
+        check_choice("losses", loss, tuple(distill.LOSSES))
+    base = {**config["base"], "seed": config["seed"]}
+    start = time.perf_counter()
+    train, train_std, test_std, mean, std = standardised_data(base["dataset"], base["train_size"], base["test_size"],
+                                                             config["seed"])
+    n_classes = int(train.labels.max()) + 1
+    model, features, _, backbone_acc = train_backbone(base, train_std, test_std,
+                                                      backbone_checkpoint(base, profile, IN_BACKBONE[experiment]),
+                                                      progress)
+    test_emb = distill.embed(features, test_std.images)
+    centroids = distill.class_centroids(distill.embed(features, train_std.images), train_std.labels, n_classes)
+    judge = partial(judge_references, features, test_emb, test_std.labels, centroids)
+    settings = {**base["distill"], **config["step"]}
+    frozen = FrozenFeatures(model)
+    levels, arrays = {}, {}
+    for loss in config["losses"]:
+        stage = {**{k: base[k] for k in ("dataset", "train_size", "seed", "group_sizes", "level0", "backbone")},
+                 "distill": settings, "loss": loss}
+        hierarchy = distill.distill_hierarchy(
+            train_std.images, train_std.labels, n_classes, base["group_sizes"],
+            level_configs({**base, "distill": settings}, loss), level0=base["level0"], seed=config["seed"],
+            checkpoint_dir=checkpoint_dir(profile, f"{experiment}-{loss}", stage),
+            progress=progress, desc=f"{experiment}/{loss}", fixed_net=frozen)
+        rows = []
+        for k, level in enumerate(hierarchy, start=1):
+            judged = judge(level.references)
+            pixels = to_pixels(level.references, mean, std)
+            rows.append({"level": k, "images_per_class": pixels.shape[0], "acc": judged["acc"],
+                         "alignment": judged["alignment"], "seconds": level.seconds,
+                         "high_freq": distill.high_frequency_fraction(pixels.flatten(0, 1))})
+            arrays[f"{loss}_level{k}"] = to_uint8(pixels[:base["figure_samples"]])
+        top = hierarchy[-1].references
+        convnet = (stored_convnet_accuracy(base, top, test_std, progress, f"top level ({loss}, in the backbone)",
+                                           checkpoint_dir(profile, f"{experiment}-{loss}-convnet",
+                                                          {**stage, "convnet_eval": base["convnet_eval"]}))
+                   if config["convnet_test"] else None)
+        levels[loss] = {"levels": rows, "convnet_acc": convnet}
+        if progress:
+            print(f"{loss}: top level {rows[-1]['acc']:.4f}", flush=True)
+    return {"dataset": base["dataset"], "group_sizes": base["group_sizes"], "losses": levels,
+            "backbone_test_acc": backbone_acc,
+            "class_mean_acc": judge(class_mean_images(train_std, n_classes))["acc"],
+            "random_real_acc": judge(random_real_images(train_std, n_classes, 1, config["seed"]))["acc"],
+            "ceiling_acc": distill.nearest_reference_accuracy(test_emb, test_std.labels, centroids,
+                                                              torch.arange(n_classes)),
+            "device": str(default_device()), "seconds": time.perf_counter() - start, "arrays": arrays}
+
+
+def claims_in_backbone(result: dict) -> dict[str, float]:
+    ds = result["dataset"]
+    out = {}
+    if "euclidean" in result["losses"]:
+        eq5 = result["losses"]["euclidean"]
+        out[f"distill_ref_in_backbone_{ds}_acc"] = eq5["levels"][-1]["acc"]
+        if eq5["convnet_acc"]:
+            out[f"distill_convnet_in_backbone_{ds}_acc"] = float(np.mean(eq5["convnet_acc"]))
+    return out
+
+
 DM_FLAT = {"distill_dm_flat": "mnist", "distill_dm_flat_cifar10": "cifar10"}
 
 
@@ -560,4 +623,5 @@ def runners() -> dict:
     return {**{name: (partial(run, experiment=name), claims) for name in NAMES},
             **{name: (run_budget, lambda result: {}) for name in BUDGETS},
             **{name: (partial(run_dm_flat, experiment=name), claims_dm_flat) for name in DM_FLAT},
-            **{name: (partial(run_ablation, experiment=name), lambda result: {}) for name in ABLATIONS}}
+            **{name: (partial(run_ablation, experiment=name), lambda result: {}) for name in ABLATIONS},
+            **{name: (partial(run_in_backbone, experiment=name), claims_in_backbone) for name in IN_BACKBONE}}
