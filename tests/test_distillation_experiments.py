@@ -75,6 +75,30 @@ def test_ablation_runs_every_variant_under_smoke(store, name, run_smoke):
     assert set(result["convnet_baselines"]) == ({"class_mean", "random_real"} if tested else set())
 
 
+def test_distillation_in_the_backbone_runs_under_smoke(store, run_smoke):
+    result = run_smoke("distill_in_backbone")["result"]
+    config = get_config("distill_in_backbone", "smoke")
+    assert set(EXPERIMENTS["distill_in_backbone"][1](result)) == {"distill_ref_in_backbone_mnist_acc",
+                                                                  "distill_convnet_in_backbone_mnist_acc"}
+    eq5 = result["losses"]["euclidean"]
+    # the base experiment's hierarchy, level for level, down to one image per class
+    assert [r["images_per_class"] for r in eq5["levels"]][-1] == 1
+    assert len(eq5["levels"]) == len(config["base"]["group_sizes"])
+    assert len(eq5["convnet_acc"]) == config["base"]["convnet_eval"]["models"]
+    assert all(0 <= result[k] <= 1 for k in ("ceiling_acc", "random_real_acc", "class_mean_acc"))
+    assert load_arrays("distill_in_backbone", "smoke")["euclidean_level1"].dtype == np.uint8
+    # the step settings change how a step runs, never what the base distils
+    assert config["base"]["distill"]["iterations"] == get_config("distillation_mnist", "smoke")["distill"]["iterations"]
+
+
+def test_distillation_in_the_backbone_rejects_an_unknown_loss_before_training(store):
+    from cgcore.experiments import run_experiment
+
+    with pytest.raises(ValueError, match="unknown losses 'cosine'; accepted: euclidean, arcface, mean_matching"):
+        run_experiment("distill_in_backbone", "smoke", progress=False, losses=["cosine"])
+    assert not (store / "checkpoints" / "smoke").exists() or not any((store / "checkpoints" / "smoke").iterdir())
+
+
 def test_ablation_rejects_a_convnet_test_of_an_unknown_variant(store):
     from cgcore.experiments import run_experiment
 
