@@ -63,9 +63,11 @@ lines = [
     claim_line(values, "distill_ref_mnist_acc", "MNIST classified by its ten D5 references"),
     claim_line(values, "distill_random_mnist_acc", "... by one random real image per class instead"),
     claim_line(values, "distill_ceiling_mnist_acc", "... and by the class centroids in the embedding (the ceiling)"),
+    claim_line(values, "distill_ref_in_backbone_mnist_acc", "... by D5 references distilled in that embedding"),
     claim_line(values, "distill_ref_cifar10_acc", "CIFAR-10 classified by its ten D5 references"),
     claim_line(values, "distill_random_cifar10_acc", "... by one random real image per class instead"),
     claim_line(values, "distill_ceiling_cifar10_acc", "... and by the class centroids in the embedding (the ceiling)"),
+    claim_line(values, "distill_ref_in_backbone_cifar10_acc", "... by D5 references distilled in that embedding"),
     claim_line(values, "distill_dm_flat_1ipc_mnist_acc", "a ConvNet trained on Ref. 63's one image per class, MNIST"),
 ]
 display(Markdown("\n".join(f"* {line}" for line in lines)))

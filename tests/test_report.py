@@ -164,6 +164,36 @@ def test_distillation_gap_reason_names_what_the_ablation_measured():
     assert "no setting" not in text
 
 
+def in_backbone_result(top_acc=0.85):
+    levels = [{"level": 1, "acc": 0.86, "high_freq": 0.2, "alignment": {}},
+              {"level": 2, "acc": top_acc, "high_freq": 0.25, "alignment": {}}]
+    return {"dataset": "cifar10", "losses": {"euclidean": {"levels": levels, "convnet_acc": [0.30, 0.34]}},
+            "ceiling_acc": 0.9, "random_real_acc": 0.7, "class_mean_acc": 0.3}
+
+
+def test_in_backbone_table_sets_both_readings_of_f_side_by_side():
+    from cgcore.report import in_backbone_table
+
+    table = in_backbone_table(distillation_result(), in_backbone_result())
+    assert list(table.index[:2]) == ["D1", "D2"]
+    assert table.loc["D2", "f: random Fig. 8 ConvNets"] == "60.00%"
+    assert table.loc["D2", "f: the trained backbone"] == "85.00%"
+    assert table.loc["class centroids (the ceiling)", "f: the trained backbone"] == "90.00%"
+    assert table.loc["one random real image per class", "f: random Fig. 8 ConvNets"] == "—"
+
+
+def test_in_backbone_verdict_weighs_the_other_reading_against_the_paper():
+    from cgcore.report import in_backbone_verdict
+
+    text = in_backbone_verdict("cifar10", distillation_result(), in_backbone_result())
+    assert "D2 references reach **85.00%**, against 60.00% with Fig. 8's random ConvNets" in text
+    assert "the paper's 86.9% is then **partly**" in text and "94% of the ceiling (90.00%)" in text
+    assert "above one random real image and the class-mean image (70.00% and 30.00%)" in text
+    assert "the ConvNet reaches 32.0% (on the random-f D2 31.0%; on random real 20.0%; on class mean 25.0%)" in text
+    low = in_backbone_verdict("cifar10", distillation_result(), in_backbone_result(top_acc=0.2))
+    assert "**not reproduced**" in low and "above neither one random real image nor the class mean" in low
+
+
 def test_compact_claims_keep_label_values_and_verdict():
     from cgcore.report import format_claims
 
@@ -313,6 +343,29 @@ def test_claim_line_and_the_thesis_read_the_store(results_store):
     assert scorecard_values("smoke")["relu_cnn_mnist7_acc"] == 0.99
     weighed = thesis_weighed("smoke")
     assert len(weighed) == 1 and "scores 99.00% (-1.00 points for the TaylorNet)" in weighed[0]
+
+
+def test_the_thesis_weighs_sec_iv_by_the_full_in_backbone_run_when_stored(results_store):
+    from cgcore.profiles import get_config
+    from cgcore.report import thesis_weighed
+    from cgcore.results import save_result
+
+    def variant(acc):
+        return {"top_acc": acc}
+
+    ablation = {"random_real_acc": 0.75, "ceiling_acc": 0.83,
+                "variants": {"cpu profile": variant(0.05), "flat": variant(0.30),
+                             "in the trained backbone's embedding": variant(0.82)}}
+    save_result("distill_ablation_cifar10", "smoke", get_config("distill_ablation_cifar10", "smoke"), ablation,
+                device="cpu", wall_time_s=1.0)
+    sample_only = next(t for t in thesis_weighed("smoke", {}) if t.startswith("**Interpretability, Sec. IV"))
+    assert "at best at 30.0% (one random real image per class: 75.0%)" in sample_only
+    assert "reaches 82.0% on a tenth of the data, near the 83.0% of the class centroids" in sample_only
+    full = next(t for t in thesis_weighed("smoke", {"distill_ref_in_backbone_cifar10_acc": 0.85,
+                                                    "distill_ceiling_cifar10_acc": 0.88})
+                if t.startswith("**Interpretability, Sec. IV"))
+    assert "the whole hierarchy's D5 reaches 85.0%, against the 88.0% of the class centroids and the paper's 86.9%" in full
+    assert "tenth of the data" not in full
 
 
 def test_claims_table_of_an_empty_store_keeps_its_columns(results_store):
