@@ -36,37 +36,22 @@ import os
 profile = os.environ.get("CGBOOK_PROFILE", "cpu")   # smoke | cpu | paper
 
 # %% tags=["remove-input"]
-import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from cgcore.checks import check_choice
 from cgcore.paper import PAPER
 from cgcore.profiles import PROFILES
 from cgcore.report import format_claims
-from cgcore.scorecard import scorecard_block, write_scorecard
+from cgcore.scorecard import scorecard_blocks, write_scorecard
 
 check_choice("profile", profile, PROFILES)
 table = write_scorecard(profile)
 shown = format_claims(table.set_index("claim"))
 shown["the paper's wording"] = [PAPER[c].note if c in PAPER else "" for c in shown.index]
 
-
-def block(title, rows):
-    if rows.empty:
-        return
+for title, html in scorecard_blocks(shown):
     display(Markdown(f"## {title}"))
-    view = rows[["label", "paper", "ours", "delta", "verdict", "the paper's wording"]].reset_index()
-    view = view.rename(columns={"label": "claim", "claim": "id"})[
-        ["claim", "paper", "ours", "delta", "verdict", "the paper's wording", "id"]]
-    display(HTML(view.style.hide(axis="index").set_table_attributes('class="scorecard"')
-                 .set_table_styles([{"selector": "td, th", "props": "white-space: normal; "
-                                     "word-break: break-word; vertical-align: top; font-size: 0.85em"}])
-                 .to_html()))
-
-
-groups = shown.assign(group=[scorecard_block(c) for c in shown.index])
-for title in dict.fromkeys(groups["group"]):
-    block(title, groups[groups["group"] == title])
+    display(HTML(html))
 
 # %% [markdown]
 # Claims of the paper with no stored result for this profile:
@@ -82,15 +67,6 @@ print(", ".join(missing) if missing else "none")
 # recorded by runs made since the manifests carry it):
 
 # %% tags=["remove-input"]
-from cgcore.report import compute_budget
+from cgcore.report import compute_budget, format_budget
 
-budget = compute_budget(profile)
-
-
-def shown_or_dash(fmt):
-    return lambda v: "—" if v is None or pd.isna(v) else fmt.format(v)
-
-
-display(budget.assign(minutes=budget["minutes"].map("{:.1f}".format), share=budget["share"].map("{:.0%}".format),
-                      threads=budget["threads"].map(shown_or_dash("{:.0f}")),
-                      **{"peak memory (MiB)": budget["peak memory (MiB)"].map(shown_or_dash("{:,.0f}"))}))
+format_budget(compute_budget(profile))

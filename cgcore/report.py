@@ -23,6 +23,104 @@ def accuracy_cell(accs) -> str:
     return f"{np.mean(accs):.2%} ± {np.std(accs):.2%} ({len(accs)} seeds)"
 
 
+FIG5_READINGS = {"after CG2, caption's (7, 3)": ("after_cg2", (7, 3)),
+                 "after CG2, (4, 1)": ("after_cg2", (4, 1)),
+                 "after CG2, (3, 2) (also trained)": ("after_cg2", (3, 2)),
+                 "after CG2, (2, 3)": ("after_cg2", (2, 3)),
+                 "between CG1 and CG2, caption's (7, 3) (the book's Fig. 5)": ("between_cgs", (7, 3))}
+
+
+def fig5_readings_table(readings: dict = FIG5_READINGS) -> pd.DataFrame:
+    """Every reading of Fig. 5's diCGs, ``{name: (placement, dilations)}``, built: the map
+    sizes it goes through, its parameters, and whether the diCGs together see every row of
+    the map they act on (or why the reading is impossible)."""
+    from .layers import rows_seen
+    from .models import count_parameters, layer_table, taylornet_mnist
+
+    rows = []
+    for name, (placement, dilations) in readings.items():
+        try:
+            net = taylornet_mnist(dicg_dilations=dilations, dicg_placement=placement)
+        except ValueError as err:
+            rows.append({"reading": name, "map sizes": f"impossible: {err}", "parameters": "—",
+                         "rows seen by the diCGs": "—"})
+            continue
+        sizes = [r["output"].split("x")[-1] for r in layer_table(net, (1, 28, 28))
+                 if r["layer"].startswith(("cg", "dicg"))]
+        n_rows = 7 if placement == "after_cg2" else 14
+        unseen = set(range(n_rows)) - set().union(*rows_seen(dilations, n_rows))
+        rows.append({"reading": name, "map sizes": " → ".join(["28"] + sizes),
+                     "parameters": f"{count_parameters(net):,}",
+                     "rows seen by the diCGs": f"missing row(s) {sorted(unseen)}" if unseen else "all"})
+    return pd.DataFrame(rows).set_index("reading")
+
+
+def taylornet_runs_table(runs: dict, manifests: dict, paper_claims: dict) -> pd.DataFrame:
+    """The TaylorNet chapter's trained networks, ``{label: stored model row}``, beside the
+    paper's accuracy and parameter count (``paper_claims``: ``{label: (acc claim, params
+    claim or None)}``); a count our network was sized to carries that note."""
+    from .paper import SIZED_TO_MATCH, paper_value
+
+    rows = []
+    for label, row in runs.items():
+        acc_claim, params_claim = paper_claims[label]
+        paper_acc = paper_value(acc_claim, required=False)
+        paper_params = paper_value(params_claim, required=False) if params_claim else None
+        m = manifests[label]
+        rows.append({"model": label, "test accuracy": f"{row['test_acc']:.2%}",
+                     "paper": "—" if paper_acc is None else f"{paper_acc:.1%}",
+                     "parameters": f"{row['params']:,}",
+                     "paper params": "—" if paper_params is None else f"{paper_params:,.0f}"
+                                     + (" (ours sized to match)" if params_claim in SIZED_TO_MATCH else ""),
+                     "epochs": len(row["history"]["epoch"]),
+                     "training time": f"{row['train_seconds'] / 60:.1f} min",
+                     "device": f"{m['device']} ({m.get('device_name')}, {m.get('threads')} threads)"})
+    return pd.DataFrame(rows).set_index("model")
+
+
+def taylornet_verdict(dataset: str, runs: dict, profile: str) -> str:
+    """The TaylorNet chapter's comparison with the paper, read off the trained ``runs``
+    (labels "TaylorNet", "CG as conv", optionally "TaylorNet, diCGs after CG2" and
+    "ResNet"): the accuracy, the CG → conv drop in both of the paper's readings, Fig. 5's
+    other reading, and the residual network of 7×7 MNIST."""
+    from .paper import CIFAR10_CAVEAT, paper_value
+
+    ours_cg, ours_conv = runs["TaylorNet"]["test_acc"], runs["CG as conv"]["test_acc"]
+    paper_cg = paper_value(f"taylornet_{dataset}_acc")
+    paper_conv = paper_value(f"conv_ablation_{dataset}_acc", required=False)
+    epochs = len(runs["TaylorNet"]["history"]["epoch"])
+    drop = ours_cg - ours_conv
+    text = (f"**Against the paper.** Our TaylorNet reaches **{ours_cg:.2%}** on {dataset}"
+            f"{' (' + CIFAR10_CAVEAT + ')' if dataset == 'cifar10' else ''} "
+            f"({100 * (ours_cg - paper_cg):+.2f} points from the paper's {paper_cg:.1%}) after "
+            f"{epochs} epoch{'s' if epochs != 1 else ''} of the `{profile}` profile. "
+            f"Replacing every CG by a convolution gives **{ours_conv:.2%}**, "
+            + (f"a drop of {100 * drop:.1f} points ({drop / ours_cg:.1%} relative)" if drop >= 0
+               else f"no drop but a gain of {-100 * drop:.1f} points"))
+    if paper_conv is not None:
+        relative = paper_cg * (1 - (paper_cg - paper_conv))
+        text += (f". The paper's \"drop by about {100 * (paper_cg - paper_conv):.1f}%\" has two readings: as points "
+                 f"below its {paper_cg:.1%} (the scorecard's, {paper_conv:.1%}), or as a relative drop, "
+                 f"{relative:.1%}; ours is {100 * drop:.1f} points, {drop / ours_cg:.1%} relative. A network whose "
+                 f"every CG is a convolution has no nonlinearity left (batch norm is affine at test time): it is an "
+                 f"affine map of its input, a linear classifier.")
+    else:
+        text += "; the paper reports the ablation on MNIST and CIFAR-10 only."
+    if "TaylorNet, diCGs after CG2" in runs:
+        other = runs["TaylorNet, diCGs after CG2"]["test_acc"]
+        text += (f"\n\n**Fig. 5's two readings.** With the diCGs after CG2 (dilations (3, 2)) the same recipe "
+                 f"gives **{other:.2%}**, {100 * (other - ours_cg):+.2f} points from the caption's reading. "
+                 f"One seed each, and the seed-to-seed spread of this network is not measured here, so a "
+                 f"difference of a few tenths of a point is no evidence for either reading.")
+    if "ResNet" in runs:
+        rn = runs["ResNet"]
+        text += (f"\n\nThe residual network reaches **{rn['test_acc']:.2%}** with {rn['params']:,} "
+                 f"parameters (paper: about {paper_value('resnet_mnist7_acc'):.0%} with "
+                 f"{paper_value('resnet_mnist7_params') / 1e6:.1f} million), the TaylorNet "
+                 f"{ours_cg:.2%} with {runs['TaylorNet']['params']:,}.")
+    return text
+
+
 def hierarchy_table(sizes) -> pd.DataFrame:
     """Fig. 7 for a partition ``sizes``: images per class at each level, and from what."""
     from .distill import images_per_class
@@ -480,6 +578,17 @@ def compute_budget(profile: str) -> pd.DataFrame:
     table.loc["total"] = {"minutes": total, "share": 1.0 if total else 0.0, "peak memory (MiB)": None,
                           "device": "", "threads": None}
     return table
+
+
+def format_budget(budget: pd.DataFrame) -> pd.DataFrame:
+    """:func:`compute_budget` as the book shows it: minutes to one decimal, shares in
+    percent, and a dash where a manifest predates a measure."""
+    def shown(fmt):
+        return lambda v: "—" if v is None or pd.isna(v) else fmt.format(v)
+
+    return budget.assign(minutes=budget["minutes"].map("{:.1f}".format), share=budget["share"].map("{:.0%}".format),
+                         threads=budget["threads"].map(shown("{:.0f}")),
+                         **{"peak memory (MiB)": budget["peak memory (MiB)"].map(shown("{:,.0f}"))})
 
 
 def verdict_table(profile: str) -> pd.DataFrame:

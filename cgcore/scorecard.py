@@ -74,6 +74,26 @@ def scorecard_block(claim: str) -> str:
     return "Sec. III: the direct Taylor expansion and TaylorNet"
 
 
+def scorecard_blocks(shown: pd.DataFrame) -> list[tuple[str, str]]:
+    """The scorecard page's tables: (block title, HTML table) per :func:`scorecard_block`,
+    in order of first appearance. ``shown`` is the formatted scorecard indexed by claim,
+    with ``label, paper, ours, delta, verdict`` and ``the paper's wording``; the tables wrap
+    their text, so that nothing scrolls sideways in the book's column."""
+    columns = ["claim", "paper", "ours", "delta", "verdict", "the paper's wording", "id"]
+    groups = shown.assign(group=[scorecard_block(c) for c in shown.index])
+    blocks = []
+    for title in dict.fromkeys(groups["group"]):
+        rows = groups[groups["group"] == title]
+        view = (rows[["label", "paper", "ours", "delta", "verdict", "the paper's wording"]].reset_index()
+                .rename(columns={"label": "claim", "claim": "id"})[columns])
+        html = (view.style.hide(axis="index").set_table_attributes('class="scorecard"')
+                .set_table_styles([{"selector": "td, th", "props": "white-space: normal; word-break: break-word; "
+                                                                   "vertical-align: top; font-size: 0.85em"}])
+                .to_html())
+        blocks.append((title, html))
+    return blocks
+
+
 def build_scorecard(profile: str) -> pd.DataFrame:
     from .experiments import EXPERIMENTS
 

@@ -17,7 +17,6 @@
 
 # %% tags=["parameters"]
 import os
-from functools import partial
 
 dataset = "mnist"                                         # mnist (Fig. 5) | mnist7 (7x7 MNIST) | cifar10 (Fig. 12)
 profile = os.environ.get("CGBOOK_PROFILE", "cpu")         # smoke | cpu | paper
@@ -31,10 +30,10 @@ from cgcore import models, plots
 from cgcore.checks import check_choice
 from cgcore.experiments import run_or_load
 from cgcore.experiments.taylornet import BUILDERS, TAYLORNETS
-from cgcore.layers import rows_seen
-from cgcore.paper import CIFAR10_CAVEAT, PAPER, SIZED_TO_MATCH, paper_value
+from cgcore.paper import PAPER
 from cgcore.profiles import PROFILES, get_config
-from cgcore.report import claims_table, format_claims, manifest_summary, training_results_table
+from cgcore.report import (claims_table, fig5_readings_table, format_claims, manifest_summary, taylornet_runs_table,
+                           taylornet_verdict, training_results_table)
 
 check_choice("dataset", dataset, tuple(name.removeprefix("taylornet_") for name in TAYLORNETS))
 check_choice("profile", profile, PROFILES)
@@ -80,27 +79,7 @@ pd.Series({k: v for k, v in config.items()}, name=f"{EXPERIMENT} [{profile}]").t
 # map instead.) Every reading, built and run:
 
 # %%
-readings = {"after CG2, caption's (7, 3)": ("after_cg2", (7, 3)),
-            "after CG2, (4, 1)": ("after_cg2", (4, 1)),
-            "after CG2, (3, 2) (also trained)": ("after_cg2", (3, 2)),
-            "after CG2, (2, 3)": ("after_cg2", (2, 3)),
-            "between CG1 and CG2, caption's (7, 3) (the book's Fig. 5)": ("between_cgs", (7, 3))}
-rows = []
-for name, (placement, dilations) in readings.items():
-    try:
-        net = models.taylornet_mnist(dicg_dilations=dilations, dicg_placement=placement)
-    except ValueError as err:
-        rows.append({"reading": name, "map sizes": f"impossible: {err}", "parameters": "—", "rows seen": "—"})
-        continue
-    table = models.layer_table(net, (1, 28, 28))
-    sizes = [r["output"].split("x")[-1] for r in table if r["layer"].startswith(("cg", "dicg"))]
-    seen = set().union(*rows_seen(dilations, 7 if placement == "after_cg2" else 14))
-    n_rows = 7 if placement == "after_cg2" else 14
-    rows.append({"reading": name, "map sizes": " → ".join(["28"] + sizes),
-                 "parameters": f"{models.count_parameters(net):,}",
-                 "rows seen by the diCGs": "all" if len(seen) == n_rows else
-                 f"missing row(s) {sorted(set(range(n_rows)) - seen)}"})
-pd.DataFrame(rows).set_index("reading")
+fig5_readings_table()
 
 # %% [markdown]
 # The reading that uses the caption's numbers as written is the one with the diCGs between
@@ -166,59 +145,10 @@ fig = plots.taylornet_curves(runs, paper={k: PAPER[c].value for k, c in PAPER_AC
 
 # %% tags=["hide-input"]
 PARAMS_CLAIM = {"TaylorNet": f"taylornet_{dataset}_params", "ResNet": "resnet_mnist7_params"}
-
-paper_of = partial(paper_value, required=False)
-
-
-rows = []
-for label, row in runs.items():
-    m = manifests[label]
-    paper_acc, paper_params = paper_of(PAPER_ACC[label]), paper_of(PARAMS_CLAIM.get(label, ""))
-    rows.append({"model": label,
-                 "test accuracy": f"{row['test_acc']:.2%}",
-                 "paper": "—" if paper_acc is None else f"{paper_acc:.1%}",
-                 "parameters": f"{row['params']:,}",
-                 "paper params": "—" if paper_params is None else f"{paper_params:,.0f}"
-                                 + (" (ours sized to match)" if PARAMS_CLAIM.get(label) in SIZED_TO_MATCH else ""),
-                 "epochs": len(row["history"]["epoch"]),
-                 "training time": f"{row['train_seconds'] / 60:.1f} min",
-                 "device": f"{m['device']} ({m.get('device_name')}, {m.get('threads')} threads)"})
-pd.DataFrame(rows).set_index("model")
+taylornet_runs_table(runs, manifests, {label: (PAPER_ACC[label], PARAMS_CLAIM.get(label)) for label in runs})
 
 # %% tags=["hide-input"]
-ours_cg, ours_conv = runs["TaylorNet"]["test_acc"], runs["CG as conv"]["test_acc"]
-paper_cg, paper_conv = paper_of(PAPER_ACC["TaylorNet"]), paper_of(PAPER_ACC["CG as conv"])
-epochs = len(runs["TaylorNet"]["history"]["epoch"])
-drop = ours_cg - ours_conv
-text = (f"**Against the paper.** Our TaylorNet reaches **{ours_cg:.2%}** on {dataset}"
-        f"{' (' + CIFAR10_CAVEAT + ')' if dataset == 'cifar10' else ''} "
-        f"({100 * (ours_cg - paper_cg):+.2f} points from the paper's {paper_cg:.1%}) after "
-        f"{epochs} epoch{'s' if epochs != 1 else ''} of the `{profile}` profile. "
-        f"Replacing every CG by a convolution gives **{ours_conv:.2%}**, "
-        + (f"a drop of {100 * drop:.1f} points ({drop / ours_cg:.1%} relative)" if drop >= 0
-           else f"no drop but a gain of {-100 * drop:.1f} points"))
-if paper_conv is not None:
-    relative = paper_cg * (1 - (paper_cg - paper_conv))
-    text += (f". The paper's \"drop by about {100 * (paper_cg - paper_conv):.1f}%\" has two readings: as points "
-             f"below its {paper_cg:.1%} (the scorecard's, {paper_conv:.1%}), or as a relative drop, "
-             f"{relative:.1%}; ours is {100 * drop:.1f} points, {drop / ours_cg:.1%} relative. A network whose "
-             f"every CG is a convolution has no nonlinearity left (batch norm is affine at test time): it is an "
-             f"affine map of its input, a linear classifier.")
-else:
-    text += "; the paper reports the ablation on MNIST and CIFAR-10 only."
-if "TaylorNet, diCGs after CG2" in runs:
-    other = runs["TaylorNet, diCGs after CG2"]["test_acc"]
-    text += (f"\n\n**Fig. 5's two readings.** With the diCGs after CG2 (dilations (3, 2)) the same recipe "
-             f"gives **{other:.2%}**, {100 * (other - ours_cg):+.2f} points from the caption's reading. "
-             f"One seed each, and the seed-to-seed spread of this network is not measured here, so a "
-             f"difference of a few tenths of a point is no evidence for either reading.")
-if "ResNet" in runs:
-    rn = runs["ResNet"]
-    text += (f"\n\nThe residual network reaches **{rn['test_acc']:.2%}** with {rn['params']:,} "
-             f"parameters (paper: about {paper_of('resnet_mnist7_acc'):.0%} with "
-             f"{paper_of('resnet_mnist7_params') / 1e6:.1f} million), the TaylorNet "
-             f"{ours_cg:.2%} with {runs['TaylorNet']['params']:,}.")
-display(Markdown(text))
+display(Markdown(taylornet_verdict(dataset, runs, profile)))
 
 # %% [markdown]
 # The three data sets side by side, as far as the results store holds them for this

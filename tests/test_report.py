@@ -418,3 +418,54 @@ def test_format_baselines_of_an_empty_store_says_not_run_yet(results_store):
 
     shown = format_baselines(baselines_table("smoke"))
     assert set(shown["accuracy"]) == {"not run yet"} and set(shown["params"]) == {"—"}
+
+
+def test_fig5_readings_table_builds_every_reading():
+    from cgcore.report import fig5_readings_table
+
+    table = fig5_readings_table()
+    book = table.loc["between CG1 and CG2, caption's (7, 3) (the book's Fig. 5)"]
+    assert book["map sizes"] == "28 → 14 → 7 → 4 → 2" and book["rows seen by the diCGs"] == "all"
+    assert table.loc["after CG2, caption's (7, 3)", "map sizes"].startswith("impossible")
+    assert table.loc["after CG2, (4, 1)", "rows seen by the diCGs"].startswith("missing row(s)")
+
+
+def _trained(acc, params=1000, epochs=3):
+    return {"test_acc": acc, "params": params, "train_seconds": 120.0, "history": {"epoch": list(range(epochs))}}
+
+
+def test_taylornet_runs_table_and_verdict_read_the_runs():
+    from cgcore.report import taylornet_runs_table, taylornet_verdict
+
+    runs = {"TaylorNet": _trained(0.98, 237_770), "CG as conv": _trained(0.90), "ResNet": _trained(0.99, 1_300_426)}
+    manifest = {"device": "cpu", "device_name": "x", "threads": 2}
+    table = taylornet_runs_table(runs, dict.fromkeys(runs, manifest),
+                                 {"TaylorNet": ("taylornet_mnist7_acc", "taylornet_mnist7_params"),
+                                  "CG as conv": ("conv_ablation_mnist7_acc", None),
+                                  "ResNet": ("resnet_mnist7_acc", "resnet_mnist7_params")})
+    assert table.loc["TaylorNet", "paper"] == "97.9%" and table.loc["CG as conv", "paper"] == "—"
+    assert table.loc["TaylorNet", "paper params"] == "248,000 (ours sized to match)"
+    assert table.loc["ResNet", "training time"] == "2.0 min"
+    text = taylornet_verdict("mnist7", runs, "cpu")
+    assert "reaches **98.00%** on mnist7 (+0.10 points from the paper's 97.9%) after 3 epochs" in text
+    assert "a drop of 8.0 points" in text and "MNIST and CIFAR-10 only" in text
+    assert "The residual network reaches **99.00%** with 1,300,426 parameters" in text
+    cifar = taylornet_verdict("cifar10", {"TaylorNet": _trained(0.78), "CG as conv": _trained(0.80)}, "cpu")
+    assert "on the JPEG (q75) copy" in cifar and "no drop but a gain of 2.0 points" in cifar
+    assert "two readings" in cifar
+
+
+def test_scorecard_blocks_and_budget_format():
+    from cgcore.report import format_budget
+    from cgcore.scorecard import scorecard_blocks
+
+    shown = pd.DataFrame({"label": ["a", "b"], "paper": ["1", "2"], "ours": ["1", "2"], "delta": ["0", "0"],
+                          "verdict": ["reproduced", "partly"], "the paper's wording": ["x", "y"]},
+                         index=pd.Index(["taylornet_mnist_acc", "distill_ref_mnist_acc"], name="claim"))
+    blocks = scorecard_blocks(shown)
+    assert [t.split(":")[0] for t, _ in blocks] == ["Sec. III", "Sec. IV"]
+    assert "taylornet_mnist_acc" in blocks[0][1] and "white-space: normal" in blocks[0][1]
+    budget = pd.DataFrame({"minutes": [30.0, 30.0], "share": [0.5, 0.5], "peak memory (MiB)": [1234.0, None],
+                           "device": ["cpu", ""], "threads": [2, None]}, index=["a", "total"])
+    shown_budget = format_budget(budget)
+    assert list(shown_budget["peak memory (MiB)"]) == ["1,234", "—"] and shown_budget.loc["a", "share"] == "50%"
