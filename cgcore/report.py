@@ -795,6 +795,19 @@ def bf16_training_verdict(profile: str, tolerance: float = 0.002) -> str:
             "and is not a fair comparison; the step times above are.)")
 
 
+def similarity_class_table(result: dict, class_names) -> pd.DataFrame:
+    """Eq. (S3)'s s of every class at every level of a stored distillation, with whether
+    it rises at every level and whether it ends above level 0 (the test of the
+    ``similarity_s_rises_*`` claims)."""
+    from .experiments.distillation import similarity_by_level
+
+    levels, s, _ = similarity_by_level(result)
+    return pd.DataFrame([{"class": class_names[c], **{f"s, L{k}": f"{v:.3f}" for k, v in zip(levels, s[:, c])},
+                          "s rises at every level": bool(np.all(np.diff(s[:, c]) > 0)),
+                          "s higher at the top than at L0": bool(s[-1, c] > s[0, c])}
+                         for c in range(s.shape[1])]).set_index("class")
+
+
 def similarity_trend_reason(dataset: str, result: dict, falls: int) -> str:
     """Why Eq. (S3)'s s falls for ``falls`` of 10 classes of ``dataset`` where the paper has
     it rise, as far as the stored result measures it: the high-frequency share of the images

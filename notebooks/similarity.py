@@ -26,7 +26,6 @@ profile = os.environ.get("CGBOOK_PROFILE", "cpu")         # smoke | cpu | paper
 recompute = os.environ.get("CGBOOK_RECOMPUTE", "auto")    # auto | always | never
 
 # %% tags=["remove-input"]
-import numpy as np
 import pandas as pd
 import torch
 from IPython.display import Markdown, display
@@ -36,7 +35,8 @@ from cgcore.checks import check_choice
 from cgcore.data import CIFAR10_CLASSES
 from cgcore.experiments import run_or_load_each
 from cgcore.profiles import PROFILES
-from cgcore.report import cifar10_caveat, claims_table, format_claims, similarity_trend_reason
+from cgcore.report import (cifar10_caveat, claims_table, format_claims, similarity_class_table,
+                           similarity_trend_reason)
 
 check_choice("dataset", dataset, ("mnist", "cifar10"))
 check_choice("profile", profile, PROFILES)
@@ -99,23 +99,13 @@ for name, result in results.items():
 # The same numbers, class by class, and whether they move the way the paper says:
 
 # %% tags=["hide-input"]
-rows = []
-for name, result in results.items():
-    levels = [0] + [r["level"] for r in result["levels"]["euclidean"] if "s" in r]
-    s = np.array([result["similarity_level0"]["s"]] + [r["s"] for r in result["levels"]["euclidean"] if "s" in r])
-    for c in range(s.shape[1]):
-        rows.append({"data set": name, "class": names[name][c],
-                     **{f"s, L{k}": f"{v:.3f}" for k, v in zip(levels, s[:, c])},
-                     "s rises at every level": bool(np.all(np.diff(s[:, c]) > 0)),
-                     "s higher at the top than at L0": bool(s[-1, c] > s[0, c])})
-table = pd.DataFrame(rows).set_index(["data set", "class"])
-display(table)
-for name in results:
-    part = table.loc[name]
+tables = {name: similarity_class_table(result, names[name]) for name, result in results.items()}
+display(pd.concat(tables, names=["data set"]))
+for name, part in tables.items():
     display(Markdown(f"**{name}**: s rises at every level for {part['s rises at every level'].sum()} of 10 classes, "
                      f"and ends above level 0 for {part['s higher at the top than at L0'].sum()} of 10."))
-    display(Markdown(similarity_trend_reason(
-        name, results[name], int((~part["s higher at the top than at L0"].astype(bool)).sum()))))
+    falls = int((~part["s higher at the top than at L0"]).sum())
+    display(Markdown(similarity_trend_reason(name, results[name], falls)))
 
 # %% [markdown]
 # ## Claims of this chapter

@@ -469,3 +469,20 @@ def test_scorecard_blocks_and_budget_format():
                            "device": ["cpu", ""], "threads": [2, None]}, index=["a", "total"])
     shown_budget = format_budget(budget)
     assert list(shown_budget["peak memory (MiB)"]) == ["1,234", "—"] and shown_budget.loc["a", "share"] == "50%"
+
+
+def test_similarity_table_and_claims_read_the_same_levels():
+    from cgcore.experiments.distillation import claims, similarity_by_level
+    from cgcore.report import similarity_class_table
+
+    result = {**distillation_result(), "dataset": "mnist",
+              "similarity_level0": {"s": [0.5, 0.6], "d": [1.0, 0.8]},
+              "levels": {"euclidean": [{"level": 1, "s": [0.7, 0.55], "d": [0.6, 0.9]},
+                                       {"level": 2}]}}        # one image per class: no Eq. (S3)
+    levels, s, d = similarity_by_level(result)
+    assert levels == [0, 1] and s.shape == d.shape == (2, 2)
+    table = similarity_class_table(result, ["zero", "one"])
+    assert list(table["s higher at the top than at L0"]) == [True, False]
+    assert table.loc["zero", "s, L1"] == "0.700"
+    out = claims(result)
+    assert out["similarity_s_rises_mnist"] == 0.5 and out["similarity_d_falls_mnist"] == 0.5

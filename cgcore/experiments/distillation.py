@@ -332,13 +332,24 @@ def claims(result: dict) -> dict[str, float]:
             out[f"distill_{claim}_{ds}_acc"] = result["reference_acc"][loss][top]
     if "euclidean" in result["convnet_acc"] and top in result["convnet_acc"]["euclidean"]:
         out[f"distill_convnet_1ipc_{ds}_acc"] = float(np.mean(result["convnet_acc"]["euclidean"][top]))
-    measured = [row for row in result["levels"].get("euclidean", []) if "s" in row]
-    if measured and "s" in result.get("similarity_level0", {}):
+    levels, s, d = similarity_by_level(result)
+    if len(levels) > 1:
         # Supplement E: the share of classes whose s rose and whose d fell, level 0 to the last level measured
-        first, last = result["similarity_level0"], measured[-1]
-        out[f"similarity_s_rises_{ds}"] = float(np.mean(np.asarray(last["s"]) > np.asarray(first["s"])))
-        out[f"similarity_d_falls_{ds}"] = float(np.mean(np.asarray(last["d"]) < np.asarray(first["d"])))
+        out[f"similarity_s_rises_{ds}"] = float(np.mean(s[-1] > s[0]))
+        out[f"similarity_d_falls_{ds}"] = float(np.mean(d[-1] < d[0]))
     return {k: v for k, v in out.items() if k in PAPER}
+
+
+def similarity_by_level(result: dict, loss: str = "euclidean"):
+    """Eq. (S3) of a stored distillation, level by level: (levels, s, d), ``s`` and ``d``
+    of shape (levels, classes), level 0 being the original training set and the levels
+    after it those with two or more images per class (Eq. S3 needs two)."""
+    level0 = result.get("similarity_level0", {})
+    rows = ([(0, level0)] if "s" in level0 else []) + [(r["level"], r) for r in result["levels"].get(loss, [])
+                                                      if "s" in r]
+    levels = [k for k, _ in rows]
+    rows = [r for _, r in rows]
+    return levels, np.array([r["s"] for r in rows]), np.array([r["d"] for r in rows])
 
 
 BUDGETS = ("distill_budget", "distill_budget_cifar10")   # MNIST (the issue's question), CIFAR-10
