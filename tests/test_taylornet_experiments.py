@@ -51,6 +51,25 @@ def test_training_experiment_runs_under_smoke(store, name, run_smoke):
     assert len(list((store / "checkpoints" / "smoke").glob(f"{name}-*/*.pt"))) == len(config["variants"])
 
 
+def test_the_tuned_recipe_is_chosen_on_validation_and_reported_on_test(store, run_smoke):
+    result = run_smoke("taylornet_mnist_tuned")["result"]
+    config = get_config("taylornet_mnist_tuned", "smoke")
+    assert set(result["candidates"]) == set(config["candidates"])
+    assert result["chosen"] == max(result["candidates"], key=lambda n: result["candidates"][n]["val_acc"])
+    assert EXPERIMENTS["taylornet_mnist_tuned"][1](result) == {
+        "taylornet_tuned_mnist_acc": result["candidates"][result["chosen"]]["test_acc"]}
+    # trained on the training set less the validation split, and the split is recorded
+    assert result["n_train"] == config["train_size"] - config["val_size"] and result["val_size"] == config["val_size"]
+    assert all(len(r["history"]["test_acc"]) == config["epochs"] for r in result["candidates"].values())
+
+
+def test_the_tuned_recipe_rejects_a_candidate_with_an_unknown_setting(store):
+    from cgcore.experiments import run_experiment
+
+    with pytest.raises(ValueError, match=r"candidates change unknown setting\(s\) \['epoch'\]"):
+        run_experiment("taylornet_mnist_tuned", "smoke", progress=False, candidates={"x": {"epoch": 3}})
+
+
 @pytest.mark.parametrize("name", ["baselines_mnist7"])
 def test_the_equal_size_twins_train_under_smoke(store, name, run_smoke):
     from cgcore.experiments.taylornet import BASELINES
