@@ -486,3 +486,19 @@ def test_similarity_table_and_claims_read_the_same_levels():
     assert table.loc["zero", "s, L1"] == "0.700"
     out = claims(result)
     assert out["similarity_s_rises_mnist"] == 0.5 and out["similarity_d_falls_mnist"] == 0.5
+
+
+def test_tuned_table_and_verdict_mark_the_recipe_chosen_on_validation():
+    from cgcore.report import tuned_table, tuned_verdict
+
+    def candidate(val, test):
+        return {"val_acc": val, "test_acc": test, "history": {"epoch": list(range(15)), "seconds": [48.0] * 15}}
+
+    result = {"candidates": {"no augmentation": candidate(0.993, 0.9951), "small affine": candidate(0.995, 0.9948)},
+              "chosen": "small affine", "val_size": 5000}
+    table = tuned_table(result)
+    assert list(table.index) == ["no augmentation", "small affine (chosen)"]
+    assert table.loc["small affine (chosen)", "test accuracy"] == "99.48%"
+    text = tuned_verdict(result, 0.9942)
+    assert "*small affine* (15 epochs) reaches **99.48%** on the test set (+0.28 points from the paper's 99.2%" in text
+    assert "the first recipe above: 99.42%" in text and "stays below 99.5%" in text and "one seed" in text
