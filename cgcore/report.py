@@ -402,6 +402,8 @@ def backbone_description(dataset: str, config: dict) -> str:
                 else f"a 3×3 stride-{b['stem_stride']} stem")
         net = f"{b['arch']} with {stem}"
     val = f", {b['val_size']:,} training images held out for validation" if b.get("val_size") else ""
+    if b.get("precision", "float32") != "float32":
+        val += f", trained in {b['precision']} autocast" + (" with NHWC activations" if b.get("channels_last") else "")
     return (f"**{dataset}**: {net}, {b['epochs']} epochs{val} "
             f"(the paper: {PAPER_BACKBONE[dataset]}).")
 

@@ -502,3 +502,13 @@ def test_tuned_table_and_verdict_mark_the_recipe_chosen_on_validation():
     text = tuned_verdict(result, 0.9942)
     assert "*small affine* (15 epochs) reaches **99.48%** on the test set (+0.28 points from the paper's 99.2%" in text
     assert "the first recipe above: 99.42%" in text and "stays below 99.5%" in text and "one seed" in text
+
+
+def test_backbone_description_says_how_the_backbone_was_trained():
+    from cgcore.profiles import get_config
+    from cgcore.report import backbone_description
+
+    cifar = backbone_description("cifar10", get_config("distillation_cifar10", "cpu"))
+    assert "fast-training CIFAR-10 network" in cifar and "20 epochs, 5,000 training images held out" in cifar
+    assert "trained in bfloat16 autocast with NHWC activations" in cifar and "ResNet50" in cifar
+    assert "autocast" not in backbone_description("mnist", get_config("distillation_mnist", "cpu"))
