@@ -548,19 +548,32 @@ def in_backbone_verdict(dataset: str, result: dict, in_backbone: dict) -> str:
     beaten = [name for name, acc in (("one random real image", random_real), ("the class-mean image", class_mean))
               if ours > acc]
     text = (f"**{dataset}, f read as the backbone.** Distilled in the embedding that judges them, the whole "
-            f"hierarchy's {top} references reach **{ours:.2%}**, against {random_f:.2%} with Fig. 8's random "
-            f"ConvNets as f; the paper's {paper:.1%} is then **{accuracy_verdict(ours, paper)}**. That is "
+            f"hierarchy's {top} references reach **{ours:.2%}** (the paper: {paper:.1%}; verdict: "
+            f"**{accuracy_verdict(ours, paper)}**), against {random_f:.2%} with Fig. 8's random ConvNets as f. That is "
             f"{ours / ceiling:.0%} of the ceiling ({ceiling:.2%}), "
             + (f"above {' and '.join(beaten)}" if beaten else "above neither one random real image nor the class mean")
             + f" ({random_real:.2%} and {class_mean:.2%}).")
+    real_hf = result.get("similarity_level0", {}).get("high_freq")
+    if real_hf is not None and len(eq5["levels"]) > 1:
+        first, last = eq5["levels"][0]["high_freq"], eq5["levels"][-1]["high_freq"]
+        text += (f" Their high-frequency share goes from {first:.3f} at D1 to {last:.3f} at {top} (real images: "
+                 f"{real_hf:.3f}).")
     if eq5.get("convnet_acc"):
         others = []
         if top in result.get("convnet_acc", {}).get("euclidean", {}):
             others.append(f"on the random-f {top} {np.mean(result['convnet_acc']['euclidean'][top]):.1%}")
         others += [f"on {b['references']} {np.mean(b['acc']):.1%}" for b in result.get("convnet_baselines", [])
                    if b["images_per_class"] == 1]
-        text += (f" Trained on these {top} images alone, the ConvNet reaches {np.mean(eq5['convnet_acc']):.1%}"
+        acc = float(np.mean(eq5["convnet_acc"]))
+        text += (f" Trained on these {top} images alone, the ConvNet reaches {acc:.1%}"
                  + (f" ({'; '.join(others)})." if others else "."))
+        if top in result.get("convnet_acc", {}).get("euclidean", {}) and ours > random_f:
+            random_f_convnet = float(np.mean(result["convnet_acc"]["euclidean"][top]))
+            text += (" What makes them classify in the backbone "
+                     + ("does not make them better images to learn from: the ConvNet does worse on them than on the "
+                        "random-f references. They speak to the network they were made in."
+                        if acc < random_f_convnet else "also makes them better images to learn from.")
+                     )
     return text
 
 
