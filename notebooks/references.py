@@ -12,8 +12,9 @@
 # The [previous page](distillation_mnist.ipynb) distilled each data set, level by level,
 # down to one image per class. The paper's test of those images is to use them as
 # references for classification; the distillation literature's is to train a network on
-# them alone. This page runs both, beside the baselines a reader needs to judge them, then
-# asks which ingredient the references need (an ablation) and ends with a verdict on
+# them alone. This page runs both, beside the baselines a reader needs to judge them, asks
+# which ingredient the references need (an ablation), distils the whole hierarchy again in
+# the other reading of Eq. (5)'s f (the trained backbone), and ends with a verdict on
 # Sec. IV. One page per data set (the `dataset` parameter; `"both"` shows the two side
 # by side).
 
