@@ -438,8 +438,8 @@ def distillation_verdict(dataset: str, result: dict, budget: dict | None = None)
     top = f"D{len(result['group_sizes'])}"
     refs, trivial = result["reference_acc"], result["trivial_reference_acc"]
     ours, paper = refs["euclidean"][top], PAPER[f"distill_ref_{dataset}_acc"].value
-    parts = [f"**{dataset}.** The paper's number, {paper:.1%} with the {top} references, is "
-             f"**{accuracy_verdict(ours, paper)}**: we measure {ours:.2%}"]
+    parts = [f"**{dataset}, f read as Fig. 8's random ConvNets.** The paper's number, {paper:.1%} with the {top} "
+             f"references, is **{accuracy_verdict(ours, paper)}**: we measure {ours:.2%}"]
     if "arcface" in refs:
         a_paper = PAPER[f"distill_arcface_{dataset}_acc"].value
         parts[-1] += (f" ({refs['arcface'][top]:.2%} with ArcFace, paper about {a_paper:.0%}: "
