@@ -61,6 +61,11 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("taylornet_tuned_mnist_acc", None, "fraction", "(ours)",
           "Fig. 5's TaylorNet with the recipe chosen on a validation split (15 epochs in bfloat16, with or "
           "without small affine augmentation): the test accuracy of the candidate best on validation"),
+    *(Claim(f"{claim}_{stat}", None, "fraction", "(ours)",
+            f"{what} of {claim} over seeds 0, 1 and 2 (experiment seeds_{experiment})")
+      for claim, experiment in (("taylornet_mnist7_acc", "taylornet_mnist7"), ("relu_cnn_mnist7_acc", "baselines_mnist7"),
+                                ("pinet_mnist7_acc", "baselines_mnist7"))
+      for stat, what in (("mean", "the mean"), ("std", "the sample standard deviation"))),
     Claim("taylornet_fashion_acc", None, "fraction", "(ours)",
           "Fig. 5's TaylorNet on Fashion-MNIST, a data set the paper does not use, with MNIST's recipe"),
     Claim("taylornet_mnist7_quadratic_local_share", None, "fraction", "(ours)",
@@ -208,6 +213,10 @@ LABELS = {
        for twin, what in (("relu_cnn", "ReLU CNN"), ("pinet", "Π-net (CCP)"))
        for ds, name in (("mnist", "MNIST"), ("mnist7", "7×7 MNIST"), ("cifar10", "CIFAR-10"),
                         ("fashion", "Fashion-MNIST"))},
+    **{f"{claim}_{stat}": f"{name}, {what} over seeds"
+       for claim, name in (("taylornet_mnist7_acc", "TaylorNet, 7×7 MNIST"), ("relu_cnn_mnist7_acc", "ReLU CNN twin, 7×7 MNIST"),
+                           ("pinet_mnist7_acc", "Π-net twin, 7×7 MNIST"))
+       for stat, what in (("mean", "mean"), ("std", "std"))},
     "taylornet_fashion_acc": "TaylorNet of Fig. 5, Fashion-MNIST",
     **{f"similarity_{m}_{ds}": f"classes whose {what}, {name}"
        for m, what in (("s_rises", "cosine similarity s rises"), ("d_falls", "distance d falls"))

@@ -187,6 +187,13 @@ _TAYLORNET_MNIST_TUNED = {**_TAYLORNET_MNIST_BF16, "variants": {"taylornet": {}}
                           "candidates": {"no augmentation": {},
                                          "small affine": {"augment": {"kind": "affine", "max_degrees": 10.0,
                                                                       "max_shift": 0.08, "max_scale": 0.08}}}}
+# Seed repeats (cgcore.experiments.seeds): the 7x7 TaylorNet and its equal-size twins at
+# seeds 0, 1 and 2, the rest of each config unchanged (seed 0 is the stored run). Their wall
+# time is reported on the scorecard page like any other's.
+# ("seed" is the manifest's: every seed of "seeds" is run.)
+_SEEDS_TAYLORNET_MNIST7 = {"base_experiment": "taylornet_mnist7", "seeds": [0, 1, 2], "variants": {"taylornet": {}},
+                           "seed": 0}
+_SEEDS_BASELINES_MNIST7 = {"base_experiment": "baselines_mnist7", "seeds": [0, 1, 2], "seed": 0}
 # Fashion-MNIST as a fourth data set: Fig. 5's TaylorNet and both twins, MNIST's recipe.
 _TAYLORNET_FASHION = {**_TAYLORNET_MNIST, "dataset": "fashion",
                       "variants": {"taylornet": {}, **_TWIN_VARIANTS}}
@@ -549,6 +556,8 @@ _BASE = {
     "taylornet_fashion": _TAYLORNET_FASHION,
     "taylornet_mnist_bf16": _TAYLORNET_MNIST_BF16,
     "taylornet_mnist_tuned": _TAYLORNET_MNIST_TUNED,
+    "seeds_taylornet_mnist7": _SEEDS_TAYLORNET_MNIST7,
+    "seeds_baselines_mnist7": _SEEDS_BASELINES_MNIST7,
     "baselines_mnist7": _BASELINES_MNIST7,
     "baselines_cifar10": _BASELINES_CIFAR10,
     "taylornet_polynomial": _TAYLORNET_POLYNOMIAL,
@@ -628,6 +637,8 @@ _OVERRIDES = {
         "taylornet_fashion": _SMOKE_TRAINING,
         "taylornet_mnist_bf16": _SMOKE_TRAINING,
         "taylornet_mnist_tuned": {**_SMOKE_TRAINING, "val_size": 64},
+        "seeds_taylornet_mnist7": {"seeds": [0, 1]},
+        "seeds_baselines_mnist7": {"seeds": [0, 1]},
         "cg_conv_bench": {"batch_size": 8, "repeats": 2, "max_mib": 64},
         "distillation_mnist": _SMOKE_DISTILLATION,
         "distillation_cifar10": merged(_SMOKE_DISTILLATION, {"backbone": {"widths": [8, 16, 16]}}),

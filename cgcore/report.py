@@ -623,6 +623,28 @@ def compute_budget(profile: str) -> pd.DataFrame:
     return table
 
 
+def seeds_table(profile: str) -> pd.DataFrame:
+    """Every stored seed repeat of ``profile`` (cgcore.experiments.seeds): each claim's value
+    at every seed, and mean ± sample standard deviation, in percent."""
+    from .experiments.seeds import SEEDED
+    from .paper import claim_label
+    from .results import load_result
+
+    rows = []
+    for experiment in SEEDED:
+        stored = load_result(experiment, profile)
+        if stored is None:
+            continue
+        r = stored["result"]
+        for claim, values in r["claims"].items():
+            if not claim.endswith("_acc"):
+                continue
+            rows.append({"claim": claim_label(claim),
+                         **{f"seed {s}": f"{100 * v:.2f}" for s, v in zip(r["seeds"], values)},
+                         "mean ± std (%)": f"{100 * np.mean(values):.2f} ± {100 * np.std(values, ddof=1):.2f}"})
+    return pd.DataFrame(rows).set_index("claim") if rows else pd.DataFrame()
+
+
 def format_budget(budget: pd.DataFrame) -> pd.DataFrame:
     """:func:`compute_budget` as the book shows it: minutes to one decimal, shares in
     percent, and a dash where a manifest predates a measure."""

@@ -42,7 +42,8 @@ from cgcore import models, plots
 from cgcore.checks import check_choice
 from cgcore.data import IMAGE_SHAPE
 from cgcore.profiles import PROFILES, get_config
-from cgcore.report import baselines_table, baselines_verdict, claims_table, format_baselines, format_claims
+from cgcore.report import (baselines_table, baselines_verdict, claims_table, format_baselines, format_claims,
+                           seeds_table)
 
 check_choice("profile", profile, PROFILES)
 
@@ -88,6 +89,20 @@ display(Markdown(baselines_verdict(table)))
 fig = plots.baselines_bars(table)
 if fig is not None:
     plt.show()
+
+# %% [markdown]
+# ## How much of a difference is the seed?
+#
+# Every number above is one training run. The 7×7 networks are cheap enough to train again
+# with seeds 1 and 2, all else equal (experiments `seeds_taylornet_mnist7` and
+# `seeds_baselines_mnist7`); a difference between two networks smaller than their spread
+# over seeds says nothing about the networks.
+
+# %% tags=["remove-input"]
+seeds = seeds_table(profile)
+display(seeds if not seeds.empty else Markdown(f"*The seed repeats are not computed yet for the `{profile}` profile "
+                                               f"(`python -m cgcore run seeds_taylornet_mnist7 seeds_baselines_mnist7 "
+                                               f"--profile {profile}`).*"))
 
 # %% [markdown]
 # ## The thesis, weighed

@@ -517,3 +517,19 @@ def test_backbone_description_says_how_the_backbone_was_trained():
     assert "fast-training CIFAR-10 network" in cifar and "20 epochs, 5,000 training images held out" in cifar
     assert "trained in bfloat16 autocast with NHWC activations" in cifar and "ResNet50" in cifar
     assert "autocast" not in backbone_description("mnist", get_config("distillation_mnist", "cpu"))
+
+
+def test_seeds_table_gives_every_seed_and_the_spread(results_store):
+    from cgcore.profiles import get_config
+    from cgcore.report import seeds_table
+    from cgcore.results import save_result
+
+    assert seeds_table("smoke").empty
+    result = {"seeds": [0, 1, 2], "claims": {"taylornet_mnist7_acc": [0.98, 0.99, 0.985],
+                                             "taylornet_mnist7_params": [1, 1, 1]}}
+    save_result("seeds_taylornet_mnist7", "smoke", get_config("seeds_taylornet_mnist7", "smoke"), result,
+                device="cpu", wall_time_s=1.0)
+    table = seeds_table("smoke")
+    assert list(table.index) == ["TaylorNet, 7×7 MNIST"]                   # accuracies only
+    assert table.loc["TaylorNet, 7×7 MNIST", "seed 2"] == "98.50"
+    assert table.loc["TaylorNet, 7×7 MNIST", "mean ± std (%)"] == "98.50 ± 0.50"

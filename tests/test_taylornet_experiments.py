@@ -70,6 +70,27 @@ def test_the_tuned_recipe_rejects_a_candidate_with_an_unknown_setting(store):
         run_experiment("taylornet_mnist_tuned", "smoke", progress=False, candidates={"x": {"epoch": 3}})
 
 
+def test_seed_repeats_read_the_stored_seed_and_train_the_others(store, run_smoke):
+    base = run_smoke("taylornet_mnist7")["result"]
+    result = run_smoke("seeds_taylornet_mnist7")["result"]
+    assert result["seeds"] == [0, 1] and set(result["claims"]) == {"taylornet_mnist7_acc", "taylornet_mnist7_params"}
+    accs = result["claims"]["taylornet_mnist7_acc"]
+    assert accs[0] == base["models"]["taylornet"]["test_acc"]              # seed 0: the stored run, read
+    # one checkpoint folder for the stored run and one for seed 1: seed 0 was not trained again
+    assert len(list((store / "checkpoints" / "smoke").glob("taylornet_mnist7-*"))) == 2
+    claims = EXPERIMENTS["seeds_taylornet_mnist7"][1](result)
+    assert set(claims) == {"taylornet_mnist7_acc_mean", "taylornet_mnist7_acc_std"}
+    assert claims["taylornet_mnist7_acc_mean"] == pytest.approx(np.mean(accs))
+    assert claims["taylornet_mnist7_acc_std"] == pytest.approx(np.std(accs, ddof=1))
+
+
+def test_seed_repeats_need_two_seeds(store):
+    from cgcore.experiments import run_experiment
+
+    with pytest.raises(ValueError, match=r"seeds must hold at least two different seeds, got \[0, 0\]"):
+        run_experiment("seeds_taylornet_mnist7", "smoke", progress=False, seeds=[0, 0])
+
+
 @pytest.mark.parametrize("name", ["baselines_mnist7"])
 def test_the_equal_size_twins_train_under_smoke(store, name, run_smoke):
     from cgcore.experiments.taylornet import BASELINES

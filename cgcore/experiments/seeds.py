@@ -1,0 +1,74 @@
+"""Seed repeats: how far a headline number moves when only the seed changes.
+
+``seeds_<experiment>`` runs ``base_experiment`` once per seed of ``seeds`` (optionally for
+a subset of its ``variants``) and stores every seed's claims; its own claims are the mean
+and the sample standard deviation (ddof = 1) of each, ``<claim>_mean`` and ``<claim>_std``.
+The base's own seed is not trained again: its stored result (same config) is read.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+
+import numpy as np
+
+from ..checks import check_choice
+from ..paper import PAPER
+from ..results import load_result
+from ..train import default_device
+
+SEEDED = {"seeds_taylornet_mnist7": "taylornet_mnist7", "seeds_baselines_mnist7": "baselines_mnist7"}
+
+
+def base_config(config: dict, seed: int) -> dict:
+    """The base experiment's config for ``seed`` (and the seeds experiment's ``variants``)."""
+    base = {**config["base"], "seed": seed}
+    if config.get("variants") is not None:
+        base["variants"] = config["variants"]
+    return base
+
+
+def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -> dict:
+    """Every seed of ``config["seeds"]``: the base experiment's claims, read from its stored
+    result for the base's own seed and computed for the others."""
+    from . import EXPERIMENTS
+    from ..profiles import get_config
+
+    check_choice("experiment", experiment, tuple(SEEDED))
+    base_name = config["base_experiment"]
+    base_run, base_claims = EXPERIMENTS[base_name]
+    if len(set(config["seeds"])) < 2:
+        raise ValueError(f"seeds must hold at least two different seeds, got {config['seeds']}")
+    stored_seed = get_config(base_name, profile)["seed"]
+    per_seed, seconds = [], []
+    for seed in config["seeds"]:
+        start = time.perf_counter()
+        stored = load_result(base_name, profile, get_config(base_name, profile)) if seed == stored_seed else None
+        if stored is not None:
+            claims = base_claims(stored["result"])
+        else:
+            result = base_run(base_config(config, seed), profile, progress)
+            result.pop("arrays", None)
+            claims = base_claims(result)
+        per_seed.append(claims)
+        seconds.append(time.perf_counter() - start)
+        if progress:
+            print(f"{experiment}: seed {seed}: {claims}", flush=True)
+    shared = sorted(set.intersection(*(set(c) for c in per_seed)))
+    return {"base_experiment": base_name, "seeds": list(config["seeds"]),
+            "claims": {claim: [c[claim] for c in per_seed] for claim in shared},
+            "seconds_per_seed": seconds, "device": str(default_device())}
+
+
+def claims(result: dict) -> dict[str, float]:
+    out = {}
+    for claim, values in result["claims"].items():
+        for stat, value in (("mean", np.mean(values)), ("std", np.std(values, ddof=1))):
+            if f"{claim}_{stat}" in PAPER:
+                out[f"{claim}_{stat}"] = float(value)
+    return out
+
+
+def runners() -> dict:
+    return {name: (partial(run, experiment=name), claims) for name in SEEDED}
