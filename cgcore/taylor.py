@@ -89,7 +89,48 @@ class TaylorFeatures(nn.Module):
         return out
 
 
+class TopDegreeContraction(nn.Module):
+    """The top-degree part of Eq. (3), ``phi_top @ W_top^T``, without the top-degree terms.
+
+    In the order of :func:`monomial_exponents` the degree-d block is, for each variable
+    x_k in turn, a prefix of length c_k = C(k + d - 1, d - 1) of the degree-(d-1) block
+    times x_k. So  phi_top @ W_top^T = sum_k x_k (D[:, :c_k] @ W_k^T),  D the degree-(d-1)
+    block: with the W_k laid side by side (zero beyond c_k) in V (m, n * C), one matrix
+    product G = D @ V and a weighted sum over k give the result, forward and backward,
+    and the B x C(n + d - 1, d) top-degree matrix is never written (292,825 - 22,100 of
+    the 292,825 columns at n = 49, order 4). ``groups`` splits the k into that many
+    contiguous groups, each using only the prefix of D its last k needs, so that fewer of
+    V's zeros are multiplied.
+    """
+
+    def __init__(self, n_vars: int, degree: int, groups: int = 7):
+        super().__init__()
+        if degree < 2:
+            raise ValueError(f"the top degree of a contraction must be >= 2, got {degree}")
+        self.n_vars, self.degree = n_vars, degree
+        counts = [math.comb(k + degree - 1, degree - 1) for k in range(n_vars)]
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        bounds = np.linspace(0, n_vars, min(groups, n_vars) + 1).round().astype(int)
+        self.groups = []        # (first k, last k + 1, prefix length, top-block columns, positions in V)
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            width = counts[hi - 1]
+            cols = torch.cat([torch.arange(offsets[k], offsets[k + 1]) for k in range(lo, hi)])
+            pos = torch.cat([torch.arange(counts[k]) * (hi - lo) + (k - lo) for k in range(lo, hi)])
+            self.groups.append((int(lo), int(hi), int(width), cols, pos))
+
+    def forward(self, x: torch.Tensor, lower: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        """x (B, n), lower = the degree-(d-1) block (B, m), weight (C, n_top) -> (B, C)."""
+        out = x.new_zeros(x.shape[0], weight.shape[0])
+        for lo, hi, width, cols, pos in self.groups:
+            w = weight.index_select(1, cols.to(weight.device)).t()                  # (n_cols, C)
+            v = w.new_zeros(width * (hi - lo), weight.shape[0]).index_copy(0, pos.to(weight.device), w)
+            g = lower[:, :width] @ v.view(width, -1)                                # (B, (hi - lo) * C)
+            out = out + torch.einsum("bk,bkc->bc", x[:, lo:hi], g.view(len(x), hi - lo, -1))
+        return out
+
+
 EXPANSION_POINTS = ("zero", "mean")
+CONTRACTIONS = ("materialise", "factored")
 
 
 class TaylorExpansion(nn.Module):
@@ -111,11 +152,17 @@ class TaylorExpansion(nn.Module):
     """
 
     def __init__(self, n_vars: int = 49, order: int = 4, n_classes: int = 10,
-                 expansion_point: str = "zero"):
+                 expansion_point: str = "zero", contraction: str = "materialise"):
         super().__init__()
         check_choice("expansion_point", expansion_point, EXPANSION_POINTS)
+        check_choice("contraction", contraction, CONTRACTIONS)
         self.expansion_point = expansion_point
         self.features = TaylorFeatures(n_vars, order)
+        # "factored": the same function, the top-degree terms never written (TopDegreeContraction)
+        self.contraction = contraction if order >= 2 else "materialise"
+        if self.contraction == "factored":
+            self.lower_features = TaylorFeatures(n_vars, order - 1)
+            self.top = TopDegreeContraction(n_vars, order)
         n = self.features.n_features
         self.weight = nn.Parameter(torch.zeros(n_classes, n))
         self.bias = nn.Parameter(torch.zeros(n_classes))
@@ -164,7 +211,14 @@ class TaylorExpansion(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # (phi - mean)/std @ W^T + b, folded so the batch of terms is not copied again.
         w = self.effective_weight()
-        return F.linear(self.terms(x), w, self.bias - w @ self.mean)
+        bias = self.bias - w @ self.mean
+        if self.contraction == "materialise":
+            return F.linear(self.terms(x), w, bias)
+        u = (x.flatten(1) - self.x0) / self.x_scale
+        low = self.lower_features(u)
+        n_low, n_lower_block = low.shape[1], math.comb(self.features.n_vars + self.features.order - 2,
+                                                       self.features.order - 1)
+        return F.linear(low, w[:, :n_low], bias) + self.top(u, low[:, n_low - n_lower_block:], w[:, n_low:])
 
     @torch.no_grad()
     def taylor_coefficients(self) -> torch.Tensor:

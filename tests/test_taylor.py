@@ -199,3 +199,29 @@ def test_locality_shares_see_where_the_large_weights_sit():
     assert shares["top_near"] > 0.8 and shares["top_far"] < shares["all_far"] / 5   # every near pair is in the top fifth
     spread = locality_shares(np.where(d >= 5, 10.0, 0.1)[None, :].repeat(2, 0), side)
     assert spread["top_near"] == 0.0 and spread["top_far"] > 0.9
+
+
+@pytest.mark.parametrize("order", [2, 3, 4])
+@pytest.mark.parametrize("point", ["zero", "mean"])
+def test_the_factored_contraction_is_the_same_function_and_gradient(order, point):
+    """contraction="factored" never writes the top-degree terms: same logits, same weight
+    gradient as the materialised features, in float64."""
+    torch.manual_seed(order)
+    dense = TaylorExpansion(9, order, n_classes=3, expansion_point=point).double()
+    dense.fit_standardization(torch.rand(200, 9, dtype=torch.float64))
+    with torch.no_grad():
+        dense.weight.normal_()
+    factored = TaylorExpansion(9, order, n_classes=3, expansion_point=point, contraction="factored").double()
+    factored.load_state_dict(dense.state_dict())              # the same parameters and buffers
+    x = torch.rand(16, 9, dtype=torch.float64)
+    y_dense, y_factored = dense(x), factored(x)
+    torch.testing.assert_close(y_factored, y_dense, rtol=1e-10, atol=1e-10)
+    y_dense.square().sum().backward()
+    y_factored.square().sum().backward()
+    torch.testing.assert_close(factored.weight.grad, dense.weight.grad, rtol=1e-10, atol=1e-10)
+    torch.testing.assert_close(factored.bias.grad, dense.bias.grad, rtol=1e-10, atol=1e-10)
+
+
+def test_a_bad_contraction_names_the_accepted_ones():
+    with pytest.raises(ValueError, match="unknown contraction 'blocked'; accepted: materialise, factored"):
+        TaylorExpansion(4, 2, contraction="blocked")

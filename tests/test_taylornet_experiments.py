@@ -266,6 +266,10 @@ def test_taylor_roofline_bench_times_a_step_against_both_rooflines(store, run_sm
     assert 0 < roof["fused"] <= roof["materialised"]       # writing the features can only cost more
     assert result["epoch_seconds"] == pytest.approx(result["step_seconds"] * result["steps_per_epoch"])
     assert result["steps_per_epoch"] == -(-config["train_images"] // config["batch_size"])
-    assert set(EXPERIMENTS["taylor_roofline_bench"][1](result)) == {"taylor_order4_epoch_seconds"}
-    assert list(taylor_roofline_table(result).index)[0] == "measured"
+    assert set(EXPERIMENTS["taylor_roofline_bench"][1](result)) == {"taylor_order4_epoch_seconds",
+                                                                     "taylor_order4_factored_speedup"}
+    assert result["factored_epoch_seconds"] == pytest.approx(result["factored_step_seconds"] * result["steps_per_epoch"])
+    assert list(taylor_roofline_table(result).index)[:2] == ["measured", "measured, top degree contracted (never written)"]
+    assert "never" not in taylor_roofline_verdict({k: v for k, v in result.items() if not k.startswith("factored")})
+    assert "Contracting the top-degree terms" in taylor_roofline_verdict(result)
     assert "ms" in taylor_roofline_verdict(result) and "bound" in taylor_roofline_verdict(result)
