@@ -922,8 +922,12 @@ def taylor_roofline_verdict(result: dict) -> str:
             f"{step / roof['fused']:.1f}× faster than now: that is the room a blocked kernel has."
             + (f" Contracting the top-degree terms with the weights as they are formed (each is a degree-3 term "
                f"times one pixel, so one matrix product of the degree-3 block does it, forward and backward) "
-               f"takes {1e3 * result['factored_step_seconds']:.1f} ms, {step / result['factored_step_seconds']:.1f}× "
-               f"the step that writes them." if "factored_step_seconds" in result else ""))
+               f"takes {1e3 * result['factored_step_seconds']:.1f} ms against {1e3 * step:.1f} ms, a speedup of "
+               f"{step / result['factored_step_seconds']:.2f}×. It trades the writing of the features for larger "
+               f"matrix products (the weight blocks are padded with zeros); on these cores "
+               + ("the two cost about the same." if 0.8 < step / result["factored_step_seconds"] < 1.25 else
+                  "the trade pays." if step > result["factored_step_seconds"] else "the trade does not pay.")
+               if "factored_step_seconds" in result else ""))
 
 
 def scorecard_values(profile: str) -> dict[str, float]:
