@@ -563,21 +563,22 @@ def in_backbone_verdict(dataset: str, result: dict, in_backbone: dict) -> str:
         text += (f" Their high-frequency share goes from {first:.3f} at D1 to {last:.3f} at {top} (real images: "
                  f"{real_hf:.3f}).")
     if eq5.get("convnet_acc"):
-        others = []
+        others = {}
         if top in result.get("convnet_acc", {}).get("euclidean", {}):
-            others.append(f"on the random-f {top} {np.mean(result['convnet_acc']['euclidean'][top]):.1%}")
-        others += [f"on {b['references']} {np.mean(b['acc']):.1%}" for b in result.get("convnet_baselines", [])
-                   if b["images_per_class"] == 1]
+            others[f"the random-f {top}"] = float(np.mean(result["convnet_acc"]["euclidean"][top]))
+        names = {"random real": "one random real image", "class mean": "the class-mean image"}
+        others.update({names.get(b["references"], b["references"]): float(np.mean(b["acc"]))
+                       for b in result.get("convnet_baselines", []) if b["images_per_class"] == 1})
         acc = float(np.mean(eq5["convnet_acc"]))
         text += (f" Trained on these {top} images alone, the ConvNet reaches {acc:.1%}"
-                 + (f" ({'; '.join(others)})." if others else "."))
-        if top in result.get("convnet_acc", {}).get("euclidean", {}) and ours > random_f:
-            random_f_convnet = float(np.mean(result["convnet_acc"]["euclidean"][top]))
-            text += (" What makes them classify in the backbone "
-                     + ("does not make them better images to learn from: the ConvNet does worse on them than on the "
-                        "random-f references. They speak to the network they were made in."
-                        if acc < random_f_convnet else "also makes them better images to learn from.")
-                     )
+                 + (f" (on {'; on '.join(f'{k} {v:.1%}' for k, v in others.items())})." if others else "."))
+        if others:
+            best = max(others, key=others.get)
+            text += (" What makes them classify in the backbone also makes them images a fresh network learns from "
+                     "better than any of these." if acc > others[best] + 0.01 else
+                     f" What makes them classify in the backbone does not make them better images to learn from: "
+                     f"the ConvNet learns more from {best} ({others[best]:.1%}). They speak to the network they "
+                     f"were made in.")
     return text
 
 
