@@ -525,7 +525,7 @@ def in_backbone_table(result: dict, in_backbone: dict, loss: str = "euclidean") 
     """Each level's nearest-reference accuracy with Eq. (5)'s f read both ways: Fig. 8's
     random ConvNets (``result``, the distillation experiment) and the trained backbone
     that judges them (``in_backbone``, its distill_in_backbone experiment), with the
-    high-frequency share of each; the references that need no distillation below."""
+    high-frequency share of each."""
     random_f = result["reference_acc"][loss]
     rows = []
     for r in in_backbone["losses"][loss]["levels"]:
@@ -533,10 +533,6 @@ def in_backbone_table(result: dict, in_backbone: dict, loss: str = "euclidean") 
         rows.append({"references": level, "f: random Fig. 8 ConvNets": f"{random_f[level]:.2%}",
                      "f: the trained backbone": f"{r['acc']:.2%}",
                      "high-frequency share (backbone f)": f"{r['high_freq']:.3f}"})
-    for name, key in (("class centroids (the ceiling)", "ceiling_acc"), ("class-mean image", "class_mean_acc"),
-                      ("one random real image per class", "random_real_acc")):
-        rows.append({"references": name, "f: random Fig. 8 ConvNets": "—",
-                     "f: the trained backbone": f"{in_backbone[key]:.2%}", "high-frequency share (backbone f)": "—"})
     return pd.DataFrame(rows).set_index("references")
 
 

@@ -178,8 +178,7 @@ def test_in_backbone_table_sets_both_readings_of_f_side_by_side():
     assert list(table.index[:2]) == ["D1", "D2"]
     assert table.loc["D2", "f: random Fig. 8 ConvNets"] == "60.00%"
     assert table.loc["D2", "f: the trained backbone"] == "85.00%"
-    assert table.loc["class centroids (the ceiling)", "f: the trained backbone"] == "90.00%"
-    assert table.loc["one random real image per class", "f: random Fig. 8 ConvNets"] == "—"
+    assert list(table.index) == ["D1", "D2"]
 
 
 def test_in_backbone_verdict_weighs_the_other_reading_against_the_paper():
