@@ -24,13 +24,13 @@ recompute = os.environ.get("CGBOOK_RECOMPUTE", "auto")    # auto | always | neve
 
 # %% tags=["remove-input"]
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import display
 
 from cgcore.checks import check_choice
 from cgcore.experiments import run_or_load, run_or_load_each
 from cgcore.profiles import PROFILES
 from cgcore.report import (bf16_training_verdict, budget_table, budget_verdict, taylor_roofline_table,
-                           taylor_roofline_verdict, train_precision_table, train_precision_verdict)
+                           taylor_roofline_verdict, train_precision_table, train_precision_verdict, show_markdown)
 
 check_choice("profile", profile, PROFILES)
 
@@ -60,10 +60,10 @@ for layer, entry in b["layers"].items():
                      "parameters": "—" if cell["params"] is None else f"{cell['params']:,}"})
 display(pd.DataFrame(rows).set_index(["layer", "shape", "form"]))
 claim_cell = b["layers"][b["claim_layer"]]["cg"][b["claim_parameterisation"]]
-display(Markdown(
+show_markdown(
     f"Batch of {b['batch_size']}, device {b['device']}, {b['torch_threads']} thread(s). The models' CG "
     f"({b['claim_parameterisation']}) on {b['claim_layer']} takes **{claim_cell['ratio_vs_conv']:.2f}×** "
-    "the time of the convolution it replaces (the scorecard's `cg_vs_conv_time_ratio`)."))
+    "the time of the convolution it replaces (the scorecard's `cg_vs_conv_time_ratio`).")
 
 # %% [markdown]
 # ## Training in bfloat16 and NHWC
@@ -75,11 +75,11 @@ display(Markdown(
 
 # %% tags=["hide-input"]
 found, missing = run_or_load_each({"train": "train_precision_bench"}, profile, recompute, compute="train")
-display(Markdown("\n\n".join(missing)))
+show_markdown("\n\n".join(missing))
 if found:
     display(train_precision_table(found["train"]["result"]))
-    display(Markdown(train_precision_verdict(found["train"]["result"])))
-display(Markdown(bf16_training_verdict(profile)))
+    show_markdown(train_precision_verdict(found["train"]["result"]))
+show_markdown(bf16_training_verdict(profile))
 
 # %% [markdown]
 # ## The Taylor terms of Eq. (3)
@@ -95,14 +95,14 @@ b = bench["result"]
 display(pd.DataFrame({"median time (ms)": {k: 1e3 * v for k, v in b["seconds"].items()},
                       "peak memory (MiB)": b["peak_mib"]}).round(1))
 speed, mem = b["speedup_vs_sklearn"], b["memory_ratio_vs_sklearn"]
-display(Markdown(
+show_markdown(
     f"On a batch of {bench['manifest']['config']['batch_size']} images and order "
     f"{bench['manifest']['config']['order']} ({b['n_features']:,} terms), cgcore is "
     + (f"**{speed:.1f}× faster** than" if speed >= 1 else f"**{1 / speed:.1f}× slower** than")
     + " scikit-learn"
     + ("" if not mem else " and needs about the same memory" if 0.95 <= mem <= 1.05
        else f" and needs **{mem:.1f}× less memory**" if mem > 1 else f" and needs **{1 / mem:.1f}× more memory**")
-    + f"; outputs identical: {b['outputs_match']}."))
+    + f"; outputs identical: {b['outputs_match']}.")
 
 # %% [markdown]
 # ## The order-4 Taylor expansion against its roofline
@@ -116,10 +116,10 @@ display(Markdown(
 
 # %% tags=["hide-input"]
 found, missing = run_or_load_each({"roofline": "taylor_roofline_bench"}, profile, recompute, compute="roofline")
-display(Markdown("\n\n".join(missing)))
+show_markdown("\n\n".join(missing))
 if found:
     display(taylor_roofline_table(found["roofline"]["result"]))
-    display(Markdown(taylor_roofline_verdict(found["roofline"]["result"])))
+    show_markdown(taylor_roofline_verdict(found["roofline"]["result"]))
 
 # %% [markdown]
 # ## Distillation: the fresh-network embedding
@@ -133,7 +133,7 @@ if found:
 
 # %% tags=["hide-input"]
 found, missing = run_or_load_each({"embed": "distill_embed_bench"}, profile, recompute, compute="embed")
-display(Markdown("\n\n".join(missing)))
+show_markdown("\n\n".join(missing))
 embed_bench = found["embed"]["result"] if found else None
 if embed_bench is not None:
     table = pd.DataFrame(embed_bench["embed"])
@@ -153,11 +153,11 @@ if embed_bench is not None:
     moved = (f", and moves the references' gap to the class mean by {adopted['difference']:+.3f} (tolerance "
              f"±{embed_bench['tolerance']}: {'within' if adopted['within_tolerance'] else 'outside'} it)"
              if adopted else " (this profile does not distil with the cpu profile's setting)")
-    display(Markdown(
+    show_markdown(
         "The compile time is paid once per run: every fresh network of the same shape reuses the graph. "
         f"At width {embed_bench['claim_width']}, the claimed setting ({embed_bench['claim_setting']}) embeds "
         f"**{claim['speedup']:.2f}×** as many images per second as float32{moved}, on {embed_bench['n_images']:,} "
-        f"CIFAR-10 images, {embed_bench['torch_threads']} thread(s), {embed_bench['device']}."))
+        f"CIFAR-10 images, {embed_bench['torch_threads']} thread(s), {embed_bench['device']}.")
 
 # %% [markdown]
 # ## Distillation on several processes (torchrun)
@@ -169,7 +169,7 @@ if embed_bench is not None:
 
 # %% tags=["hide-input"]
 found, missing = run_or_load_each({"shard": "distill_shard_bench"}, profile, recompute, compute="shard")
-display(Markdown("\n\n".join(missing)))
+show_markdown("\n\n".join(missing))
 if found:
     shard = found["shard"]["result"]
     display(pd.DataFrame(shard["runs"]).T.rename_axis("ranks").assign(
@@ -177,11 +177,11 @@ if found:
         max_abs_difference=lambda t: t["max_abs_difference"].map("{:.1e}".format))[
         ["threads", "seconds", "speedup", "max_abs_difference"]])
     two = shard["runs"][str(shard["claim_world_size"])]
-    display(Markdown(
+    show_markdown(
         f"{shard['subsets']} subsets, {shard['iterations']} iterations: {shard['claim_world_size']} ranks take "
         f"**{two['speedup']:.2f}×** less time than one process, and their gathered references differ from "
         f"the one-process ones by at most {two['max_abs_difference']:.1e} (standardised pixels): the same "
-        "networks see the same subsets, only the order of floating-point sums changes."))
+        "networks see the same subsets, only the order of floating-point sums changes.")
 
 # %% [markdown]
 # ## Distillation: the batched step against a loop over subsets
@@ -192,17 +192,17 @@ if found:
 
 # %% tags=["hide-input"]
 found, missing = run_or_load_each({"step": "distill_step_bench"}, profile, recompute, compute="step")
-display(Markdown("\n\n".join(missing)))
+show_markdown("\n\n".join(missing))
 bench = found["step"]["result"] if found else None
 if bench is not None:
     display(pd.DataFrame(bench["workloads"]).T.map(lambda v: f"{v:.2f}"))
-    display(Markdown(
+    show_markdown(
         f"{bench['n_references']:,} references, {bench['n_real']:,} real images, device {bench['device']}, "
         f"{bench['torch_threads']} thread(s): the batched step is **{bench['workloads'][bench['claim_workload']]['speedup']:.1f}×** "
         f"faster than the loop on the `{bench['claim_workload']}` workload. On a CPU the "
         "work per image is the same either way and the convolutions of a 10-image batch are already "
         "efficient, so batching saves little; the CPU runs fastest on chunks of a few subsets "
-        "(`subset_chunk`), which the profile uses."))
+        "(`subset_chunk`), which the profile uses.")
 
 # %% [markdown]
 # ## Distillation: what the `cpu` profile's shortcuts cost
@@ -220,13 +220,13 @@ if bench is not None:
 # %% tags=["hide-input"]
 budgets, missing = run_or_load_each({"mnist": "distill_budget", "cifar10": "distill_budget_cifar10"},
                                     profile, recompute)
-display(Markdown("\n\n".join(missing)))
+show_markdown("\n\n".join(missing))
 for name, budget in budgets.items():
     config = budget["manifest"]["config"]
-    display(Markdown(f"**{name}**: {len(budget['result']['sample_subsets'])} of the level-1 subsets "
+    show_markdown(f"**{name}**: {len(budget['result']['sample_subsets'])} of the level-1 subsets "
                      f"({budget['result']['n_real']:,} real images), {config['eval_networks']} unseen networks "
-                     f"of width {config['eval_width']}."))
+                     f"of width {config['eval_width']}.")
     display(budget_table(budget))
     verdict = budget_verdict(budget)
     if verdict:
-        display(Markdown(f"**{name}**: {verdict}"))
+        show_markdown(f"**{name}**: {verdict}")

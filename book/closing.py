@@ -31,12 +31,11 @@ profile = os.environ.get("CGBOOK_PROFILE", "cpu")   # smoke | cpu | paper
 import numpy as np
 import pandas as pd
 import torch
-from IPython.display import Markdown, display
 
 from cgcore import distill
 from cgcore.checks import check_choice
 from cgcore.profiles import PROFILES
-from cgcore.report import claim_line, scorecard_values, thesis_weighed
+from cgcore.report import claim_line, scorecard_values, thesis_weighed, show_markdown
 from cgcore.results import load_arrays, load_result
 
 check_choice("profile", profile, PROFILES)
@@ -70,7 +69,7 @@ lines = [
     claim_line(values, "distill_ref_in_backbone_cifar10_acc", "... by D5 references distilled in that embedding"),
     claim_line(values, "distill_dm_flat_1ipc_mnist_acc", "a ConvNet trained on Ref. 63's one image per class, MNIST"),
 ]
-display(Markdown("\n".join(f"* {line}" for line in lines)))
+show_markdown("\n".join(f"* {line}" for line in lines))
 
 # %% [markdown]
 # ## The thesis, weighed
@@ -83,7 +82,7 @@ display(Markdown("\n".join(f"* {line}" for line in lines)))
 
 # %% tags=["hide-input"]
 weighed = thesis_weighed(profile, values)
-display(Markdown("\n\n".join(weighed) if weighed else f"*Not computed yet for `{profile}`.*"))
+show_markdown("\n\n".join(weighed) if weighed else f"*Not computed yet for `{profile}`.*")
 
 # %% [markdown]
 # ## Open questions the paper raises
@@ -94,10 +93,10 @@ display(Markdown("\n\n".join(weighed) if weighed else f"*Not computed yet for `{
 # experiment of the Taylor-expansion chapter drops the smallest terms without retraining:
 
 # %% tags=["hide-input"]
-display(Markdown("\n".join(f"* {line}" for line in [
+show_markdown("\n".join(f"* {line}" for line in [
     claim_line(values, "taylor_prune50_acc", "half of the order-4 terms kept"),
     claim_line(values, "taylor_prune30_acc", "30 % kept"),
-    claim_line(values, "taylor_prune10_acc", "10 % kept")])))
+    claim_line(values, "taylor_prune10_acc", "10 % kept")]))
 
 # %% [markdown]
 # **Fixed points of the scale transformations.** A TaylorNet whose CG coefficients were
@@ -117,7 +116,7 @@ rows = []
 for name in ("mnist", "cifar10"):
     stored = load_result(f"distillation_{name}", profile)
     if stored is None:
-        display(Markdown(f"*{name}: no distillation stored for `{profile}` yet.*"))
+        show_markdown(f"*{name}: no distillation stored for `{profile}` yet.*")
         continue
     result, arrays = stored["result"], load_arrays(f"distillation_{name}", profile)
     top = len(result["group_sizes"])

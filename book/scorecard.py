@@ -36,12 +36,12 @@ import os
 profile = os.environ.get("CGBOOK_PROFILE", "cpu")   # smoke | cpu | paper
 
 # %% tags=["remove-input"]
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, display
 
 from cgcore.checks import check_choice
 from cgcore.paper import PAPER
 from cgcore.profiles import PROFILES
-from cgcore.report import format_claims
+from cgcore.report import format_claims, show_markdown
 from cgcore.scorecard import scorecard_blocks, write_scorecard
 
 check_choice("profile", profile, PROFILES)
@@ -50,7 +50,7 @@ shown = format_claims(table.set_index("claim"))
 shown["the paper's wording"] = [PAPER[c].note if c in PAPER else "" for c in shown.index]
 
 for title, html in scorecard_blocks(shown):
-    display(Markdown(f"## {title}"))
+    show_markdown(f"## {title}")
     display(HTML(html))
 
 # %% [markdown]

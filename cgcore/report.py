@@ -18,6 +18,15 @@ def on_this_page(experiments: dict, shown) -> dict:
     return {name: experiment for name, experiment in experiments.items() if name in shown}
 
 
+def show_markdown(text: str) -> None:
+    """Display ``text`` as Markdown in a notebook, and nothing when it is empty (an empty
+    Markdown object would print its repr on the page)."""
+    if text and text.strip():
+        from IPython.display import Markdown, display
+
+        display(Markdown(text))
+
+
 def accuracy_cell(accs) -> str:
     """Accuracies of several models as "mean ± std (n seeds)"."""
     return f"{np.mean(accs):.2%} ± {np.std(accs):.2%} ({len(accs)} seeds)"

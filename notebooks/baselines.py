@@ -43,7 +43,7 @@ from cgcore.checks import check_choice
 from cgcore.data import IMAGE_SHAPE
 from cgcore.profiles import PROFILES, get_config
 from cgcore.report import (baselines_table, baselines_verdict, claims_table, format_baselines, format_claims,
-                           seeds_table)
+                           seeds_table, show_markdown)
 
 check_choice("profile", profile, PROFILES)
 
@@ -83,7 +83,7 @@ pd.DataFrame(rows).set_index("network").style.format(
 # %% tags=["remove-input"]
 table = baselines_table(profile)
 display(format_baselines(table))
-display(Markdown(baselines_verdict(table)))
+show_markdown(baselines_verdict(table))
 
 # %% tags=["remove-input"]
 fig = plots.baselines_bars(table)

@@ -34,7 +34,6 @@ import numpy as np
 import pandas as pd
 import sympy
 import torch
-from IPython.display import Markdown, display
 from torch import nn
 
 from cgcore import models, plots
@@ -44,6 +43,7 @@ from cgcore.layers import CG2d, coefficients_along_ray, degree_along_ray, random
 from cgcore.paper import FIG_S1_BOXED, FIG_S1_PATTERN, PAPER
 from cgcore.profiles import PROFILES
 from cgcore.symbolic import two_level_cg
+from cgcore.report import show_markdown
 
 check_choice("profile", profile, PROFILES)
 
@@ -150,7 +150,7 @@ for name in ("taylornet_mnist7", "taylornet_cifar10"):
     lines.append(f"* `{name}` against the paper's {paper:,.0f}: "
                  + "; ".join(f"{v}: {d:+.0%}" for v, d in off.items()) + f". Closest: **{best}**.")
 full_per_cg = per_layer.loc["full (Eq. 4 literally)", "Fig. 5 CG (64 -> 64, 2x2)"]
-display(Markdown(
+show_markdown(
     "Relative to the paper's counts:\n\n" + "\n".join(lines) + "\n\n"
     f"The full form alone costs {full_per_cg:,} parameters per 64-channel CG, so the paper's "
     "totals rule it out; the factorised rank-1 CG is the one used in every experiment "
@@ -160,7 +160,7 @@ display(Markdown(
     "nor the 7×7 residual network: both are our designs, built to land near the counts the paper "
     "states, and for Fig. 12 we chose the CG parameterisation whose count comes closest. A count "
     "that agrees here therefore confirms nothing about the paper's networks; the scorecard marks "
-    "these rows *sized to match*."))
+    "these rows *sized to match*.")
 
 # %% [markdown]
 # ## A stack of $L$ CGs is a polynomial of degree $2^L$
@@ -204,11 +204,11 @@ fig = plots.degree_spectrum(spectra)
 # %%
 n_cgs = {name: sum(isinstance(m, CG2d) for m in BUILDERS[name]().modules())
          for name in ("taylornet_mnist", "taylornet_mnist7", "taylornet_cifar10")}
-display(Markdown(
+show_markdown(
     "Each line drops to rounding level right after the dotted line at its expected degree. "
     "The networks trained below are polynomials of the image of degree "
     + ", ".join(f"$2^{n} = {2**n}$ (`{name}`, {n} CGs)" for name, n in n_cgs.items())
-    + "; their ablation networks are affine in the image: linear classifiers with many layers."))
+    + "; their ablation networks are affine in the image: linear classifiers with many layers.")
 
 # %% [markdown]
 # ## Appendix A: the two-level expansion $z = \mathbf a W \mathbf b^T$
@@ -229,14 +229,14 @@ two = two_level_cg()
 x1, x2, x3, x4 = two.x
 z_poly = sympy.Poly(two.z, *two.x)
 check = sympy.expand((sympy.Matrix([two.a]) * two.W * sympy.Matrix([two.b]).T)[0, 0] - two.z) == 0
-display(Markdown(
+show_markdown(
     f"$z$ has **{len(z_poly.terms())} monomials** in $x_1, \\dots, x_4$ (total degree "
     f"{z_poly.total_degree()}); $W$ is {two.W.shape[0]}×{two.W.shape[1]} with "
     f"**{int(two.pattern.sum())} nonzero entries**, and $\\mathbf a W \\mathbf b^T$ "
-    f"reproduces $z$ exactly: {check}. Two entries, to see where they come from:"))
+    f"reproduces $z$ exactly: {check}. Two entries, to see where they come from:")
 a_x1, b_x3 = two.a.index(x1), two.b.index(x3)
-display(Markdown(f"* coefficient of $x_1 x_3$: $W_{{x_1, x_3}} = {sympy.latex(sympy.factor(two.W[a_x1, b_x3]))}$\n"
-                 f"* coefficient of $x_1^4$: $W_{{x_1^4, 1}} = {sympy.latex(sympy.factor(two.W[two.a.index(x1**4), 0]))}$"))
+show_markdown(f"* coefficient of $x_1 x_3$: $W_{{x_1, x_3}} = {sympy.latex(sympy.factor(two.W[a_x1, b_x3]))}$\n"
+                 f"* coefficient of $x_1^4$: $W_{{x_1^4, 1}} = {sympy.latex(sympy.factor(two.W[two.a.index(x1**4), 0]))}$")
 
 # %% [markdown]
 # A cross-cluster product such as $x_1x_3$ exists only through $z$'s own quadratic
@@ -259,7 +259,7 @@ paper_pattern = np.array([[int(c) for c in row] for row in FIG_S1_PATTERN])
 ours = two.pattern.T                                       # rows b, columns a, as printed
 ours_boxed = {tuple(int(v) for v in rc) for rc in np.argwhere(two.conv_pattern.T)}
 differ = int((paper_pattern != ours).sum())
-display(Markdown(
+show_markdown(
     f"**Against Fig. S1.** The paper's figure has {int(paper_pattern.sum())} nonzero entries, ours "
     f"{int(ours.sum())}; the patterns differ in **{differ}** of {ours.size} cells. The paper boxes "
     f"{len(FIG_S1_BOXED)} entries as those of a convolution, we find {len(ours_boxed)}, "
@@ -271,4 +271,4 @@ display(Markdown(
     "and a cubic or quartic term of one cluster only ever meets the constant of the other. "
     "(The row labels of Fig. S1 in our copy of the supplement differ from Eq. (A2) in the last "
     "rows, listing $x_3^3x_4$ and $x_3^4x_4$; those rows, like the ones of Eq. (A2) they "
-    "stand for, hold a single 1 in the first column, so the pattern is unaffected.)"))
+    "stand for, hold a single 1 in the first column, so the pattern is unaffected.)")

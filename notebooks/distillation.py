@@ -35,7 +35,7 @@ recompute = os.environ.get("CGBOOK_RECOMPUTE", "auto")    # auto | always | neve
 # %% tags=["remove-input"]
 import pandas as pd
 import torch
-from IPython.display import Markdown, display
+from IPython.display import display
 
 from cgcore import distill, plots
 from cgcore.checks import check_choice
@@ -44,7 +44,7 @@ from cgcore.experiments import run_or_load_each
 from cgcore.models import distill_convnet
 from cgcore.profiles import PROFILES, get_config
 from cgcore.report import (cifar10_caveat, hierarchy_table, image_measures, layer_output_table, load_distillations, manifest_summary,
-                           on_this_page)
+                           on_this_page, show_markdown)
 
 DATASETS = ("mnist", "cifar10")
 check_choice("dataset", dataset, (*DATASETS, "both"))
@@ -55,7 +55,7 @@ check_choice("profile", profile, PROFILES)
 CLASS_NAMES = {"mnist": tuple(range(10)), "cifar10": CIFAR10_CLASSES}
 FIGURE = {"mnist": "Fig. 9(a)", "cifar10": "Fig. 9(b)"}
 configs = {name: get_config(f"distillation_{name}", profile) for name in SHOWN}
-display(Markdown(cifar10_caveat(SHOWN)))
+show_markdown(cifar10_caveat(SHOWN))
 
 # %% tags=["remove-input", "hide-output"]
 pd.DataFrame({f"distillation_{name} [{profile}]": {k: str(v) for k, v in config.items()}
@@ -92,7 +92,7 @@ pd.concat({name: hierarchy_table(config["group_sizes"]) for name, config in conf
 
 # %% tags=["hide-input"]
 stored, arrays, missing = load_distillations(SHOWN, profile, recompute)
-display(Markdown("\n\n".join(missing)))
+show_markdown("\n\n".join(missing))
 results = {name: found["result"] for name, found in stored.items()}
 
 # %% tags=["remove-input", "hide-output"]
@@ -108,9 +108,9 @@ for name, result in results.items():
     labels = torch.repeat_interleave(torch.arange(len(counts)), torch.tensor(counts))
     try:
         distill.assign_level0(labels, len(counts), result["group_sizes"], "exact")
-        display(Markdown(f"{name}: `level0='exact'` accepts it."))
+        show_markdown(f"{name}: `level0='exact'` accepts it.")
     except ValueError as err:
-        display(Markdown(f"{name}: `level0='exact'` refuses it: *{err}*"))
+        show_markdown(f"{name}: `level0='exact'` refuses it: *{err}*")
 
 # %% [markdown]
 # (eq-5)=
@@ -256,7 +256,7 @@ if measures:
     fig = plots.image_measures_by_level(measures)
     plots.plt.show()
 else:
-    display(Markdown("*The stored results predate these measures.*"))
+    show_markdown("*The stored results predate these measures.*")
 
 
 # %% [markdown]

@@ -27,13 +27,13 @@ recompute = os.environ.get("CGBOOK_RECOMPUTE", "auto")    # auto | always | neve
 # %% tags=["remove-input"]
 import numpy as np
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import display
 
 from cgcore import plots
 from cgcore.checks import check_choice
 from cgcore.experiments import run_or_load
 from cgcore.profiles import PROFILES
-from cgcore.report import claims_table, format_claims, manifest_summary
+from cgcore.report import claims_table, format_claims, manifest_summary, show_markdown
 
 check_choice("profile", profile, PROFILES)
 
@@ -79,12 +79,12 @@ for name, s in result["networks"].items():
                                             ": the higher coefficients are smaller than float64 can resolve."))
 steep = all(np.all(np.diff(np.log10(np.asarray(s["energy_share"])[2:s["highest_degree"] + 1])) < -1)
             for s in result["networks"].values())
-display(Markdown(
+show_markdown(
     " ".join(text) + " (Energy: each degree's squared Chebyshev coefficient, the largest over the logits, as a "
     "share of the total, averaged over the segments.) "
     + ("On the scale of the data both networks are polynomials of low effective degree: from the second degree "
        "up to the highest one measured, each degree carries less than a tenth of the energy of the one before."
-       if steep else "The energy does not fall by a factor of ten from each degree to the next.")))
+       if steep else "The energy does not fall by a factor of ten from each degree to the next."))
 
 # %% [markdown]
 # ## Where the quadratic weight sits
@@ -117,7 +117,7 @@ if direct:
     more = "more" if ours["top_near"] > direct["top_near"] else "less"
     verdict += (f" The direct expansion of the Taylor chapter, with no hierarchy, puts {direct['top_near']:.1%} there: "
                 f"the TaylorNet concentrates {more} of its large quadratic weight on near pairs than it.")
-display(Markdown(verdict))
+show_markdown(verdict)
 
 # %% [markdown]
 # ## Claims of this chapter

@@ -28,7 +28,7 @@ recompute = os.environ.get("CGBOOK_RECOMPUTE", "auto")    # auto | always | neve
 # %% tags=["remove-input"]
 import numpy as np
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import display
 
 from cgcore import distill, plots
 from cgcore.checks import check_choice
@@ -39,7 +39,7 @@ from cgcore.profiles import PROFILES, get_config
 from cgcore.report import (cifar10_caveat, ablation_convnet_verdict, ablation_table, ablation_verdict, accuracy_cell, alignment_table,
                            backbone_description, claims_table, distillation_gap_reason, distillation_verdict,
                            dm_flat_verdict, format_claims, in_backbone_table, in_backbone_verdict,
-                           load_distillations, on_this_page, reference_table)
+                           load_distillations, on_this_page, reference_table, show_markdown)
 from cgcore.results import load_arrays
 
 DATASETS = ("mnist", "cifar10")
@@ -51,9 +51,9 @@ configs = {name: get_config(f"distillation_{name}", profile) for name in SHOWN}
 
 
 stored, arrays, missing = load_distillations(SHOWN, profile, recompute)
-display(Markdown("\n\n".join(missing)))
+show_markdown("\n\n".join(missing))
 results = {name: found["result"] for name, found in stored.items()}
-display(Markdown(cifar10_caveat(SHOWN)))
+show_markdown(cifar10_caveat(SHOWN))
 budgets, _ = run_or_load_each(on_this_page({"mnist": "distill_budget", "cifar10": "distill_budget_cifar10"}, SHOWN),
                               profile, recompute, compute=SHOWN)
 
@@ -85,7 +85,7 @@ budgets, _ = run_or_load_each(on_this_page({"mnist": "distill_budget", "cifar10"
 # class-mean image and one random real image per class.
 
 # %% tags=["hide-input"]
-display(Markdown("  \n".join(backbone_description(name, c) for name, c in configs.items())))
+show_markdown("  \n".join(backbone_description(name, c) for name, c in configs.items()))
 pd.DataFrame({name: reference_table(result) for name, result in results.items()}).rename_axis("references")
 
 # %% tags=["hide-input"]
@@ -105,7 +105,7 @@ tables = {name: alignment_table(result) for name, result in results.items() if "
 if tables:
     display(pd.concat(tables).map(lambda v: f"{v:.3f}"))
 else:
-    display(Markdown("*The stored results predate this measure.*"))
+    show_markdown("*The stored results predate this measure.*")
 
 # %% tags=["hide-input"]
 for name, result in results.items():
@@ -119,14 +119,14 @@ for name, result in results.items():
     if "arcface" in result["reference_acc"]:
         text += (f" With the ArcFace loss: **{result['reference_acc']['arcface'][top]:.2%}** "
                  f"(paper: about {PAPER[f'distill_arcface_{name}_acc'].value:.0%}).")
-    display(Markdown(text))
+    show_markdown(text)
 
 # %% tags=["hide-input"]
 ablations, missing = run_or_load_each(on_this_page({"mnist": "distill_ablation", "cifar10": "distill_ablation_cifar10"},
                                                    SHOWN),
                                       profile, recompute, compute=SHOWN)
-display(Markdown("\n\n".join([*missing, *(distillation_gap_reason(name, results[name], found["result"])
-                                            for name, found in ablations.items() if name in results)])))
+show_markdown("\n\n".join([*missing, *(distillation_gap_reason(name, results[name], found["result"])
+                                            for name, found in ablations.items() if name in results)]))
 
 # %% [markdown]
 # ### Which ingredient do the references need?
@@ -148,12 +148,12 @@ display(Markdown("\n\n".join([*missing, *(distillation_gap_reason(name, results[
 # %% tags=["hide-input"]
 for name, found in ablations.items():
     r = found["result"]
-    display(Markdown(f"**{name}**: {r['sample_size']:,} training images; one random real image per class scores "
-                     f"{r['random_real_acc']:.2%} in this embedding, the class centroids {r['ceiling_acc']:.2%}."))
+    show_markdown(f"**{name}**: {r['sample_size']:,} training images; one random real image per class scores "
+                     f"{r['random_real_acc']:.2%} in this embedding, the class centroids {r['ceiling_acc']:.2%}.")
     display(ablation_table(found["result"]))
     fig = plots.ablation_curves(found["result"], title=f"{name}: accuracy of each level, per variant")
     plots.plt.show()
-    display(Markdown(f"**{name}**: {ablation_verdict(found['result'])} {ablation_convnet_verdict(found['result'])}"))
+    show_markdown(f"**{name}**: {ablation_verdict(found['result'])} {ablation_convnet_verdict(found['result'])}")
 
 # %% [markdown]
 # ## The other reading of f: distilled in the backbone
@@ -178,7 +178,7 @@ for name, found in ablations.items():
 in_backbone, missing = run_or_load_each(on_this_page({"mnist": "distill_in_backbone",
                                                       "cifar10": "distill_in_backbone_cifar10"}, SHOWN),
                                         profile, recompute, compute=SHOWN)
-display(Markdown("\n\n".join(missing)))
+show_markdown("\n\n".join(missing))
 for name, found in in_backbone.items():
     if name not in results:
         continue
@@ -229,11 +229,11 @@ for name, result in results.items():
     one = {b["references"]: np.mean(b["acc"]) for b in result.get("convnet_baselines", [])
            if b["images_per_class"] == 1}
     if one and top in result["convnet_acc"]["euclidean"]:
-        display(Markdown(
+        show_markdown(
             f"**{name}**: one image per class, the ConvNet reaches {np.mean(result['convnet_acc']['euclidean'][top]):.1%} "
             f"on the {top} references, {one['random real']:.1%} on a random real image and "
             f"{one['class mean']:.1%} on the class mean (Ref. 63: "
-            f"{PAPER[f'distill_convnet_1ipc_{name}_acc'].value:.1%} with its own distillation)."))
+            f"{PAPER[f'distill_convnet_1ipc_{name}_acc'].value:.1%} with its own distillation).")
 
 # %% [markdown]
 # ### Ref. 63's own method, as the baseline of the literature
@@ -250,7 +250,7 @@ for name, result in results.items():
 flat, missing = run_or_load_each(on_this_page({"mnist": "distill_dm_flat", "cifar10": "distill_dm_flat_cifar10"},
                                               SHOWN),
                                  profile, recompute, compute=SHOWN)
-display(Markdown("\n\n".join(missing)))
+show_markdown("\n\n".join(missing))
 rows = []
 for name, found in flat.items():
     r, c = found["result"], found["manifest"]["config"]
@@ -299,4 +299,4 @@ for name, result in results.items():
     paragraphs.append(text)
     if name in in_backbone:
         paragraphs.append(in_backbone_verdict(name, result, in_backbone[name]["result"]))
-display(Markdown("\n\n".join(paragraphs)))
+show_markdown("\n\n".join(paragraphs))

@@ -28,7 +28,7 @@ recompute = os.environ.get("CGBOOK_RECOMPUTE", "auto")    # auto | always | neve
 # %% tags=["remove-input"]
 import pandas as pd
 import torch
-from IPython.display import Markdown, display
+from IPython.display import display
 
 from cgcore import distill, plots
 from cgcore.checks import check_choice
@@ -36,7 +36,7 @@ from cgcore.data import CIFAR10_CLASSES
 from cgcore.experiments import run_or_load_each
 from cgcore.profiles import PROFILES
 from cgcore.report import (cifar10_caveat, claims_table, format_claims, similarity_class_table,
-                           similarity_trend_reason)
+                           similarity_trend_reason, show_markdown)
 
 check_choice("dataset", dataset, ("mnist", "cifar10"))
 check_choice("profile", profile, PROFILES)
@@ -85,10 +85,10 @@ pd.Series({"s": s, "d": d, "2 - 2s": 2 - 2 * s}).to_frame("7 random images")
 # %% tags=["hide-input"]
 stored, missing = run_or_load_each({"mnist": "distillation_mnist", "cifar10": "distillation_cifar10"},
                                    profile, recompute, compute=dataset)
-display(Markdown("\n\n".join(missing)))
+show_markdown("\n\n".join(missing))
 results = {name: found["result"] for name, found in stored.items()}
 names = {name: CIFAR10_CLASSES if name == "cifar10" else [str(c) for c in range(10)] for name in results}
-display(Markdown(cifar10_caveat(tuple(results))))
+show_markdown(cifar10_caveat(tuple(results)))
 
 FIGURES = {"mnist": "Fig. S5, MNIST", "cifar10": "Fig. S6, CIFAR-10"}
 for name, result in results.items():
@@ -102,10 +102,10 @@ for name, result in results.items():
 tables = {name: similarity_class_table(result, names[name]) for name, result in results.items()}
 display(pd.concat(tables, names=["data set"]))
 for name, part in tables.items():
-    display(Markdown(f"**{name}**: s rises at every level for {part['s rises at every level'].sum()} of 10 classes, "
-                     f"and ends above level 0 for {part['s higher at the top than at L0'].sum()} of 10."))
+    show_markdown(f"**{name}**: s rises at every level for {part['s rises at every level'].sum()} of 10 classes, "
+                     f"and ends above level 0 for {part['s higher at the top than at L0'].sum()} of 10.")
     falls = int((~part["s higher at the top than at L0"]).sum())
-    display(Markdown(similarity_trend_reason(name, results[name], falls)))
+    show_markdown(similarity_trend_reason(name, results[name], falls))
 
 # %% [markdown]
 # ## Claims of this chapter

@@ -40,14 +40,14 @@ recompute = os.environ.get("CGBOOK_RECOMPUTE", "auto")    # auto | always | neve
 import numpy as np
 import pandas as pd
 import sympy
-from IPython.display import Markdown, display
+from IPython.display import display
 
 from cgcore import plots
 from cgcore.checks import check_choice
 from cgcore.paper import PAPER
 from cgcore.experiments import run_or_load
 from cgcore.profiles import get_config
-from cgcore.report import claims_table, format_claims, manifest_summary
+from cgcore.report import claims_table, format_claims, manifest_summary, show_markdown
 from cgcore.taylor import locality_shares, monomial_exponents, term_count
 
 check_choice("dataset", dataset, ("mnist7",))
@@ -127,12 +127,12 @@ pd.DataFrame({name: {**{f"validation, order {o}": f"{acc:.2%}" for o, acc in v["
 # %% tags=["remove-input"]
 book_choice = next(name for name, v in ablation["variants"].items()
                    if v["settings"] == {k: config[k] for k in ("antialias", "expansion_point", "augment")})
-display(Markdown(
+show_markdown(
     f"Best on validation at order {ablation['orders'][-1]}: **{ablation['chosen_on_validation']}**. "
     + ("That is the setting this chapter trains with." if ablation["chosen_on_validation"] == book_choice
        else f"This chapter trains with *{book_choice}*, which validation does not rank first: the difference is "
             f"{100 * (ablation['variants'][ablation['chosen_on_validation']]['val_acc'][str(ablation['orders'][-1])] - ablation['variants'][book_choice]['val_acc'][str(ablation['orders'][-1])]):.2f} "
-            f"percentage points on {ablation['val_size']:,} validation images.")))
+            f"percentage points on {ablation['val_size']:,} validation images."))
 
 # %% tags=["hide-input"]
 stored = run_or_load("taylor_expansion", profile, recompute=recompute)
@@ -173,7 +173,7 @@ fig = plots.training_curves(result)
 top = max(result["orders"], key=int)
 row = result["orders"][top]
 paper_acc = PAPER["taylor_order4_acc"].value
-display(Markdown(
+show_markdown(
     f"**Against the paper.** At order {top} our test accuracy is **{row['test_acc']:.2%}**"
     + (f", {100 * (row['test_acc'] - paper_acc):+.2f} percentage points from the paper's "
        f"about {paper_acc:.0%}." if top == "4" else " (this profile stops below order 4).")
@@ -182,21 +182,21 @@ display(Markdown(
     f"paragraph, puts the parameters of 'the original Taylor expansions' at "
     f"{PAPER['taylor_order4_params'].value / 1e6:.2f} million, which matches neither the term "
     f"count nor ten times it (half of the latter is close, which may hint at a count over five "
-    f"classes or after pruning; the text does not say)."))
+    f"classes or after pruning; the text does not say).")
 
 # %% tags=["hide-input"]
 by_order = {int(k): v for k, v in result["orders"].items()}
 if 3 in by_order and 4 in by_order:
     o3, o4 = by_order[3], by_order[4]
     if o4["test_acc"] <= o3["test_acc"] + 0.001:
-        display(Markdown(
+        show_markdown(
             f"**Where we differ: order 4 gains nothing over order 3.** The paper sees the accuracy rise "
             f"systematically with the order; ours reaches {o3['test_acc']:.2%} at order 3 and {o4['test_acc']:.2%} at "
             f"order 4. Order 4 fits its training images better ({o4['train_acc']:.2%} against "
             f"{o3['train_acc']:.2%}, measured on augmented batches) with {o4['params']:,} coefficients for 60,000 "
             f"images, so we read the flat step as over-fitting that our regularisation (weight decay and small "
             f"shifts, rotations and zooms) does not hold back at this training length; stronger regularisation "
-            f"or longer training chosen on a validation split are the untried remedies."))
+            f"or longer training chosen on a validation split are the untried remedies.")
 
 # %% [markdown]
 # ## Pruning: most of the terms carry little
@@ -278,7 +278,7 @@ if len(locality) > 1:
              + ("there the large weights *do* favour near pairs, so the basis, not the network, hid the locality."
                 if local else "the large weights do not favour near pairs in that basis either, so it is not the "
                 "basis that hides a locality: this model's quadratic weights are not local."))
-display(Markdown(text))
+show_markdown(text)
 
 # %% [markdown]
 # How fast `TaylorFeatures` computes the terms, against scikit-learn's

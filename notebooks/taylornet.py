@@ -24,7 +24,7 @@ recompute = os.environ.get("CGBOOK_RECOMPUTE", "auto")    # auto | always | neve
 
 # %% tags=["remove-input"]
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import display
 
 from cgcore import models, plots
 from cgcore.checks import check_choice
@@ -33,7 +33,7 @@ from cgcore.experiments.taylornet import BUILDERS, TAYLORNETS
 from cgcore.paper import PAPER
 from cgcore.profiles import PROFILES, get_config
 from cgcore.report import (claims_table, fig5_readings_table, format_claims, manifest_summary, taylornet_runs_table,
-                           taylornet_verdict, training_results_table, tuned_table, tuned_verdict)
+                           taylornet_verdict, training_results_table, tuned_table, tuned_verdict, show_markdown)
 
 check_choice("dataset", dataset, tuple(name.removeprefix("taylornet_") for name in TAYLORNETS))
 check_choice("profile", profile, PROFILES)
@@ -94,8 +94,8 @@ fig5_readings_table()
 
 # %%
 net = BUILDERS[config["model"]](**config["model_kwargs"])
-display(Markdown(f"**{config['model']}** ({FIGURE[dataset]}), input {'x'.join(map(str, INPUT_SHAPE[dataset]))}, "
-                 f"{models.count_parameters(net):,} parameters:"))
+show_markdown(f"**{config['model']}** ({FIGURE[dataset]}), input {'x'.join(map(str, INPUT_SHAPE[dataset]))}, "
+                 f"{models.count_parameters(net):,} parameters:")
 pd.DataFrame(models.layer_table(net, INPUT_SHAPE[dataset])).set_index("layer")
 
 # %% [markdown]
@@ -148,7 +148,7 @@ PARAMS_CLAIM = {"TaylorNet": f"taylornet_{dataset}_params", "ResNet": "resnet_mn
 taylornet_runs_table(runs, manifests, {label: (PAPER_ACC[label], PARAMS_CLAIM.get(label)) for label in runs})
 
 # %% tags=["hide-input"]
-display(Markdown(taylornet_verdict(dataset, runs, profile)))
+show_markdown(taylornet_verdict(dataset, runs, profile))
 
 # %% tags=["remove-input"]
 TUNED_INTRO = """### More training, chosen on validation
@@ -161,12 +161,12 @@ to use is decided on 5,000 training images held out for validation, never on the
 15 epochs as above, or with a small random shift, rotation and zoom of the digits
 (experiment `taylornet_mnist_tuned`)."""
 if dataset == "mnist":
-    display(Markdown(TUNED_INTRO))
+    show_markdown(TUNED_INTRO)
     tuned, missing = run_or_load_each({"tuned": "taylornet_mnist_tuned"}, profile, recompute)
-    display(Markdown("\n\n".join(missing)))
+    show_markdown("\n\n".join(missing))
     if tuned:
         display(tuned_table(tuned["tuned"]["result"]))
-        display(Markdown(tuned_verdict(tuned["tuned"]["result"], runs["TaylorNet"]["test_acc"])))
+        show_markdown(tuned_verdict(tuned["tuned"]["result"], runs["TaylorNet"]["test_acc"]))
 
 # %% [markdown]
 # The three data sets side by side, as far as the results store holds them for this

@@ -63,6 +63,8 @@ def test_a_result_from_a_dirty_tree_is_reported(tmp_path):
     (lambda h: (h / "intro.html").write_text(page('<p>the weight $W_{ij}$ of a term</p>')),
      "raw LaTeX in the text: '$W_{ij}$'"),
     (lambda h: (h / "intro.html").write_text(page('<p>half is \\frac{1}{2}</p>')), "raw LaTeX in the text"),
+    (lambda h: (h / "intro.html").write_text(page('<pre>&lt;IPython.core.display.Markdown object&gt;</pre>')),
+     "shows an object's repr instead of its content"),
 ])
 def test_each_breakage_is_reported(book, breakage, expected):
     html, src = book

@@ -535,3 +535,17 @@ def test_seeds_table_gives_every_seed_and_the_spread(results_store):
     assert list(table.index) == ["TaylorNet, 7×7 MNIST"]                   # accuracies only
     assert table.loc["TaylorNet, 7×7 MNIST", "seed 2"] == "98.50"
     assert table.loc["TaylorNet, 7×7 MNIST", "mean ± std (%)"] == "98.50 ± 0.50"
+
+
+def test_show_markdown_shows_nothing_for_empty_text(monkeypatch):
+    import IPython.display
+
+    from cgcore.report import show_markdown
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    show_markdown("")
+    show_markdown("  \n")
+    assert shown == []
+    show_markdown("**a verdict**")
+    assert len(shown) == 1 and shown[0].data == "**a verdict**"

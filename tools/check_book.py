@@ -5,7 +5,8 @@
 Fails (exit 1, one line per problem) when a page has
 - an internal link to a page or anchor that does not exist,
 - an image that does not load (checked in the browser: ``naturalWidth == 0``),
-- a Python traceback or an error output in a cell,
+- a Python traceback or an error output in a cell, or an object's repr where its content
+  should be (an empty IPython Markdown object),
 - fewer figures than its notebook draws (each code cell with a line ``fig = ...`` must
   show an image),
 - equations that MathJax did not render (checked in the browser), or raw ``$...$`` /
@@ -33,6 +34,8 @@ MAX_HEIGHT = 12_000        # px at 1280 px wide
 MIN_IMAGE_SCALE = 0.6
 RAW_LATEX = re.compile(r"(?<![\\\w])\$[^$\n]{1,80}\$|\\frac\{")
 SKIP_PAGES = {"genindex.html", "search.html", "index.html"}  # index.html is a redirect
+# e.g. an empty IPython Markdown object, which a page shows as "<IPython.core.display.Markdown object>"
+OBJECT_REPR = re.compile(r"&lt;IPython\.[\w.]+ object&gt;|<IPython\.[\w.]+ object>")
 ERROR_MARKERS = ("Traceback (most recent call last)", "output error", "output traceback")
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
@@ -145,6 +148,9 @@ def static_problems(html_dir: Path, source_root: Path | None = None) -> list[str
             if marker in text or any(marker in cls for cls in page.classes):
                 problems.append(f"{name}: shows an error output ({marker!r})")
                 break
+        if OBJECT_REPR.search(text):
+            problems.append(f"{name}: shows an object's repr instead of its content "
+                            f"({OBJECT_REPR.search(text).group(0)!r})")
         raw = RAW_LATEX.search(" ".join(page.text))
         if raw:
             problems.append(f"{name}: raw LaTeX in the text: {raw.group(0)!r}")
