@@ -27,6 +27,13 @@ def show_markdown(text: str) -> None:
         display(Markdown(text))
 
 
+def dash_or(value, fmt: str, scale: float | None = None) -> str:
+    """``value`` (times ``scale``) formatted with ``fmt``, or a dash where there is none."""
+    if value is None or pd.isna(value):
+        return "—"
+    return fmt.format(value if scale is None else value * scale)
+
+
 def accuracy_cell(accs) -> str:
     """Accuracies of several models as "mean ± std (n seeds)"."""
     return f"{np.mean(accs):.2%} ± {np.std(accs):.2%} ({len(accs)} seeds)"
@@ -266,20 +273,15 @@ def baselines_table(profile: str) -> pd.DataFrame:
 def format_baselines(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`baselines_table` for reading, narrow enough for the book's column: accuracy,
     thousands of parameters, millions of multiply-adds per image (MACs), "not run yet"."""
-    def cell(value, fmt, scale=None):
-        if value is None or pd.isna(value):
-            return "—"
-        return fmt.format(value if scale is None else value * scale)
-
     stored = table["test accuracy"].notna()
     return pd.DataFrame({
-        "accuracy": [cell(v, "{:.2%}") if ok else "not run yet"
+        "accuracy": [dash_or(v, "{:.2%}") if ok else "not run yet"
                      for v, ok in zip(table["test accuracy"], stored)],
-        "params": [cell(v, "{:.0f} k", 1e-3) for v in table["parameters"]],
+        "params": [dash_or(v, "{:.0f} k", 1e-3) for v in table["parameters"]],
         "MACs": [f"{v / 1e6:.1f} M" for v in table["multiply-adds per image"]],
-        "epochs": [cell(v, "{:.0f}") for v in table["epochs"]],
-        "s/epoch": [cell(v, "{:.0f}") for v in table["seconds per epoch"]],
-        "run on": [cell(v, "{}") for v in table["run on"]],
+        "epochs": [dash_or(v, "{:.0f}") for v in table["epochs"]],
+        "s/epoch": [dash_or(v, "{:.0f}") for v in table["seconds per epoch"]],
+        "run on": [dash_or(v, "{}") for v in table["run on"]],
     }, index=table.index)
 
 
@@ -658,12 +660,9 @@ def seeds_table(profile: str) -> pd.DataFrame:
 def format_budget(budget: pd.DataFrame) -> pd.DataFrame:
     """:func:`compute_budget` as the book shows it: minutes to one decimal, shares in
     percent, and a dash where a manifest predates a measure."""
-    def shown(fmt):
-        return lambda v: "—" if v is None or pd.isna(v) else fmt.format(v)
-
     return budget.assign(minutes=budget["minutes"].map("{:.1f}".format), share=budget["share"].map("{:.0%}".format),
-                         threads=budget["threads"].map(shown("{:.0f}")),
-                         **{"peak memory (MiB)": budget["peak memory (MiB)"].map(shown("{:,.0f}"))})
+                         threads=budget["threads"].map(lambda v: dash_or(v, "{:.0f}")),
+                         **{"peak memory (MiB)": budget["peak memory (MiB)"].map(lambda v: dash_or(v, "{:,.0f}"))})
 
 
 def verdict_table(profile: str) -> pd.DataFrame:

@@ -111,6 +111,7 @@ class TopDegreeContraction(nn.Module):
         counts = [math.comb(k + degree - 1, degree - 1) for k in range(n_vars)]
         offsets = np.concatenate([[0], np.cumsum(counts)])
         bounds = np.linspace(0, n_vars, min(groups, n_vars) + 1).round().astype(int)
+        self.lower_width = counts[-1]     # the degree-(d-1) block: C(n + d - 2, d - 1) columns
         self.groups = []        # (first k, last k + 1, prefix length, top-block columns, positions in V)
         for lo, hi in zip(bounds[:-1], bounds[1:]):
             width = counts[hi - 1]
@@ -177,9 +178,13 @@ class TaylorExpansion(nn.Module):
         """Taylor terms retained, the constant included (the paper's p)."""
         return self.features.n_features + 1
 
+    def variables(self, x: torch.Tensor) -> torch.Tensor:
+        """The variables u = (x - x0) / s of the expansion, one row per image."""
+        return (x.flatten(1) - self.x0) / self.x_scale
+
     def terms(self, x: torch.Tensor) -> torch.Tensor:
         """The Taylor terms (constant excluded) of a batch, expanded at ``x0``."""
-        return self.features((x.flatten(1) - self.x0) / self.x_scale)
+        return self.features(self.variables(x))
 
     @torch.no_grad()
     def fit_standardization(self, images: torch.Tensor, batch_size: int = 1024, std_floor: float = 0.1,
@@ -214,11 +219,10 @@ class TaylorExpansion(nn.Module):
         bias = self.bias - w @ self.mean
         if self.contraction == "materialise":
             return F.linear(self.terms(x), w, bias)
-        u = (x.flatten(1) - self.x0) / self.x_scale
+        u = self.variables(x)
         low = self.lower_features(u)
-        n_low, n_lower_block = low.shape[1], math.comb(self.features.n_vars + self.features.order - 2,
-                                                       self.features.order - 1)
-        return F.linear(low, w[:, :n_low], bias) + self.top(u, low[:, n_low - n_lower_block:], w[:, n_low:])
+        n_low = low.shape[1]
+        return F.linear(low, w[:, :n_low], bias) + self.top(u, low[:, n_low - self.top.lower_width:], w[:, n_low:])
 
     @torch.no_grad()
     def taylor_coefficients(self) -> torch.Tensor:

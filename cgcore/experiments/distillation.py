@@ -21,7 +21,7 @@ that space); they are stored, and measured by Eq. (S3), as pixels in [0, 1].
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from functools import partial
 
 import numpy as np
@@ -183,6 +183,29 @@ def judge_references(features, test_embeddings: torch.Tensor, test_labels: torch
             "alignment": distill.centroid_alignment(emb, labels, centroids)}
 
 
+@dataclass
+class BackboneJudge:
+    """A trained backbone and Sec. IV's test in its embedding: ``judge(references)`` as
+    :func:`judge_references`, and ``ceiling``, the accuracy of the class centroids."""
+    model: nn.Module
+    history: object
+    test_acc: float
+    judge: object
+    ceiling: float
+
+
+def backbone_judge(config: dict, train_std, test_std, n_classes: int, folder, progress: bool) -> BackboneJudge:
+    """The backbone of ``config`` trained (or loaded from ``folder``), the test images and
+    the class centroids of the training images embedded once, and the judge of references
+    in that embedding."""
+    model, features, history, test_acc = train_backbone(config, train_std, test_std, folder, progress)
+    test_emb = distill.embed(features, test_std.images)
+    centroids = distill.class_centroids(distill.embed(features, train_std.images), train_std.labels, n_classes)
+    ceiling = distill.nearest_reference_accuracy(test_emb, test_std.labels, centroids, torch.arange(n_classes))
+    return BackboneJudge(model, history, test_acc,
+                         partial(judge_references, features, test_emb, test_std.labels, centroids), ceiling)
+
+
 def distil_hierarchies(config: dict, train_std, n_classes: int, profile: str, experiment: str,
                        progress: bool) -> dict[str, list]:
     """Stage 1: the hierarchy of Fig. 7 for every loss, {loss: [LevelResult per level]}.
@@ -244,12 +267,9 @@ def reference_test(config: dict, train_std, test_std, hierarchies: dict, n_class
     """Stage 3, Sec. IV's test: the backbone trained on the real images, then every level's
     references (and the class-mean image, one random real image per class, the class
     centroids) classify the test set by the nearest reference by angle in its embedding."""
-    backbone_dir = backbone_checkpoint(config, profile, experiment)
-    _, features, history, backbone_test_acc = train_backbone(config, train_std, test_std, backbone_dir, progress)
-    test_emb = distill.embed(features, test_std.images)
-    centroids = distill.class_centroids(distill.embed(features, train_std.images), train_std.labels, n_classes)
-    ceiling = distill.nearest_reference_accuracy(test_emb, test_std.labels, centroids, torch.arange(n_classes))
-    judge = partial(judge_references, features, test_emb, test_std.labels, centroids)
+    backbone = backbone_judge(config, train_std, test_std, n_classes, backbone_checkpoint(config, profile, experiment),
+                              progress)
+    judge, history, backbone_test_acc, ceiling = backbone.judge, backbone.history, backbone.test_acc, backbone.ceiling
     judged = {loss: {f"D{k}": judge(level.references) for k, level in enumerate(results, start=1)}
               for loss, results in hierarchies.items()}
     judged_mean = judge(class_mean_images(train_std, n_classes))
@@ -455,13 +475,9 @@ def run_ablation(config: dict, profile: str, progress: bool = True, *, experimen
     sample = train_std.subset(config["sample_size"], config["seed"])
     n_classes = int(train.labels.max()) + 1
 
-    model, features, _, backbone_acc = train_backbone(base, train_std, test_std,
-                                                      backbone_checkpoint(base, profile, ABLATIONS[experiment]),
-                                                      progress)
-    test_emb = distill.embed(features, test_std.images)
-    centroids = distill.class_centroids(distill.embed(features, train_std.images), train_std.labels, n_classes)
-
-    judge = partial(judge_references, features, test_emb, test_std.labels, centroids)
+    backbone = backbone_judge(base, train_std, test_std, n_classes,
+                              backbone_checkpoint(base, profile, ABLATIONS[experiment]), progress)
+    model, judge = backbone.model, backbone.judge
     convnet_variants = list(config.get("convnet_test") or [])
     unknown = set(convnet_variants) - set(config["variants"])
     if unknown:
@@ -515,9 +531,7 @@ def run_ablation(config: dict, profile: str, progress: bool = True, *, experimen
                                 "seed": config["seed"], "convnet_eval": base["convnet_eval"]}))
     return {"variants": rows, "dataset": base["dataset"], "sample_size": config["sample_size"],
             "convnet_baselines": baselines,
-            "backbone_test_acc": backbone_acc, "random_real_acc": random_acc,
-            "ceiling_acc": distill.nearest_reference_accuracy(test_emb, test_std.labels, centroids,
-                                                              torch.arange(n_classes)),
+            "backbone_test_acc": backbone.test_acc, "random_real_acc": random_acc, "ceiling_acc": backbone.ceiling,
             "device": str(default_device()), "seconds": time.perf_counter() - start}
 
 
@@ -530,9 +544,10 @@ def run_in_backbone(config: dict, profile: str, progress: bool = True, *, experi
     embedding vector") instead of Fig. 8's random ConvNets. The base experiment's whole
     hierarchy (its data, group sizes, iterations, lambda) is distilled with ``losses`` in
     the frozen embedding of the base's trained backbone (the same checkpoint); ``step``
-    changes only how a step is computed (precision, layout, subsets per chunk). Every level is judged as Sec. IV judges it, beside
-    the class-mean image, one random real image per class and the class centroids; the top
-    level also takes the literature's ConvNet test (the base's ``convnet_eval``)."""
+    changes only how a step is computed (precision, layout, subsets per chunk). Every level
+    is judged as Sec. IV judges it, beside the class-mean image, one random real image per
+    class and the class centroids; the top level also takes the literature's ConvNet test
+    (the base's ``convnet_eval``)."""
     check_choice("experiment", experiment, tuple(IN_BACKBONE))
     for loss in config["losses"]:
         check_choice("losses", loss, tuple(distill.LOSSES))
@@ -541,14 +556,11 @@ def run_in_backbone(config: dict, profile: str, progress: bool = True, *, experi
     train, train_std, test_std, mean, std = standardised_data(base["dataset"], base["train_size"], base["test_size"],
                                                              config["seed"])
     n_classes = int(train.labels.max()) + 1
-    model, features, _, backbone_acc = train_backbone(base, train_std, test_std,
-                                                      backbone_checkpoint(base, profile, IN_BACKBONE[experiment]),
-                                                      progress)
-    test_emb = distill.embed(features, test_std.images)
-    centroids = distill.class_centroids(distill.embed(features, train_std.images), train_std.labels, n_classes)
-    judge = partial(judge_references, features, test_emb, test_std.labels, centroids)
+    backbone = backbone_judge(base, train_std, test_std, n_classes,
+                              backbone_checkpoint(base, profile, IN_BACKBONE[experiment]), progress)
+    judge = backbone.judge
     settings = {**base["distill"], **config["step"]}
-    frozen = FrozenFeatures(model)
+    frozen = FrozenFeatures(backbone.model)
     levels, arrays = {}, {}
     for loss in config["losses"]:
         stage = {**{k: base[k] for k in ("dataset", "train_size", "seed", "group_sizes", "level0", "backbone")},
@@ -575,11 +587,10 @@ def run_in_backbone(config: dict, profile: str, progress: bool = True, *, experi
         if progress:
             print(f"{loss}: top level {rows[-1]['acc']:.4f}", flush=True)
     return {"dataset": base["dataset"], "group_sizes": base["group_sizes"], "losses": levels,
-            "backbone_test_acc": backbone_acc,
+            "backbone_test_acc": backbone.test_acc,
             "class_mean_acc": judge(class_mean_images(train_std, n_classes))["acc"],
             "random_real_acc": judge(random_real_images(train_std, n_classes, 1, config["seed"]))["acc"],
-            "ceiling_acc": distill.nearest_reference_accuracy(test_emb, test_std.labels, centroids,
-                                                              torch.arange(n_classes)),
+            "ceiling_acc": backbone.ceiling,
             "device": str(default_device()), "seconds": time.perf_counter() - start, "arrays": arrays}
 
 

@@ -40,11 +40,11 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
     base_run, base_claims = EXPERIMENTS[base_name]
     if len(set(config["seeds"])) < 2:
         raise ValueError(f"seeds must hold at least two different seeds, got {config['seeds']}")
-    stored_seed = get_config(base_name, profile)["seed"]
+    stored_config = get_config(base_name, profile)
     per_seed, seconds = [], []
     for seed in config["seeds"]:
         start = time.perf_counter()
-        stored = load_result(base_name, profile, get_config(base_name, profile)) if seed == stored_seed else None
+        stored = load_result(base_name, profile, stored_config) if seed == stored_config["seed"] else None
         if stored is not None:
             claims = base_claims(stored["result"])
         else:
