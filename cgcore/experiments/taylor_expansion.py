@@ -20,11 +20,10 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
     seed_everything(config["seed"])
     load = dict(size=config["image_size"], antialias=config["antialias"])
     test = load_dataset(config["dataset"], "test", **load).subset(config["test_size"], config["seed"])
-    # The chapter's augmentation settings name no kind: a random affine map is the only one.
-    # It acts on the 28x28 originals, each batch then resized like the test images.
-    settings = {"kind": "affine", **config["augment"]} if config["augment"] else None
-    train = training_images(config["dataset"], settings, config["train_size"], config["seed"], **load)
-    augment = make_augment(settings, dataset=config["dataset"], **load)
+    # An affine augmentation acts on the 28x28 originals, each batch then resized like the
+    # test images (cgcore.experiments.common.make_augment).
+    train = training_images(config["dataset"], config["augment"], config["train_size"], config["seed"], **load)
+    augment = make_augment(config["augment"], dataset=config["dataset"], **load)
     val = None
     if config.get("val_size"):
         # held out of the training set for the choices the book makes (the same images in
