@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
+from .checks import check_choice
 from .paper import PAPER
 from .scorecard import build_scorecard
 
@@ -635,15 +638,18 @@ def compute_budget(profile: str) -> pd.DataFrame:
     return table
 
 
-def seeds_table(profile: str) -> pd.DataFrame:
-    """Every stored seed repeat of ``profile`` (cgcore.experiments.seeds): each claim's value
-    at every seed, and mean ± sample standard deviation, in percent."""
+def seeds_table(profile: str, experiments: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every stored seed repeat of ``profile`` (cgcore.experiments.seeds), or those of
+    ``experiments``: each claim's value at every seed, and mean ± sample standard deviation,
+    in percent."""
     from .experiments.seeds import SEEDED
     from .paper import claim_label
     from .results import load_result
 
+    for experiment in experiments or ():
+        check_choice("seed-repeat experiment", experiment, tuple(SEEDED))
     rows = []
-    for experiment in SEEDED:
+    for experiment in experiments or SEEDED:
         stored = load_result(experiment, profile)
         if stored is None:
             continue

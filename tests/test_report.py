@@ -535,6 +535,10 @@ def test_seeds_table_gives_every_seed_and_the_spread(results_store):
     assert list(table.index) == ["TaylorNet, 7×7 MNIST"]                   # accuracies only
     assert table.loc["TaylorNet, 7×7 MNIST", "seed 2"] == "98.50"
     assert table.loc["TaylorNet, 7×7 MNIST", "mean ± std (%)"] == "98.50 ± 0.50"
+    assert seeds_table("smoke", ["seeds_taylor_expansion"]).empty          # only the experiments asked for
+    assert list(seeds_table("smoke", ["seeds_taylornet_mnist7"]).index) == ["TaylorNet, 7×7 MNIST"]
+    with pytest.raises(ValueError, match="seed-repeat experiment"):
+        seeds_table("smoke", ["taylornet_mnist7"])
 
 
 def test_show_markdown_shows_nothing_for_empty_text(monkeypatch):

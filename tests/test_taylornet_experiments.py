@@ -84,6 +84,22 @@ def test_seed_repeats_read_the_stored_seed_and_train_the_others(store, run_smoke
     assert claims["taylornet_mnist7_acc_std"] == pytest.approx(np.std(accs, ddof=1))
 
 
+def test_taylor_seed_repeats_keep_the_orders_every_seed_trains(store, run_smoke):
+    base = run_smoke("taylor_expansion")["result"]                         # orders 1-3 at seed 0
+    result = run_smoke("seeds_taylor_expansion")["result"]                 # orders 1-2 at seed 1
+    assert set(result["claims"]) == {"taylor_order1_acc", "taylor_order2_acc"}
+    assert [acc[0] for acc in result["claims"].values()] == [base["orders"][o]["test_acc"] for o in ("1", "2")]
+    claims = EXPERIMENTS["seeds_taylor_expansion"][1](result)
+    assert set(claims) == {f"taylor_order{o}_acc_{stat}" for o in (1, 2) for stat in ("mean", "std")}
+
+
+def test_seed_repeats_refuse_an_override_the_base_does_not_have(store):
+    from cgcore.experiments import run_experiment
+
+    with pytest.raises(ValueError, match=r"overrides name settings taylor_expansion does not have: \['order'\]"):
+        run_experiment("seeds_taylor_expansion", "smoke", progress=False, overrides={"order": 3})
+
+
 def test_seed_repeats_need_two_seeds(store):
     from cgcore.experiments import run_experiment
 

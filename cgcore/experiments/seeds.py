@@ -1,9 +1,12 @@
 """Seed repeats: how far a headline number moves when only the seed changes.
 
 ``seeds_<experiment>`` runs ``base_experiment`` once per seed of ``seeds`` (optionally for
-a subset of its ``variants``) and stores every seed's claims; its own claims are the mean
-and the sample standard deviation (ddof = 1) of each, ``<claim>_mean`` and ``<claim>_std``.
-The base's own seed is not trained again: its stored result (same config) is read.
+a subset of its ``variants``, and with the settings of ``overrides`` changed) and stores
+every seed's claims; its own claims are the mean and the sample standard deviation
+(ddof = 1) of each, ``<claim>_mean`` and ``<claim>_std``. The base's own seed is not
+trained again: its stored result (same config) is read, so ``overrides`` may only leave out
+work whose claims are then dropped (e.g. the Taylor expansion's order 4, each order being
+trained on its own), never change the claims that are kept.
 """
 
 from __future__ import annotations
@@ -18,12 +21,18 @@ from ..paper import PAPER
 from ..results import load_result
 from ..train import default_device
 
-SEEDED = {"seeds_taylornet_mnist7": "taylornet_mnist7", "seeds_baselines_mnist7": "baselines_mnist7"}
+SEEDED = {"seeds_taylornet_mnist7": "taylornet_mnist7", "seeds_baselines_mnist7": "baselines_mnist7",
+          "seeds_taylor_expansion": "taylor_expansion"}
 
 
 def base_config(config: dict, seed: int) -> dict:
-    """The base experiment's config for ``seed`` (and the seeds experiment's ``variants``)."""
-    base = {**config["base"], "seed": seed}
+    """The base experiment's config for ``seed`` (and the seeds experiment's ``variants`` and
+    ``overrides``)."""
+    unknown = sorted(set(config.get("overrides") or {}) - set(config["base"]))
+    if unknown:
+        raise ValueError(f"overrides name settings {config['base_experiment']} does not have: {unknown}; "
+                         f"it has {sorted(config['base'])}")
+    base = {**config["base"], **(config.get("overrides") or {}), "seed": seed}
     if config.get("variants") is not None:
         base["variants"] = config["variants"]
     return base
