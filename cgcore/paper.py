@@ -65,7 +65,9 @@ CLAIMS: tuple[Claim, ...] = (
             f"{what} of {claim} over seeds 0, 1 and 2 (experiment seeds_{experiment})")
       for claim, experiment in (("taylornet_mnist7_acc", "taylornet_mnist7"), ("relu_cnn_mnist7_acc", "baselines_mnist7"),
                                 ("pinet_mnist7_acc", "baselines_mnist7"),
-                                *((f"taylor_order{order}_acc", "taylor_expansion") for order in (1, 2, 3)))
+                                *((f"taylor_order{order}_acc", "taylor_expansion") for order in (1, 2, 3)),
+                                *((f"distill_{what}_mnist_acc", "distillation_mnist")
+                                  for what in ("ref", "classmean", "random")))
       for stat, what in (("mean", "the mean"), ("std", "the sample standard deviation"))),
     Claim("taylornet_fashion_acc", None, "fraction", "(ours)",
           "Fig. 5's TaylorNet on Fashion-MNIST, a data set the paper does not use, with MNIST's recipe"),
@@ -221,7 +223,10 @@ LABELS = {
     **{f"{claim}_{stat}": f"{name}, {what} over seeds"
        for claim, name in (("taylornet_mnist7_acc", "TaylorNet, 7×7 MNIST"), ("relu_cnn_mnist7_acc", "ReLU CNN twin, 7×7 MNIST"),
                            ("pinet_mnist7_acc", "Π-net twin, 7×7 MNIST"),
-                           *((f"taylor_order{order}_acc", f"Taylor order {order}, 7×7 MNIST") for order in (1, 2, 3)))
+                           *((f"taylor_order{order}_acc", f"Taylor order {order}, 7×7 MNIST") for order in (1, 2, 3)),
+                           ("distill_ref_mnist_acc", "MNIST D5 references"),
+                           ("distill_classmean_mnist_acc", "MNIST class-mean image"),
+                           ("distill_random_mnist_acc", "MNIST one random real image"))
        for stat, what in (("mean", "mean"), ("std", "std"))},
     "taylornet_fashion_acc": "TaylorNet of Fig. 5, Fashion-MNIST",
     **{f"similarity_{m}_{ds}": f"classes whose {what}, {name}"

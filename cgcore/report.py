@@ -663,6 +663,29 @@ def seeds_table(profile: str, experiments: Sequence[str] | None = None) -> pd.Da
     return pd.DataFrame(rows).set_index("claim") if rows else pd.DataFrame()
 
 
+def seed_differences(profile: str, experiment: str, claim: str, against: str) -> list[float] | None:
+    """``claim`` minus ``against`` at each seed of the stored seed repeat ``experiment``
+    (paired: both come from the same run), or None when it is not stored."""
+    from .results import load_result
+
+    stored = load_result(experiment, profile)
+    if stored is None:
+        return None
+    values = stored["result"]["claims"]
+    return [a - b for a, b in zip(values[claim], values[against], strict=True)]
+
+
+def seed_difference_note(what: str, differences: Sequence[float]) -> str:
+    """One sentence on a paired difference over seeds, in percentage points: each seed's, the
+    mean ± sample std, and whether the mean is further from zero than two standard errors."""
+    d = 100 * np.asarray(differences)
+    mean, std = d.mean(), d.std(ddof=1)
+    beyond = abs(mean) > 2 * std / np.sqrt(len(d))
+    return (f"{what}, seed by seed: {', '.join(f'{v:+.2f}' for v in d)} pp (mean {mean:+.2f} ± {std:.2f}); "
+            + ("further from zero than two standard errors of the mean." if beyond else
+               f"within two standard errors of zero: {len(d)} seeds cannot tell the two apart."))
+
+
 def format_budget(budget: pd.DataFrame) -> pd.DataFrame:
     """:func:`compute_budget` as the book shows it: minutes to one decimal, shares in
     percent, and a dash where a manifest predates a measure."""

@@ -169,3 +169,20 @@ def test_distill_budget_rejects_a_sample_larger_than_the_level(store):
 
     with pytest.raises(ValueError, match=r"sample_subsets must be in 1..8 \(the level-1 subsets\), got 9"):
         run_experiment("distill_budget", "smoke", progress=False, sample_subsets=9)
+
+
+def test_mnist_seed_repeats_leave_out_only_what_they_drop(store, run_smoke):
+    """The seed repeats of MNIST's references distil no ArcFace hierarchy and run no ConvNet
+    test; at the stored seed that run gives every kept claim exactly as the full run does,
+    which is what lets seed 0 be read from the full run."""
+    from cgcore.experiments.seeds import base_config
+
+    run, claims = EXPERIMENTS["distillation_mnist"]
+    full = claims(run_smoke("distillation_mnist")["result"])
+    reduced = claims(run(base_config(get_config("seeds_distillation_mnist", "smoke"), 0), "smoke", progress=False))
+    assert set(reduced) == set(full) - {"distill_arcface_mnist_acc", "distill_convnet_1ipc_mnist_acc"}
+    assert reduced == {claim: full[claim] for claim in reduced}
+    result = run_smoke("seeds_distillation_mnist")["result"]
+    assert result["claims"]["distill_ref_mnist_acc"][0] == full["distill_ref_mnist_acc"]
+    assert set(EXPERIMENTS["seeds_distillation_mnist"][1](result)) == {
+        f"distill_{what}_mnist_acc_{stat}" for what in ("ref", "classmean", "random") for stat in ("mean", "std")}

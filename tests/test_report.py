@@ -553,3 +553,21 @@ def test_show_markdown_shows_nothing_for_empty_text(monkeypatch):
     assert shown == []
     show_markdown("**a verdict**")
     assert len(shown) == 1 and shown[0].data == "**a verdict**"
+
+
+def test_seed_differences_are_paired_and_judged_against_their_spread(results_store):
+    from cgcore.profiles import get_config
+    from cgcore.report import seed_difference_note, seed_differences
+    from cgcore.results import save_result
+
+    assert seed_differences("smoke", "seeds_distillation_mnist", "distill_ref_mnist_acc",
+                            "distill_classmean_mnist_acc") is None
+    result = {"seeds": [0, 1, 2], "claims": {"distill_ref_mnist_acc": [0.990, 0.985, 0.992],
+                                             "distill_classmean_mnist_acc": [0.989, 0.986, 0.990]}}
+    save_result("seeds_distillation_mnist", "smoke", get_config("seeds_distillation_mnist", "smoke"), result,
+                device="cpu", wall_time_s=1.0)
+    diffs = seed_differences("smoke", "seeds_distillation_mnist", "distill_ref_mnist_acc", "distill_classmean_mnist_acc")
+    assert diffs == pytest.approx([0.001, -0.001, 0.002])
+    note = seed_difference_note("D5 minus the class mean", diffs)
+    assert "+0.10, -0.10, +0.20 pp (mean +0.07 ± 0.15)" in note and "cannot tell the two apart" in note
+    assert "further from zero" in seed_difference_note("x", [0.010, 0.011, 0.012])

@@ -55,14 +55,15 @@ def level_configs(config: dict, loss: str) -> list[distill.DistillConfig]:
 def check_levels(config: dict) -> None:
     """Fail early, before hours of distillation, on evaluation levels that will not exist."""
     n_levels = len(config["group_sizes"])
-    bad = [k for k in config["convnet_eval"]["levels"] if not 1 <= k <= n_levels]
+    evaluation = config["convnet_eval"] or {"levels": []}      # None: no ConvNet test
+    bad = [k for k in evaluation["levels"] if not 1 <= k <= n_levels]
     if bad:
         raise ValueError(f"convnet_eval.levels {bad} out of range: group sizes {config['group_sizes']} "
                          f"make levels 1..{n_levels}")
     unknown = set(config["losses"]) - set(distill.LOSSES)
     if unknown or not config["losses"]:
         raise ValueError(f"losses must be a non-empty list of {', '.join(distill.LOSSES)}, got {config['losses']}")
-    evaluated = config["convnet_eval"].get("losses", config["losses"])
+    evaluated = evaluation.get("losses", config["losses"]) if config["convnet_eval"] else []
     if set(evaluated) - set(config["losses"]):
         raise ValueError(f"convnet_eval.losses {evaluated} must be among the distilled losses {config['losses']}")
 
@@ -288,8 +289,11 @@ def reference_test(config: dict, train_std, test_std, hierarchies: dict, n_class
 def convnet_test(config: dict, train_std, test_std, hierarchies: dict, n_classes: int, progress: bool) -> dict:
     """Stage 4, the distillation literature's test: Fig. 8's ConvNet trained on the
     references of ``convnet_eval.levels`` alone, and on references that need no
-    distillation (random real images, as many per class; the class-mean image)."""
+    distillation (random real images, as many per class; the class-mean image).
+    ``convnet_eval`` None skips the test."""
     e = config["convnet_eval"]
+    if e is None:
+        return {"convnet_acc": {}, "convnet_baselines": []}
     convnet = {loss: {f"D{k}": convnet_accuracy(config, hierarchies[loss][k - 1].references, test_std, progress,
                                                  desc=f"D{k} ({loss})")
                       for k in e["levels"]}

@@ -22,7 +22,7 @@ from ..results import load_result
 from ..train import default_device
 
 SEEDED = {"seeds_taylornet_mnist7": "taylornet_mnist7", "seeds_baselines_mnist7": "baselines_mnist7",
-          "seeds_taylor_expansion": "taylor_expansion"}
+          "seeds_taylor_expansion": "taylor_expansion", "seeds_distillation_mnist": "distillation_mnist"}
 
 
 def base_config(config: dict, seed: int) -> dict:
