@@ -197,6 +197,14 @@ def run_cg_conv(config: dict, profile: str, progress: bool = True) -> dict:
             row["seconds"] = median_seconds(_forward_backward(cg, x), config["repeats"])
             row["ratio_vs_conv"] = row["seconds"] / conv_s
             row["params"] = count_parameters(cg)
+            if par["parameterisation"] == "factorised":
+                # the arithmetic floor: the one convolution the factorised CG runs, all its
+                # maps stacked (what the products add on top is the rest of its time)
+                stacked = nn.Conv2d(layer["in_channels"], sum(m.out_channels for m in [cg.linear, *cg.factors]),
+                                    **geometry).to(device)
+                row["stacked_conv_ratio_vs_conv"] = (median_seconds(_forward_backward(stacked, x), config["repeats"])
+                                                     / conv_s)
+                del stacked
             rows[label] = row
             if progress:
                 print(f"{name} / {label}: {row['seconds'] * 1e3:.1f} ms "

@@ -94,6 +94,61 @@ def receptive_field(out_row: int, out_col: int, in_height: int, in_width: int, *
     return [(r, c) for r in rows for c in cols if 0 <= r < in_height and 0 <= c < in_width]
 
 
+def factor_products(out: torch.Tensor, out_channels: int, order: int, rank: int) -> torch.Tensor:
+    """The factorised CG from its one convolution's output ``out``, channels laid out as
+    [linear part a | degree 2: (2 factors, rank, C_out) | degree 3: (3, rank, C_out) | ...]:
+    a + sum over degrees d and ranks r of the product of the d factor maps."""
+    y, *by_degree = out.split([out_channels] + [d * rank * out_channels for d in range(2, order + 1)], dim=1)
+    for degree, f in zip(range(2, order + 1), by_degree):
+        f = f.unflatten(1, (degree, rank, out_channels))
+        if degree == 2 and rank == 1:
+            y = torch.addcmul(y, f[:, 0, 0], f[:, 1, 0])
+            continue
+        term = f[:, 0]
+        for k in range(1, degree):
+            term = term * f[:, k]
+        y = y + term.sum(dim=1)
+    return y
+
+
+class _FactorProducts(torch.autograd.Function):
+    """:func:`factor_products` for training, with a backward that writes the gradient of every
+    map straight into one buffer shaped like ``out``, where the generic ops allocate a tensor
+    per product and per split and then concatenate them (``cg_conv_bench`` measures the
+    difference). Under ``create_graph`` the backward falls back to the generic ops, so higher
+    derivatives stay available; eval mode and ``torch.func`` transforms never come here."""
+
+    @staticmethod
+    def forward(ctx, out, out_channels, order, rank):
+        ctx.save_for_backward(out)
+        ctx.layout = (out_channels, order, rank)
+        return factor_products(out, out_channels, order, rank)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        c, order, rank = ctx.layout
+        if torch.is_grad_enabled():
+            (grad_out,) = torch.autograd.grad(factor_products(out, c, order, rank), out, grad, create_graph=True)
+            return grad_out, None, None, None
+        grad_out = torch.empty_like(out)
+        grad_out[:, :c].copy_(grad)
+        per_rank = grad.unsqueeze(1)            # (batch, 1, C_out, h, w): broadcast over the rank
+        offset = c
+        for degree in range(2, order + 1):
+            n = degree * rank * c
+            f = out[:, offset:offset + n].unflatten(1, (degree, rank, c))
+            g = grad_out[:, offset:offset + n].unflatten(1, (degree, rank, c))
+            for k in range(degree):
+                others = [f[:, j] for j in range(degree) if j != k]
+                rest = others[0]
+                for factor in others[1:]:
+                    rest = rest * factor
+                torch.mul(per_rank, rest, out=g[:, k])
+            offset += n
+        return grad_out, None, None, None
+
+
 class CG2d(nn.Module):
     """CG operation, Eq. (4): each cluster -> one Taylor polynomial per output channel.
 
@@ -187,14 +242,9 @@ class CG2d(nn.Module):
         if bias is not None:
             bias = torch.cat([bias, bias.new_zeros(sum(m.out_channels for m in self.factors))])
         out = F.conv2d(x, torch.cat([m.weight for m in maps]), bias, self.stride, self.padding, self.dilation)
-        y, *products = out.split([m.out_channels for m in maps], dim=1)
-        for degree, f in zip(range(2, self.order + 1), products):
-            f = f.unflatten(1, (degree, self.rank, self.out_channels))
-            term = f[:, 0]
-            for k in range(1, degree):
-                term = term * f[:, k]
-            y = y + (term[:, 0] if self.rank == 1 else term.sum(dim=1))
-        return y
+        if self.training and torch.is_grad_enabled():
+            return _FactorProducts.apply(out, self.out_channels, self.order, self.rank)
+        return factor_products(out, self.out_channels, self.order, self.rank)
 
     def _full_quadratic(self, x: torch.Tensor, out_hw) -> torch.Tensor:
         """sum_{i<=j} c_ij x_i x_j for every cluster, as x^T Q_o x with Q_o the upper

@@ -194,6 +194,24 @@ def test_fused_factorised_forward_equals_its_modules_one_by_one(order, rank, bia
                                        *(f"factors.{k}.weight" for k in range(order - 1))}
 
 
+@pytest.mark.parametrize("order, rank", [(2, 1), (2, 3), (3, 2)])
+def test_training_backward_equals_the_generic_ops_and_keeps_higher_derivatives(order, rank):
+    """In training the products run through a hand-written backward (one gradient buffer);
+    its gradients must be those of the generic ops the eval mode runs, and a second
+    derivative (create_graph) must still be exact."""
+    layer = randomise(CG2d(2, 3, 2, 1, 1, 2, order=order, rank=rank).double())
+    x = torch.randn(2, 2, 6, 5, dtype=torch.float64, requires_grad=True)
+    grads = {}
+    for mode in (True, False):
+        layer.train(mode)
+        y = layer(x)
+        grads[mode] = torch.autograd.grad(y.pow(2).sum(), [x, *layer.parameters()])
+    for trained, generic in zip(grads[True], grads[False]):
+        torch.testing.assert_close(trained, generic, rtol=1e-12, atol=1e-12)
+    layer.train()
+    assert torch.autograd.gradcheck(layer, (x,)) and torch.autograd.gradgradcheck(layer, (x,))
+
+
 def test_randomise_parameters_is_unit_scale_and_reproducible():
     from cgcore.layers import randomise_parameters
 

@@ -167,6 +167,9 @@ def test_benchmark_runs_under_smoke_and_skips_what_does_not_fit(store, run_smoke
             if cell["skipped"] is None:
                 assert cell["ratio_vs_conv"] == pytest.approx(cell["seconds"] / entry["conv_seconds"])
                 assert cell["params"] > entry["conv_params"]
+                # the factorised form is timed beside its one stacked convolution, the full form is not
+                assert ("stacked_conv_ratio_vs_conv" in cell) == (cell["parameterisation"]["parameterisation"] == "factorised")
+                assert cell.get("stacked_conv_ratio_vs_conv", 1) > 0
 
 
 def test_every_new_experiment_has_a_config_in_every_profile():
