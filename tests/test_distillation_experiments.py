@@ -75,6 +75,21 @@ def test_ablation_runs_every_variant_under_smoke(store, name, run_smoke):
     assert set(result["convnet_baselines"]) == ({"class_mean", "random_real"} if tested else set())
 
 
+def test_ablation_distils_again_in_a_backbone_trained_differently(store, run_smoke, monkeypatch):
+    """References distilled in the trained backbone belong to that backbone: when the base
+    experiment's backbone changes, the variant distils again instead of resuming."""
+    from cgcore import profiles
+
+    run_smoke("distill_ablation")
+    smoke = profiles._OVERRIDES["smoke"]
+    monkeypatch.setitem(smoke, "distillation_mnist", profiles.merged(smoke["distillation_mnist"], {"backbone": {"epochs": 2}}))
+    run_smoke("distill_ablation")
+    folders = store / "checkpoints" / "smoke"
+    digest = "[0-9a-f]" * 10                                                  # the stage's hash, nothing more
+    assert len(list(folders.glob(f"distill_ablation-backbone-{digest}"))) == 2       # one per backbone
+    assert len(list(folders.glob(f"distill_ablation-cpu profile-{digest}"))) == 1    # random networks: resumed
+
+
 def test_distillation_in_the_backbone_runs_under_smoke(store, run_smoke):
     result = run_smoke("distill_in_backbone")["result"]
     config = get_config("distill_in_backbone", "smoke")

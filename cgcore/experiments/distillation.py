@@ -498,6 +498,8 @@ def run_ablation(config: dict, profile: str, progress: bool = True, *, experimen
         stage = {"dataset": base["dataset"], "sample_size": config["sample_size"], "seed": config["seed"],
                  "group_sizes": sizes, "distill": settings, "loss": loss,
                  **({"embedding": embedding} if embedding != "random" else {}),
+                 # distilled in a trained network: its checkpoint holds only for that network
+                 **({"backbone": base["backbone"]} if embedding == "backbone" else {}),
                  **({"embedding_training": variant["embedding_training"]} if embedding == "trained_convnet" else {})}
         fixed_net, extra = None, {}
         if embedding == "backbone":
