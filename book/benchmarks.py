@@ -58,6 +58,7 @@ for layer, entry in b["layers"].items():
                      "time (ms)": cell["skipped"] or f"{1e3 * cell['seconds']:.2f}",
                      "× conv": "—" if cell["ratio_vs_conv"] is None else f"{cell['ratio_vs_conv']:.2f}",
                      "its one convolution alone, × conv": dash_or(cell.get("stacked_conv_ratio_vs_conv"), "{:.2f}"),
+                     "generic ops, × conv": dash_or(cell.get("generic_ratio_vs_conv"), "{:.2f}"),
                      "parameters": "—" if cell["params"] is None else f"{cell['params']:,}"})
 display(pd.DataFrame(rows).set_index(["layer", "shape", "form"]))
 claim_cell = b["layers"][b["claim_layer"]]["cg"][b["claim_parameterisation"]]
@@ -65,13 +66,15 @@ show_markdown(
     f"Batch of {b['batch_size']}, device {b['device']}, {b['torch_threads']} thread(s). The models' CG "
     f"({b['claim_parameterisation']}) on {b['claim_layer']} takes **{claim_cell['ratio_vs_conv']:.2f}×** "
     "the time of the convolution it replaces (the scorecard's `cg_vs_conv_time_ratio`)."
-    + (" The one convolution it runs, its linear and factor maps stacked along the output channels (for rank 1, "
-       f"3× the channels and the multiply-adds), alone takes "
-       f"{claim_cell['stacked_conv_ratio_vs_conv']:.2f}×: the products and their gradients add "
-       f"{claim_cell['ratio_vs_conv'] / claim_cell['stacked_conv_ratio_vs_conv'] - 1:.0%} on top of it. In training "
-       "the layer runs its products through a backward of its own (`cgcore.layers.factor_products`) that writes "
-       "every map's gradient into one buffer instead of concatenating one tensor per product."
-       if claim_cell.get("stacked_conv_ratio_vs_conv") else ""))
+    + (f" The one convolution it runs, its linear and factor maps stacked along the output channels "
+       f"({claim_cell['stacked_channels_multiple']}× the channels and the multiply-adds), alone takes "
+       f"{claim_cell['stacked_conv_ratio_vs_conv']:.2f}×; the rest, "
+       f"{claim_cell['ratio_vs_conv'] - claim_cell['stacked_conv_ratio_vs_conv']:+.2f}×, is the products, their "
+       "gradients and the stacking of the weights. In training the layer runs its products through a backward of "
+       "its own (`cgcore.layers.FactorProducts`) that writes every map's gradient into one buffer instead of "
+       "concatenating one tensor per product; through the generic ops (as in eval mode) the same layer takes "
+       f"{claim_cell['generic_ratio_vs_conv']:.2f}×."
+       if claim_cell.get("generic_ratio_vs_conv") else ""))
 
 # %% [markdown]
 # ## Training in bfloat16 and NHWC

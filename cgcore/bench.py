@@ -199,12 +199,17 @@ def run_cg_conv(config: dict, profile: str, progress: bool = True) -> dict:
             row["params"] = count_parameters(cg)
             if par["parameterisation"] == "factorised":
                 # the arithmetic floor: the one convolution the factorised CG runs, all its
-                # maps stacked (what the products add on top is the rest of its time)
-                stacked = nn.Conv2d(layer["in_channels"], sum(m.out_channels for m in [cg.linear, *cg.factors]),
-                                    **geometry).to(device)
+                # maps stacked (what the products add on top is the rest of its time) ...
+                channels = sum(m.out_channels for m in [cg.linear, *cg.factors])
+                stacked = nn.Conv2d(layer["in_channels"], channels, **geometry).to(device)
+                row["stacked_channels_multiple"] = channels // layer["out_channels"]
                 row["stacked_conv_ratio_vs_conv"] = (median_seconds(_forward_backward(stacked, x), config["repeats"])
                                                      / conv_s)
                 del stacked
+                # ... and the same layer through the generic ops (what eval mode runs) in place
+                # of the training path's own backward
+                cg.eval()
+                row["generic_ratio_vs_conv"] = median_seconds(_forward_backward(cg, x), config["repeats"]) / conv_s
             rows[label] = row
             if progress:
                 print(f"{name} / {label}: {row['seconds'] * 1e3:.1f} ms "

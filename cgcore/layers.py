@@ -111,12 +111,20 @@ def factor_products(out: torch.Tensor, out_channels: int, order: int, rank: int)
     return y
 
 
-class _FactorProducts(torch.autograd.Function):
+def _plain_reverse_mode(t: torch.Tensor) -> bool:
+    """Whether ``t`` is an ordinary tensor of reverse-mode autograd: not wrapped by a
+    ``torch.func`` transform and carrying no forward-mode tangent (:class:`FactorProducts`
+    implements neither)."""
+    return (not torch._C._functorch.is_functorch_wrapped_tensor(t)
+            and torch.autograd.forward_ad.unpack_dual(t).tangent is None)
+
+
+class FactorProducts(torch.autograd.Function):
     """:func:`factor_products` for training, with a backward that writes the gradient of every
     map straight into one buffer shaped like ``out``, where the generic ops allocate a tensor
-    per product and per split and then concatenate them (``cg_conv_bench`` measures the
-    difference). Under ``create_graph`` the backward falls back to the generic ops, so higher
-    derivatives stay available; eval mode and ``torch.func`` transforms never come here."""
+    per product and per split and then concatenate them (``cg_conv_bench`` times both). Under
+    ``create_graph`` the backward falls back to the generic ops, so higher derivatives stay
+    available; eval mode, ``torch.func`` transforms and forward-mode AD take the generic ops."""
 
     @staticmethod
     def forward(ctx, out, out_channels, order, rank):
@@ -242,8 +250,8 @@ class CG2d(nn.Module):
         if bias is not None:
             bias = torch.cat([bias, bias.new_zeros(sum(m.out_channels for m in self.factors))])
         out = F.conv2d(x, torch.cat([m.weight for m in maps]), bias, self.stride, self.padding, self.dilation)
-        if self.training and torch.is_grad_enabled():
-            return _FactorProducts.apply(out, self.out_channels, self.order, self.rank)
+        if self.training and torch.is_grad_enabled() and _plain_reverse_mode(out):
+            return FactorProducts.apply(out, self.out_channels, self.order, self.rank)
         return factor_products(out, self.out_channels, self.order, self.rank)
 
     def _full_quadratic(self, x: torch.Tensor, out_hw) -> torch.Tensor:

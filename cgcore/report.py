@@ -646,10 +646,11 @@ def seeds_table(profile: str, experiments: Sequence[str] | None = None) -> pd.Da
     from .paper import claim_label
     from .results import load_result
 
-    for experiment in experiments or ():
+    experiments = list(SEEDED) if experiments is None else list(experiments)
+    for experiment in experiments:
         check_choice("seed-repeat experiment", experiment, tuple(SEEDED))
     rows = []
-    for experiment in experiments or SEEDED:
+    for experiment in experiments:
         stored = load_result(experiment, profile)
         if stored is None:
             continue
@@ -677,13 +678,16 @@ def seed_differences(profile: str, experiment: str, claim: str, against: str) ->
 
 def seed_difference_note(what: str, differences: Sequence[float]) -> str:
     """One sentence on a paired difference over seeds, in percentage points: each seed's, the
-    mean ± sample std, and whether the mean is further from zero than two standard errors."""
+    mean ± sample std, and whether the 95 % t interval of the mean excludes zero."""
+    from scipy.stats import t
+
     d = 100 * np.asarray(differences)
     mean, std = d.mean(), d.std(ddof=1)
-    beyond = abs(mean) > 2 * std / np.sqrt(len(d))
+    half = t.ppf(0.975, len(d) - 1) * std / np.sqrt(len(d))
     return (f"{what}, seed by seed: {', '.join(f'{v:+.2f}' for v in d)} pp (mean {mean:+.2f} ± {std:.2f}); "
-            + ("further from zero than two standard errors of the mean." if beyond else
-               f"within two standard errors of zero: {len(d)} seeds cannot tell the two apart."))
+            f"the 95 % t interval of the mean, {mean - half:+.2f} to {mean + half:+.2f} pp, "
+            + ("excludes zero." if abs(mean) > half else
+               f"holds zero: {len(d)} seeds cannot tell the two apart."))
 
 
 def format_budget(budget: pd.DataFrame) -> pd.DataFrame:

@@ -202,11 +202,19 @@ if 3 in by_order and 4 in by_order:
 # %% [markdown]
 # ### How much of a difference is the seed?
 #
-# Orders 1 to 3 are cheap enough to train again with seeds 1 and 2, all else equal
-# (experiment `seeds_taylor_expansion`; order 4 alone takes half an hour). A step between
-# two orders smaller than their spread over seeds says nothing about the orders.
+# The cheaper orders are trained again with other seeds, all else equal (experiment
+# `seeds_taylor_expansion`). A step between two orders smaller than their spread over
+# seeds says nothing about the orders.
 
 # %% tags=["remove-input"]
+seeds_config = get_config("seeds_taylor_expansion", profile)
+left_out = [o for o in config["orders"] if o not in seeds_config["overrides"]["orders"]]
+trained = {int(order): row for order, row in result["orders"].items()}
+show_markdown(f"Orders {', '.join(map(str, seeds_config['overrides']['orders']))} at seeds "
+              f"{', '.join(map(str, seeds_config['seeds']))} (seed {config['seed']} is the run above, read)"
+              + (f"; order {', '.join(map(str, left_out))} is left out: it alone trained for "
+                 f"{sum(trained[o]['train_seconds'] for o in left_out) / 60:.0f} min above."
+                 if left_out and all(o in trained for o in left_out) else "."))
 seeds = seeds_table(profile, ["seeds_taylor_expansion"])
 display(seeds if not seeds.empty else Markdown(f"*The seed repeats are not computed yet for the `{profile}` profile "
                                                f"(`python -m cgcore run seeds_taylor_expansion --profile {profile}`).*"))

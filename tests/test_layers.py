@@ -205,11 +205,27 @@ def test_training_backward_equals_the_generic_ops_and_keeps_higher_derivatives(o
     for mode in (True, False):
         layer.train(mode)
         y = layer(x)
+        assert (type(y.grad_fn).__name__ == "FactorProductsBackward") == mode   # the path under test
         grads[mode] = torch.autograd.grad(y.pow(2).sum(), [x, *layer.parameters()])
     for trained, generic in zip(grads[True], grads[False]):
         torch.testing.assert_close(trained, generic, rtol=1e-12, atol=1e-12)
     layer.train()
     assert torch.autograd.gradcheck(layer, (x,)) and torch.autograd.gradgradcheck(layer, (x,))
+
+
+def test_a_training_layer_works_under_torch_func_and_forward_mode():
+    """The hand-written backward is for plain reverse mode; torch.func transforms and
+    forward-mode AD of a layer in training mode take the generic ops and agree with eval."""
+    layer = randomise(CG2d(2, 3, 2, order=3, rank=2).double())
+    x, v = torch.randn(2, 2, 4, 4, dtype=torch.float64), torch.randn(2, 2, 4, 4, dtype=torch.float64)
+    derivatives = {}
+    for mode in (True, False):
+        layer.train(mode)
+        grad = torch.func.grad(lambda inp: layer(inp).pow(2).sum())(x)
+        _, tangent = torch.func.jvp(layer, (x,), (v,))
+        derivatives[mode] = (grad, tangent)
+    for trained, generic in zip(derivatives[True], derivatives[False]):
+        torch.testing.assert_close(trained, generic, rtol=1e-12, atol=1e-12)
 
 
 def test_randomise_parameters_is_unit_scale_and_reproducible():

@@ -557,7 +557,7 @@ def test_show_markdown_shows_nothing_for_empty_text(monkeypatch):
 
 def test_seed_differences_are_paired_and_judged_against_their_spread(results_store):
     from cgcore.profiles import get_config
-    from cgcore.report import seed_difference_note, seed_differences
+    from cgcore.report import seed_difference_note, seed_differences, seeds_table
     from cgcore.results import save_result
 
     assert seed_differences("smoke", "seeds_distillation_mnist", "distill_ref_mnist_acc",
@@ -570,4 +570,6 @@ def test_seed_differences_are_paired_and_judged_against_their_spread(results_sto
     assert diffs == pytest.approx([0.001, -0.001, 0.002])
     note = seed_difference_note("D5 minus the class mean", diffs)
     assert "+0.10, -0.10, +0.20 pp (mean +0.07 ± 0.15)" in note and "cannot tell the two apart" in note
-    assert "further from zero" in seed_difference_note("x", [0.010, 0.011, 0.012])
+    assert "-0.31 to +0.45 pp" in note                           # t(0.975, 2 df) = 4.30
+    assert "excludes zero" in seed_difference_note("x", [0.010, 0.011, 0.012])
+    assert seeds_table("smoke", []).empty                        # none asked for: none shown

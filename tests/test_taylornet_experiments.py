@@ -98,6 +98,18 @@ def test_seed_repeats_refuse_an_override_the_base_does_not_have(store):
 
     with pytest.raises(ValueError, match=r"overrides name settings taylor_expansion does not have: \['order'\]"):
         run_experiment("seeds_taylor_expansion", "smoke", progress=False, overrides={"order": 3})
+    # leaving work out is allowed, changing it is not: epochs [1, 1] are not a prefix of [2, 2, 1]
+    with pytest.raises(ValueError, match=r"overrides.epochs = \[1, 1\] must be a prefix of taylor_expansion's"):
+        run_experiment("seeds_taylor_expansion", "smoke", progress=False, overrides={"epochs": [1, 1]})
+
+
+@pytest.mark.parametrize("profile", ["smoke", "cpu", "paper"])
+def test_every_profiles_seed_repeats_only_leave_work_out(profile):
+    from cgcore.experiments.seeds import SEEDED, base_config
+
+    for experiment in SEEDED:
+        config = get_config(experiment, profile)
+        base_config(config, 1)                   # raises where an override changes the base's work
 
 
 def test_seed_repeats_need_two_seeds(store):
@@ -167,9 +179,12 @@ def test_benchmark_runs_under_smoke_and_skips_what_does_not_fit(store, run_smoke
             if cell["skipped"] is None:
                 assert cell["ratio_vs_conv"] == pytest.approx(cell["seconds"] / entry["conv_seconds"])
                 assert cell["params"] > entry["conv_params"]
-                # the factorised form is timed beside its one stacked convolution, the full form is not
-                assert ("stacked_conv_ratio_vs_conv" in cell) == (cell["parameterisation"]["parameterisation"] == "factorised")
-                assert cell.get("stacked_conv_ratio_vs_conv", 1) > 0
+                # the factorised form is timed beside its one stacked convolution and its generic
+                # ops, the full form is not
+                factorised = cell["parameterisation"]["parameterisation"] == "factorised"
+                assert ("stacked_conv_ratio_vs_conv" in cell) == ("generic_ratio_vs_conv" in cell) == factorised
+                if factorised:
+                    assert cell["stacked_channels_multiple"] == 1 + 2 * cell["parameterisation"].get("rank", 1)
 
 
 def test_every_new_experiment_has_a_config_in_every_profile():

@@ -55,7 +55,7 @@ def level_configs(config: dict, loss: str) -> list[distill.DistillConfig]:
 def check_levels(config: dict) -> None:
     """Fail early, before hours of distillation, on evaluation levels that will not exist."""
     n_levels = len(config["group_sizes"])
-    evaluation = config["convnet_eval"] or {"levels": []}      # None: no ConvNet test
+    evaluation = config["convnet_eval"] or {"levels": [], "losses": []}      # None: no ConvNet test
     bad = [k for k in evaluation["levels"] if not 1 <= k <= n_levels]
     if bad:
         raise ValueError(f"convnet_eval.levels {bad} out of range: group sizes {config['group_sizes']} "
@@ -63,7 +63,7 @@ def check_levels(config: dict) -> None:
     unknown = set(config["losses"]) - set(distill.LOSSES)
     if unknown or not config["losses"]:
         raise ValueError(f"losses must be a non-empty list of {', '.join(distill.LOSSES)}, got {config['losses']}")
-    evaluated = evaluation.get("losses", config["losses"]) if config["convnet_eval"] else []
+    evaluated = evaluation.get("losses", config["losses"])
     if set(evaluated) - set(config["losses"]):
         raise ValueError(f"convnet_eval.losses {evaluated} must be among the distilled losses {config['losses']}")
 
@@ -499,7 +499,7 @@ def run_ablation(config: dict, profile: str, progress: bool = True, *, experimen
                  "group_sizes": sizes, "distill": settings, "loss": loss,
                  **({"embedding": embedding} if embedding != "random" else {}),
                  # distilled in a trained network: its checkpoint holds only for that network
-                 **({"backbone": base["backbone"]} if embedding == "backbone" else {}),
+                 **({"backbone": base["backbone"], "train_size": base["train_size"]} if embedding == "backbone" else {}),
                  **({"embedding_training": variant["embedding_training"]} if embedding == "trained_convnet" else {})}
         fixed_net, extra = None, {}
         if embedding == "backbone":

@@ -28,11 +28,17 @@ SEEDED = {"seeds_taylornet_mnist7": "taylornet_mnist7", "seeds_baselines_mnist7"
 def base_config(config: dict, seed: int) -> dict:
     """The base experiment's config for ``seed`` (and the seeds experiment's ``variants`` and
     ``overrides``)."""
-    unknown = sorted(set(config.get("overrides") or {}) - set(config["base"]))
+    overrides = config.get("overrides") or {}
+    unknown = sorted(set(overrides) - set(config["base"]))
     if unknown:
         raise ValueError(f"overrides name settings {config['base_experiment']} does not have: {unknown}; "
                          f"it has {sorted(config['base'])}")
-    base = {**config["base"], **(config.get("overrides") or {}), "seed": seed}
+    for key, value in overrides.items():       # each replaces the base's setting whole
+        was = config["base"][key]
+        if isinstance(value, list) and isinstance(was, list) and value != was[:len(value)]:
+            raise ValueError(f"overrides.{key} = {value} must be a prefix of {config['base_experiment']}'s {was}: "
+                             "a seed repeat may leave work out, not change it")
+    base = {**config["base"], **overrides, "seed": seed}
     if config.get("variants") is not None:
         base["variants"] = config["variants"]
     return base
