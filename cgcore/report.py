@@ -664,6 +664,18 @@ def seeds_table(profile: str, experiments: Sequence[str] | None = None) -> pd.Da
     return pd.DataFrame(rows).set_index("claim") if rows else pd.DataFrame()
 
 
+def seed_spread(profile: str, experiment: str, claim: str) -> tuple[float, float] | None:
+    """Mean and sample standard deviation of ``claim`` over the seeds of the stored seed
+    repeat ``experiment``, or None when it is not stored."""
+    from .results import load_result
+
+    stored = load_result(experiment, profile)
+    if stored is None or claim not in stored["result"]["claims"]:
+        return None
+    values = stored["result"]["claims"][claim]
+    return float(np.mean(values)), float(np.std(values, ddof=1))
+
+
 def seed_differences(profile: str, experiment: str, claim: str, against: str) -> list[float] | None:
     """``claim`` minus ``against`` at each seed of the stored seed repeat ``experiment``
     (paired: both come from the same run), or None when it is not stored."""

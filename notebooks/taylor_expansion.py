@@ -47,7 +47,7 @@ from cgcore.checks import check_choice
 from cgcore.paper import PAPER
 from cgcore.experiments import run_or_load
 from cgcore.profiles import get_config
-from cgcore.report import claims_table, format_claims, manifest_summary, seeds_table, show_markdown
+from cgcore.report import claims_table, format_claims, manifest_summary, seed_spread, seeds_table, show_markdown
 from cgcore.taylor import locality_shares, monomial_exponents, term_count
 
 check_choice("dataset", dataset, ("mnist7",))
@@ -218,6 +218,12 @@ show_markdown(f"Orders {', '.join(map(str, seeds_config['overrides']['orders']))
 seeds = seeds_table(profile, ["seeds_taylor_expansion"])
 display(seeds if not seeds.empty else Markdown(f"*The seed repeats are not computed yet for the `{profile}` profile "
                                                f"(`python -m cgcore run seeds_taylor_expansion --profile {profile}`).*"))
+order3 = seed_spread(profile, "seeds_taylor_expansion", "taylor_order3_acc")
+if order3 is not None and 4 in trained:
+    low, high = order3[0] - 2 * order3[1], order3[0] + 2 * order3[1]
+    show_markdown(f"Order 4's {trained[4]['test_acc']:.2%} (one seed) lies "
+                  + ("within" if low <= trained[4]["test_acc"] <= high else "outside")
+                  + f" two standard deviations of order 3 over seeds, {100 * order3[0]:.2f} ± {100 * order3[1]:.2f} %.")
 
 # %% [markdown]
 # ## Pruning: most of the terms carry little

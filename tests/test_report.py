@@ -557,7 +557,7 @@ def test_show_markdown_shows_nothing_for_empty_text(monkeypatch):
 
 def test_seed_differences_are_paired_and_judged_against_their_spread(results_store):
     from cgcore.profiles import get_config
-    from cgcore.report import seed_difference_note, seed_differences, seeds_table
+    from cgcore.report import seed_difference_note, seed_differences, seed_spread, seeds_table
     from cgcore.results import save_result
 
     assert seed_differences("smoke", "seeds_distillation_mnist", "distill_ref_mnist_acc",
@@ -573,3 +573,6 @@ def test_seed_differences_are_paired_and_judged_against_their_spread(results_sto
     assert "-0.31 to +0.45 pp" in note                           # t(0.975, 2 df) = 4.30
     assert "excludes zero" in seed_difference_note("x", [0.010, 0.011, 0.012])
     assert seeds_table("smoke", []).empty                        # none asked for: none shown
+    mean, std = seed_spread("smoke", "seeds_distillation_mnist", "distill_ref_mnist_acc")
+    assert mean == pytest.approx(0.989) and std == pytest.approx(0.0036055, rel=1e-4)
+    assert seed_spread("smoke", "seeds_distillation_mnist", "taylor_order3_acc") is None
