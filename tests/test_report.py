@@ -515,8 +515,10 @@ def test_backbone_description_says_how_the_backbone_was_trained():
     from cgcore.profiles import get_config
     from cgcore.report import backbone_description
 
-    cifar = backbone_description("cifar10", get_config("distillation_cifar10", "cpu"))
-    assert "fast-training CIFAR-10 network" in cifar and "20 epochs, 5,000 training images held out" in cifar
+    config = get_config("distillation_cifar10", "cpu")
+    cifar = backbone_description("cifar10", config)
+    assert "fast-training CIFAR-10 network" in cifar
+    assert f"{config['backbone']['epochs']} epochs, 5,000 training images held out" in cifar
     assert "trained in bfloat16 autocast with NHWC activations" in cifar and "ResNet50" in cifar
     assert "autocast" not in backbone_description("mnist", get_config("distillation_mnist", "cpu"))
 
