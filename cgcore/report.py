@@ -330,13 +330,15 @@ def manifest_summary(manifest: dict) -> pd.DataFrame:
     return pd.DataFrame({"": list(rows), "value": list(rows.values())}).set_index("")
 
 
-def claims_table(profile: str, prefix: str | tuple[str, ...] = "") -> pd.DataFrame:
+def claims_table(profile: str, prefix: str | tuple[str, ...] = "", *, seed_spreads: bool = True) -> pd.DataFrame:
     """Scorecard rows whose claim id starts with ``prefix`` (or any of a tuple of
-    prefixes), with the paper's source and note."""
+    prefixes), with the paper's source and note; without the seed repeats' ``_mean`` and
+    ``_std`` rows when ``seed_spreads`` is False (a page that shows :func:`seeds_table`)."""
     table = build_scorecard(profile)
     prefixes = (prefix,) if isinstance(prefix, str) else tuple(prefix)
+    keep = [c.startswith(prefixes) and (seed_spreads or not c.endswith(("_mean", "_std"))) for c in table["claim"]]
     # a boolean Series, not a list: an empty list would select no columns instead of no rows
-    table = table.loc[pd.Series([c.startswith(prefixes) for c in table["claim"]], index=table.index, dtype=bool)].copy()
+    table = table.loc[pd.Series(keep, index=table.index, dtype=bool)].copy()
     table["source (paper)"] = [PAPER[c].source if c in PAPER else "" for c in table["claim"]]
     table["note"] = [PAPER[c].note if c in PAPER else "" for c in table["claim"]]
     return table.drop(columns=["result_file"]).set_index("claim")
@@ -696,10 +698,10 @@ def seed_difference_note(what: str, differences: Sequence[float]) -> str:
     d = 100 * np.asarray(differences)
     mean, std = d.mean(), d.std(ddof=1)
     half = t.ppf(0.975, len(d) - 1) * std / np.sqrt(len(d))
-    return (f"{what}, seed by seed: {', '.join(f'{v:+.2f}' for v in d)} pp (mean {mean:+.2f} ± {std:.2f}); "
-            f"the 95 % t interval of the mean, {mean - half:+.2f} to {mean + half:+.2f} pp, "
-            + ("excludes zero." if abs(mean) > half else
-               f"holds zero: {len(d)} seeds cannot tell the two apart."))
+    return (f"{what}, by seed: {', '.join(f'{v:+.2f}' for v in d)} pp (mean {mean:+.2f} ± {std:.2f}; 95 % t "
+            f"interval {mean - half:+.2f} to {mean + half:+.2f} pp): "
+            + ("the interval excludes zero." if abs(mean) > half else
+               f"{len(d)} seeds cannot tell the two apart."))
 
 
 def format_budget(budget: pd.DataFrame) -> pd.DataFrame:

@@ -95,11 +95,9 @@ for name, result in results.items():
     plots.plt.show()
 
 # %% [markdown]
-# Why a level classifies well or badly shows in where its references land in the
-# backbone's embedding: the cosine of each reference to its own class's centroid (the
-# mean embedding of that class's training images), the margin over the nearest other
-# centroid (negative: the reference sits closer to another class), and the share of
-# references whose nearest centroid is their own.
+# Where each level's references land in the backbone's embedding (folded below): cosine
+# to their class's centroid (its training images' mean embedding), margin over the
+# nearest other centroid (negative: closer to another class), share nearest their own.
 
 # %% tags=["hide-input", "hide-output"]
 tables = {name: alignment_table(result) for name, result in results.items() if "centroid_alignment" in result}
@@ -122,32 +120,32 @@ for name, result in results.items():
                  f"(paper: about {PAPER[f'distill_arcface_{name}_acc'].value:.0%}).")
     show_markdown(text)
 
-# %% [markdown]
-# Whether one run can order such numbers depends on how far they move with the seed. On
-# MNIST the Euclidean hierarchy and the reference test are run again with other seeds
-# (experiment `seeds_distillation_mnist`: a new backbone, a new partition of the training
-# set, new networks in Eq. (5) and a new random real image).
-
 # %% tags=["remove-input"]
 if "mnist" in SHOWN:
     mnist = results["mnist"]
     top = f"D{len(mnist['group_sizes'])}"
     spread = [mnist["reference_acc"]["euclidean"][top], *mnist["trivial_reference_acc"].values()]
     seeds_config = get_config("seeds_distillation_mnist", profile)
-    show_markdown(f"In the run above, the {top} references, the class-mean image, one random real image and the "
-                  f"ceiling lie within {100 * (max(spread) - min(spread)):.2f} points of each other. Seeds "
-                  f"{', '.join(map(str, seeds_config['seeds']))} (seed {configs['mnist']['seed']} is that run, read):")
     seeds = seeds_table(profile, ["seeds_distillation_mnist"])
     if seeds.empty:
         show_markdown(f"*The seed repeats are not computed yet for the `{profile}` profile "
                       f"(`python -m cgcore run seeds_distillation_mnist --profile {profile}`).*")
     else:
-        display(seeds)
-        show_markdown("  \n".join(
-            seed_difference_note(f"{top} minus {what}", seed_differences(profile, "seeds_distillation_mnist",
-                                                                        "distill_ref_mnist_acc", against))
-            for what, against in (("the class-mean image", "distill_classmean_mnist_acc"),
-                                  ("one random real image", "distill_random_mnist_acc"))))
+        show_markdown(
+            f"**Is it the seed?** Above, the {top} references, the class-mean image, one random real image and the "
+            f"ceiling lie within {100 * (max(spread) - min(spread)):.2f} points. Experiment `seeds_distillation_mnist` "
+            "runs the Euclidean hierarchy and the reference test again (new backbone, partition, Eq. (5) networks, "
+            f"random real image) at seeds {', '.join(map(str, seeds_config['seeds']))} (seed {configs['mnist']['seed']}: "
+            "the run above; each seed's numbers are folded below).  \n"
+            + "  \n".join(seed_difference_note(f"{top} minus {what}",
+                                                seed_differences(profile, "seeds_distillation_mnist",
+                                                                 "distill_ref_mnist_acc", against))
+                           for what, against in (("the class-mean image", "distill_classmean_mnist_acc"),
+                                                 ("one random real image", "distill_random_mnist_acc"))))
+
+# %% tags=["remove-input", "hide-output"]
+if "mnist" in SHOWN and not seeds.empty:
+    display(seeds)
 
 # %% tags=["hide-input"]
 ablations, missing = run_or_load_each(on_this_page({"mnist": "distill_ablation", "cifar10": "distill_ablation_cifar10"},
@@ -304,7 +302,7 @@ if rows:
 # ## Paper vs ours
 
 # %% tags=["hide-input"]
-claims = claims_table(profile, prefix="distill_")
+claims = claims_table(profile, prefix="distill_", seed_spreads=False)      # the seed repeats have their table
 format_claims(claims[[not any(other in claim for other in DATASETS if other not in SHOWN) for claim in claims.index]],
               compact=True)
 

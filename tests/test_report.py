@@ -381,6 +381,19 @@ def test_claims_table_of_an_empty_store_keeps_its_columns(results_store):
     assert table.empty and list(table.columns) == ["label", "paper", "ours", "delta", "verdict"]
 
 
+def test_claims_table_leaves_out_the_seed_spreads_when_asked(results_store):
+    from cgcore.profiles import get_config
+    from cgcore.report import claims_table
+    from cgcore.results import save_result
+
+    result = {"seeds": [0, 1], "claims": {"distill_ref_mnist_acc": [0.99, 0.98]}}
+    save_result("seeds_distillation_mnist", "smoke", get_config("seeds_distillation_mnist", "smoke"), result,
+                device="cpu", wall_time_s=1.0)
+    assert set(claims_table("smoke", prefix="distill_").index) == {"distill_ref_mnist_acc_mean",
+                                                                  "distill_ref_mnist_acc_std"}
+    assert claims_table("smoke", prefix="distill_", seed_spreads=False).empty
+
+
 def test_every_claim_has_a_scorecard_block():
     from cgcore.paper import PAPER
     from cgcore.scorecard import scorecard_block
@@ -571,9 +584,9 @@ def test_seed_differences_are_paired_and_judged_against_their_spread(results_sto
     diffs = seed_differences("smoke", "seeds_distillation_mnist", "distill_ref_mnist_acc", "distill_classmean_mnist_acc")
     assert diffs == pytest.approx([0.001, -0.001, 0.002])
     note = seed_difference_note("D5 minus the class mean", diffs)
-    assert "+0.10, -0.10, +0.20 pp (mean +0.07 ± 0.15)" in note and "cannot tell the two apart" in note
+    assert "+0.10, -0.10, +0.20 pp (mean +0.07 ± 0.15;" in note and "cannot tell the two apart" in note
     assert "-0.31 to +0.45 pp" in note                           # t(0.975, 2 df) = 4.30
-    assert "excludes zero" in seed_difference_note("x", [0.010, 0.011, 0.012])
+    assert "the interval excludes zero" in seed_difference_note("x", [0.010, 0.011, 0.012])
     assert seeds_table("smoke", []).empty                        # none asked for: none shown
     mean, std = seed_spread("smoke", "seeds_distillation_mnist", "distill_ref_mnist_acc")
     assert mean == pytest.approx(0.989) and std == pytest.approx(0.0036055, rel=1e-4)
