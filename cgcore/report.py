@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .checks import check_choice
 from .paper import PAPER
 from .scorecard import build_scorecard
 
@@ -332,11 +332,15 @@ def manifest_summary(manifest: dict) -> pd.DataFrame:
 
 def claims_table(profile: str, prefix: str | tuple[str, ...] = "", *, seed_spreads: bool = True) -> pd.DataFrame:
     """Scorecard rows whose claim id starts with ``prefix`` (or any of a tuple of
-    prefixes), with the paper's source and note; without the seed repeats' ``_mean`` and
-    ``_std`` rows when ``seed_spreads`` is False (a page that shows :func:`seeds_table`)."""
+    prefixes), with the paper's source and note; without the rows a seed repeat computed
+    (its ``_mean`` and ``_std``) when ``seed_spreads`` is False (a page that shows
+    :func:`seeds_table`)."""
+    from .experiments.seeds import SEEDED
+
     table = build_scorecard(profile)
     prefixes = (prefix,) if isinstance(prefix, str) else tuple(prefix)
-    keep = [c.startswith(prefixes) and (seed_spreads or not c.endswith(("_mean", "_std"))) for c in table["claim"]]
+    keep = [c.startswith(prefixes) and (seed_spreads or Path(f).stem not in SEEDED)
+            for c, f in zip(table["claim"], table["result_file"])]
     # a boolean Series, not a list: an empty list would select no columns instead of no rows
     table = table.loc[pd.Series(keep, index=table.index, dtype=bool)].copy()
     table["source (paper)"] = [PAPER[c].source if c in PAPER else "" for c in table["claim"]]
@@ -644,50 +648,42 @@ def seeds_table(profile: str, experiments: Sequence[str] | None = None) -> pd.Da
     """Every stored seed repeat of ``profile`` (cgcore.experiments.seeds), or those of
     ``experiments``: each claim's value at every seed, and mean ± sample standard deviation,
     in percent."""
-    from .experiments.seeds import SEEDED
+    from .experiments.seeds import SEEDED, spread, stored_repeat
     from .paper import claim_label
-    from .results import load_result
 
-    experiments = list(SEEDED) if experiments is None else list(experiments)
-    for experiment in experiments:
-        check_choice("seed-repeat experiment", experiment, tuple(SEEDED))
     rows = []
-    for experiment in experiments:
-        stored = load_result(experiment, profile)
-        if stored is None:
+    for experiment in (list(SEEDED) if experiments is None else experiments):
+        r = stored_repeat(experiment, profile)
+        if r is None:
             continue
-        r = stored["result"]
         for claim, values in r["claims"].items():
             if not claim.endswith("_acc"):
                 continue
+            mean, std = spread(values)
             rows.append({"claim": claim_label(claim),
                          **{f"seed {s}": f"{100 * v:.2f}" for s, v in zip(r["seeds"], values)},
-                         "mean ± std (%)": f"{100 * np.mean(values):.2f} ± {100 * np.std(values, ddof=1):.2f}"})
+                         "mean ± std (%)": f"{100 * mean:.2f} ± {100 * std:.2f}"})
     return pd.DataFrame(rows).set_index("claim") if rows else pd.DataFrame()
 
 
 def seed_spread(profile: str, experiment: str, claim: str) -> tuple[float, float] | None:
     """Mean and sample standard deviation of ``claim`` over the seeds of the stored seed
     repeat ``experiment``, or None when it is not stored."""
-    from .results import load_result
+    from .experiments.seeds import spread, stored_repeat
 
-    stored = load_result(experiment, profile)
-    if stored is None or claim not in stored["result"]["claims"]:
-        return None
-    values = stored["result"]["claims"][claim]
-    return float(np.mean(values)), float(np.std(values, ddof=1))
+    r = stored_repeat(experiment, profile)
+    return None if r is None or claim not in r["claims"] else spread(r["claims"][claim])
 
 
 def seed_differences(profile: str, experiment: str, claim: str, against: str) -> list[float] | None:
     """``claim`` minus ``against`` at each seed of the stored seed repeat ``experiment``
     (paired: both come from the same run), or None when it is not stored."""
-    from .results import load_result
+    from .experiments.seeds import stored_repeat
 
-    stored = load_result(experiment, profile)
-    if stored is None:
+    r = stored_repeat(experiment, profile)
+    if r is None:
         return None
-    values = stored["result"]["claims"]
-    return [a - b for a, b in zip(values[claim], values[against], strict=True)]
+    return [a - b for a, b in zip(r["claims"][claim], r["claims"][against], strict=True)]
 
 
 def seed_difference_note(what: str, differences: Sequence[float]) -> str:

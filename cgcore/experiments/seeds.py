@@ -76,12 +76,25 @@ def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -
             "seconds_per_seed": seconds, "device": str(default_device())}
 
 
+def spread(values) -> tuple[float, float]:
+    """The mean and the sample standard deviation (ddof = 1) of one claim over the seeds."""
+    return float(np.mean(values)), float(np.std(values, ddof=1))
+
+
+def stored_repeat(experiment: str, profile: str) -> dict | None:
+    """The stored result of the seed repeat ``experiment`` ({"seeds", "claims": {claim: one
+    value per seed}, ...}), or None when it is not stored."""
+    check_choice("seed-repeat experiment", experiment, tuple(SEEDED))
+    stored = load_result(experiment, profile)
+    return None if stored is None else stored["result"]
+
+
 def claims(result: dict) -> dict[str, float]:
     out = {}
     for claim, values in result["claims"].items():
-        for stat, value in (("mean", np.mean(values)), ("std", np.std(values, ddof=1))):
+        for stat, value in zip(("mean", "std"), spread(values)):
             if f"{claim}_{stat}" in PAPER:
-                out[f"{claim}_{stat}"] = float(value)
+                out[f"{claim}_{stat}"] = value
     return out
 
 
