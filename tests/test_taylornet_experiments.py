@@ -21,7 +21,7 @@ EXPECTED_CLAIMS = {
     "taylornet_cifar10": {"taylornet_cifar10_acc", "taylornet_cifar10_params", "conv_ablation_cifar10_acc"},
     "resnet_mnist7": {"resnet_mnist7_acc", "resnet_mnist7_params"},
     "taylornet_fashion": {"taylornet_fashion_acc", "relu_cnn_fashion_acc", "pinet_fashion_acc"},
-    "taylornet_mnist_bf16": {"taylornet_bf16_mnist_acc"},
+    "taylornet_mnist_float32": {"taylornet_float32_mnist_acc"},
     "cg_conv_bench": {"cg_vs_conv_time_ratio"},
 }
 
