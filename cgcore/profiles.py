@@ -91,6 +91,26 @@ _TAYLOR_ABLATION = {
     },
 }
 
+# Order 4 of the Taylor expansion fits its training images better than order 3 but does not
+# test better (taylor_expansion). What lifts it is chosen on 5,000 held-out training images,
+# in runs of half the reported length with one change at a time: decoupled weight decay
+# (AdamW; a decay of wd * lr per step), a lower peak learning rate, stronger augmentation.
+_TAYLOR_ORDER4_TUNING = {
+    "base_experiment": "taylor_expansion",
+    "seed": 0,
+    "val_size": 5000,
+    "order": 4,
+    "epochs": 12,
+    "candidates": {
+        "as taylor_expansion": {},
+        "AdamW, weight decay 0.1": {"optimizer": "adamw", "weight_decay": 0.1},
+        "AdamW, weight decay 1": {"optimizer": "adamw", "weight_decay": 1.0},
+        "peak learning rate 3e-4": {"lr": 3e-4},
+        "twice the augmentation": {"augment": {"kind": "affine", "max_shift": 0.08, "max_degrees": 10.0,
+                                               "max_scale": 0.1}},
+    },
+}
+
 # Sec. III, Figs. 5 and 12: the TaylorNets, each trained twice with the same recipe, as
 # itself and with every CG replaced by a convolution of the same shape (the ablation of
 # Sec. III). The paper gives no training details; one recipe serves every network: SGD
@@ -563,6 +583,7 @@ _TAYLORNET_POLYNOMIAL = {
 _BASE = {
     "taylor_expansion": _TAYLOR_EXPANSION,
     "taylor_ablation": _TAYLOR_ABLATION,
+    "taylor_order4_tuning": _TAYLOR_ORDER4_TUNING,
     "taylor_features_bench": _TAYLOR_BENCH,
     "taylornet_mnist": _TAYLORNET_MNIST,
     "taylornet_mnist7": _TAYLORNET_MNIST7,
@@ -645,6 +666,9 @@ _OVERRIDES = {
             "prune_order": 3,
         },
         "taylor_ablation": {"orders": [1, 2], "epochs": [1, 1], "val_size": 100},
+        "taylor_order4_tuning": {"order": 2, "epochs": 1, "val_size": 100,
+                                 "candidates": Replace({"as taylor_expansion": {},
+                                                        "AdamW": {"optimizer": "adamw", "weight_decay": 0.1}})},
         "taylor_features_bench": {"order": 3, "batch_size": 32, "repeats": 2},
         "taylor_roofline_bench": {"order": 3, "batch_size": 32, "bandwidth_mib": 64, "matmul_n": 256, "repeats": 2},
         "taylornet_mnist": _SMOKE_TRAINING,
@@ -708,6 +732,7 @@ _OVERRIDES = {
             "standardize_samples": 60000,
         },
         "taylor_ablation": {"epochs": [20, 20]},
+        "taylor_order4_tuning": {"epochs": 20},
         "seeds_taylor_expansion": {"overrides": {"epochs": [40, 40, 40]}},
         "taylor_features_bench": {"repeats": 20},
         "taylornet_mnist": {"epochs": 20},

@@ -141,8 +141,9 @@ def taylornet_verdict(dataset: str, runs: dict, profile: str) -> str:
 
 
 def tuned_table(result: dict) -> pd.DataFrame:
-    """taylornet_mnist_tuned: every candidate recipe with its final validation and test
-    accuracy, the chosen one marked (chosen on validation; the test column is read after)."""
+    """A tuning run (taylornet_mnist_tuned, taylor_order4_tuning): every candidate recipe with
+    its final validation and test accuracy, the chosen one marked (chosen on validation; the
+    test column is read after)."""
     rows = []
     for name, r in result["candidates"].items():
         rows.append({"recipe": name + (" (chosen)" if name == result["chosen"] else ""),
@@ -170,6 +171,26 @@ def tuned_verdict(result: dict, first_recipe_acc: float | None) -> str:
         text += (" One seed each: a difference of a tenth of a point is within what another seed could move "
                  "(the spread over seeds is measured for the 7×7 networks on the chapter on networks of its size).")
     return text
+
+
+def order4_tuning_verdict(result: dict, config: dict) -> str:
+    """taylor_order4_tuning against the chapter's run: the candidate chosen on validation, its
+    margin over the unchanged setting in units of the validation set's binomial standard
+    error, and whether ``config`` (taylor_expansion's) already trains with it."""
+    rows, chosen = result["candidates"], result["chosen"]
+    base = next(name for name, row in rows.items() if not row["changes"])
+    acc, ref, n = rows[chosen]["val_acc"], rows[base]["val_acc"], result["val_size"]
+    se = np.sqrt(2 * ref * (1 - ref) / n)   # of a difference of two accuracies on n images
+    text = (f"In {result['epochs']}-epoch runs at order {result['order']}, chosen on {n:,} held-out training "
+            f"images: *{chosen}*, at {acc:.2%} on validation")
+    if chosen == base:
+        return text + (". No change tried here beats the chapter's setting, so order 4's flat step is not "
+                       "for want of these regularisers.")
+    text += (f", {100 * (acc - ref):+.2f} points over *{base}* ({(acc - ref) / se:.1f} standard errors of a "
+             f"difference on {n:,} images)")
+    adopted = all(config.get(k) == v for k, v in rows[chosen]["changes"].items())
+    return text + (". The chapter's run trains with it." if adopted else
+                   ". The chapter's run above does not use it.")
 
 
 def hierarchy_table(sizes) -> pd.DataFrame:

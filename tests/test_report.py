@@ -592,3 +592,19 @@ def test_seed_differences_are_paired_and_judged_against_their_spread(results_sto
     mean, std = seed_spread("smoke", "seeds_distillation_mnist", "distill_ref_mnist_acc")
     assert mean == pytest.approx(0.989) and std == pytest.approx(0.0036055, rel=1e-4)
     assert seed_spread("smoke", "seeds_distillation_mnist", "taylor_order3_acc") is None
+
+
+def test_order4_tuning_verdict_weighs_the_choice_and_says_whether_it_is_adopted():
+    from cgcore.report import order4_tuning_verdict
+
+    def row(val, changes):
+        return {"val_acc": val, "test_acc": val, "changes": changes, "history": {"epoch": [1], "seconds": [1.0]}}
+
+    result = {"order": 4, "epochs": 12, "val_size": 5000, "chosen": "wd",
+              "candidates": {"as is": row(0.970, {}), "wd": row(0.976, {"optimizer": "adamw", "weight_decay": 0.1})}}
+    text = order4_tuning_verdict(result, {"optimizer": "adam", "weight_decay": 0.0})
+    assert "*wd*, at 97.60% on validation, +0.60 points over *as is* (1.8 standard errors" in text
+    assert text.endswith("does not use it.")
+    assert order4_tuning_verdict(result, {"optimizer": "adamw", "weight_decay": 0.1}).endswith("trains with it.")
+    result["chosen"] = "as is"
+    assert "No change tried here beats the chapter's setting" in order4_tuning_verdict(result, {})

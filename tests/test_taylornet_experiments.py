@@ -279,6 +279,33 @@ def test_taylor_ablation_chooses_on_a_validation_split(store, run_smoke):
     assert all(set(v["val_acc"]) == set(v["test_acc"]) for v in result["variants"].values())
 
 
+def test_order4_tuning_chooses_on_validation_and_changes_one_setting_per_candidate(store, run_smoke):
+    stored = run_smoke("taylor_order4_tuning")
+    result, config = stored["result"], stored["manifest"]["config"]
+    assert set(result["candidates"]) == set(config["candidates"]) and result["val_size"] == config["val_size"]
+    best = max(result["candidates"].values(), key=lambda row: row["val_acc"])
+    assert result["candidates"][result["chosen"]] == best
+    plain, adamw = result["candidates"]["as taylor_expansion"], result["candidates"]["AdamW"]
+    assert adamw["changes"] == {"optimizer": "adamw", "weight_decay": 0.1}
+    assert plain["history"]["train_loss"] != adamw["history"]["train_loss"]  # the change took effect
+    assert all(len(row["history"]["epoch"]) == config["epochs"] for row in result["candidates"].values())
+
+
+def test_order4_tuning_rejects_a_candidate_that_changes_an_unknown_setting():
+    from cgcore.experiments.taylor_expansion import run_tuning
+
+    config = get_config("taylor_order4_tuning", "smoke", candidates={"typo": {"weight_decy": 0.1}})
+    with pytest.raises(ValueError, match=r"unknown setting\(s\) \['weight_decy'\]; accepted: .*weight_decay"):
+        run_tuning(config, "smoke", progress=False)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_order4_tuning_candidates_change_only_settings_of_the_expansion(profile):
+    config = get_config("taylor_order4_tuning", profile)
+    for changes in config["candidates"].values():
+        assert set(changes) <= set(config["base"])
+
+
 def test_taylor_step_traffic_counts_the_feature_matrix_three_times():
     from cgcore.bench import taylor_step_traffic
 
