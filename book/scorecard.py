@@ -63,8 +63,10 @@ print(", ".join(missing) if missing else "none")
 # %% [markdown]
 # ## What the book costs to recompute
 #
-# The wall time of every stored result of this profile, from its manifest (peak memory is
-# recorded by runs made since the manifests carry it):
+# The cost of every stored result of this profile, from its manifest: the run's wall time
+# plus the work it read from checkpoints when it resumed an interrupted run (the seconds
+# those checkpoints recorded). A dash marks a manifest written before it recorded that, or
+# peak memory. The seed repeats are totalled apart.
 
 # %% tags=["remove-input"]
 from cgcore.report import compute_budget, format_budget

@@ -47,7 +47,7 @@ from tqdm import tqdm
 from . import distributed
 from .checks import check_choice
 from .models import distill_convnet
-from .results import load_checkpoint
+from .results import load_checkpoint, note_restored_seconds
 from .train import PRECISIONS, autocast, default_device, memory_format, save_atomic
 
 LEVEL0_MODES = ("exact", "uneven")
@@ -591,6 +591,7 @@ def distill_hierarchy(images: torch.Tensor, labels: torch.Tensor, n_classes: int
         if path is not None and path.exists():
             state = load_checkpoint(path)
             result = LevelResult(**state)
+            note_restored_seconds(result.seconds)
         else:
             result = distill_level(images, labels, subset, n_subsets, n_classes, cfg, level=k,
                                    progress=progress, desc=desc, fixed_net=fixed_net)

@@ -642,9 +642,12 @@ def load_distillations(datasets, profile: str, recompute: str = "auto"):
 
 
 def compute_budget(profile: str) -> pd.DataFrame:
-    """Every stored result of ``profile`` with its wall time, share of the total and peak
-    memory, read from the manifests (what recomputing the book costs)."""
+    """Every stored result of ``profile`` with what it cost, read from the manifests: its
+    wall time plus the work a resumed run read from checkpoints (``restored``, where the
+    manifest records it), its share, and peak memory. Two totals: the profile without its
+    seed repeats (cgcore.experiments.seeds, reported apart), and the seed repeats."""
     from .experiments import EXPERIMENTS
+    from .experiments.seeds import SEEDED
     from .results import load_result
 
     rows = []
@@ -653,15 +656,23 @@ def compute_budget(profile: str) -> pd.DataFrame:
         if stored is None:
             continue
         m = stored["manifest"]
-        rows.append({"experiment": experiment, "minutes": m["wall_time_s"] / 60,
+        restored = m.get("restored")
+        restored_min = restored["seconds"] / 60 if restored else None
+        rows.append({"experiment": experiment, "minutes": m["wall_time_s"] / 60 + (restored_min or 0.0),
+                     "restored from checkpoints (min)": restored_min,
                      "peak memory (MiB)": m.get("peak_rss_mib"), "device": m.get("device"),
-                     "threads": m.get("threads")})
-    table = pd.DataFrame(rows, columns=["experiment", "minutes", "peak memory (MiB)", "device", "threads"])
-    total = table["minutes"].sum()
-    table["share"] = table["minutes"] / total if total else 0.0
-    table = table.sort_values("minutes", ascending=False).set_index("experiment")
-    table.loc["total"] = {"minutes": total, "share": 1.0 if total else 0.0, "peak memory (MiB)": None,
-                          "device": "", "threads": None}
+                     "threads": m.get("threads"), "seed repeat": experiment in SEEDED})
+    columns = ["experiment", "minutes", "restored from checkpoints (min)", "peak memory (MiB)", "device", "threads",
+               "seed repeat"]
+    table = pd.DataFrame(rows, columns=columns).astype({"seed repeat": bool})
+    seeds = table["seed repeat"]
+    total, seed_total = table.loc[~seeds, "minutes"].sum(), table.loc[seeds, "minutes"].sum()
+    table["share"] = np.where(seeds, np.nan, table["minutes"] / total if total else 0.0)
+    table = table.sort_values(["seed repeat", "minutes"], ascending=[True, False]).set_index("experiment")
+    empty = {"restored from checkpoints (min)": None, "peak memory (MiB)": None, "device": "", "threads": None}
+    table.loc["total, without the seed repeats"] = {"minutes": total, "share": 1.0 if total else 0.0,
+                                                    "seed repeat": False, **empty}
+    table.loc["seed repeats (reported apart)"] = {"minutes": seed_total, "share": np.nan, "seed repeat": True, **empty}
     return table
 
 
@@ -724,9 +735,12 @@ def seed_difference_note(what: str, differences: Sequence[float]) -> str:
 def format_budget(budget: pd.DataFrame) -> pd.DataFrame:
     """:func:`compute_budget` as the book shows it: minutes to one decimal, shares in
     percent, and a dash where a manifest predates a measure."""
-    return budget.assign(minutes=budget["minutes"].map("{:.1f}".format), share=budget["share"].map("{:.0%}".format),
-                         threads=budget["threads"].map(lambda v: dash_or(v, "{:.0f}")),
-                         **{"peak memory (MiB)": budget["peak memory (MiB)"].map(lambda v: dash_or(v, "{:,.0f}"))})
+    restored = "restored from checkpoints (min)"
+    return budget.drop(columns="seed repeat").assign(
+        minutes=budget["minutes"].map("{:.1f}".format), share=budget["share"].map(lambda v: dash_or(v, "{:.0%}")),
+        threads=budget["threads"].map(lambda v: dash_or(v, "{:.0f}")),
+        **{restored: budget[restored].map(lambda v: dash_or(v, "{:.1f}"))},
+        **{"peak memory (MiB)": budget["peak memory (MiB)"].map(lambda v: dash_or(v, "{:,.0f}"))})
 
 
 def verdict_table(profile: str) -> pd.DataFrame:

@@ -97,15 +97,38 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+# Work this process did not do because a checkpoint held it: what a resumed run's manifest
+# adds to its own wall time for the full cost (run_experiment resets it before a run).
+_RESTORED = {"checkpoints": 0, "seconds": 0.0}
+
+
+def reset_restored_work() -> None:
+    _RESTORED.update(checkpoints=0, seconds=0.0)
+
+
+def note_restored_seconds(seconds: float) -> None:
+    """Add the compute time (s) an earlier process spent on what a loaded checkpoint holds,
+    where the checkpoint records it (training epochs, distillation levels)."""
+    _RESTORED["seconds"] += float(seconds)
+
+
+def restored_work() -> dict:
+    """Checkpoints loaded since the last reset, and the seconds of work they recorded."""
+    return {"checkpoints": _RESTORED["checkpoints"], "seconds": round(_RESTORED["seconds"], 2)}
+
+
 def load_checkpoint(path: Path, **kwargs):
     """``torch.load`` with a clear error for a damaged file (e.g. a run killed by an old
-    version while writing, or a disk that filled up): it names the file and what to do."""
+    version while writing, or a disk that filled up): it names the file and what to do.
+    Every load is counted as restored work (:func:`restored_work`)."""
     import pickle
 
     import torch
 
     try:
-        return torch.load(path, weights_only=False, **kwargs)
+        state = torch.load(path, weights_only=False, **kwargs)
+        _RESTORED["checkpoints"] += 1
+        return state
     except (RuntimeError, EOFError, pickle.UnpicklingError, ValueError) as err:
         raise RuntimeError(
             f"checkpoint {path} is damaged and cannot be read ({type(err).__name__}: {str(err)[:120]}). "
@@ -181,7 +204,7 @@ def peak_rss_mib() -> float | None:
 
 
 def make_manifest(experiment: str, profile: str, config: dict, device: str,
-                  wall_time_s: float, git: dict | None = None) -> dict:
+                  wall_time_s: float, git: dict | None = None, restored: dict | None = None) -> dict:
     import torch
 
     return {
@@ -198,6 +221,8 @@ def make_manifest(experiment: str, profile: str, config: dict, device: str,
         "world_size": distributed.world().size,
         **({"backend": distributed.backend()} if distributed.world().size > 1 else {}),
         "wall_time_s": round(wall_time_s, 2),
+        # a resumed run: the checkpoints it read and the seconds of work they recorded
+        "restored": restored if restored is not None else {"checkpoints": 0, "seconds": 0.0},
         "peak_rss_mib": peak_rss_mib(),
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
@@ -227,10 +252,11 @@ def write_json_atomic(path: Path, payload: dict) -> None:
 
 
 def save_result(experiment: str, profile: str, config: dict, result: dict, *,
-                device: str, wall_time_s: float, git: dict | None = None) -> Path:
-    """Store ``result``; ``git`` is the commit the run started from (default: the current one)."""
+                device: str, wall_time_s: float, git: dict | None = None, restored: dict | None = None) -> Path:
+    """Store ``result``; ``git`` is the commit the run started from (default: the current one),
+    ``restored`` the work read from checkpoints (:func:`restored_work`)."""
     path = result_path(profile, experiment)
-    manifest = make_manifest(experiment, profile, config, device, wall_time_s, git)
+    manifest = make_manifest(experiment, profile, config, device, wall_time_s, git, restored)
     write_json_atomic(path, {"manifest": manifest, "result": result})
     return path
 

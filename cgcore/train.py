@@ -15,7 +15,7 @@ from tqdm import tqdm
 from . import distributed
 from .checks import check_choice
 from .data import TensorData
-from .results import load_checkpoint, write_atomic
+from .results import load_checkpoint, note_restored_seconds, write_atomic
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("onecycle", "cosine", "constant", "halfway_step")
@@ -163,6 +163,7 @@ def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: Train
         sched.load_state_dict(state["scheduler"])
         history = History(**state["history"])
         start_epoch = state["epoch"]
+        note_restored_seconds(sum(history.seconds))
         # the global generators, for anything in the model that draws from them (dropout)
         if "rng" in state:
             torch.set_rng_state(state["rng"].cpu())

@@ -485,8 +485,9 @@ def test_scorecard_blocks_and_budget_format():
     blocks = scorecard_blocks(shown)
     assert [t.split(":")[0] for t, _ in blocks] == ["Sec. III", "Sec. IV"]
     assert "taylornet_mnist_acc" in blocks[0][1] and "white-space: normal" in blocks[0][1]
-    budget = pd.DataFrame({"minutes": [30.0, 30.0], "share": [0.5, 0.5], "peak memory (MiB)": [1234.0, None],
-                           "device": ["cpu", ""], "threads": [2, None]}, index=["a", "total"])
+    budget = pd.DataFrame({"minutes": [30.0, 30.0], "restored from checkpoints (min)": [None, None], "share": [0.5, 0.5],
+                           "peak memory (MiB)": [1234.0, None], "device": ["cpu", ""], "threads": [2, None],
+                           "seed repeat": [False, False]}, index=["a", "total"])
     shown_budget = format_budget(budget)
     assert list(shown_budget["peak memory (MiB)"]) == ["1,234", "—"] and shown_budget.loc["a", "share"] == "50%"
 

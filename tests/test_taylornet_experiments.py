@@ -3,6 +3,7 @@ each runs under the smoke profile and yields the fixed claim ids of the scorecar
 
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -334,3 +335,30 @@ def test_taylor_roofline_bench_times_a_step_against_both_rooflines(store, run_sm
     assert "never" not in taylor_roofline_verdict({k: v for k, v in result.items() if not k.startswith("factored")})
     assert "Contracting the top-degree terms" in taylor_roofline_verdict(result)
     assert "ms" in taylor_roofline_verdict(result) and "bound" in taylor_roofline_verdict(result)
+
+
+def test_a_resumed_run_records_the_work_its_checkpoints_held(store, run_smoke):
+    first = run_smoke("taylornet_mnist7")
+    assert first["manifest"]["restored"] == {"checkpoints": 0, "seconds": 0.0}
+    second = run_smoke("taylornet_mnist7")          # every variant's last checkpoint is there
+    trained = sum(sum(row["history"]["seconds"]) for row in first["result"]["models"].values())
+    assert second["manifest"]["restored"]["checkpoints"] == len(first["result"]["models"])
+    assert second["manifest"]["restored"]["seconds"] == pytest.approx(trained, abs=0.01)
+    assert second["result"]["models"] == first["result"]["models"]
+
+
+def test_the_budget_adds_restored_work_and_totals_the_seed_repeats_apart(store):
+    from cgcore.report import compute_budget, format_budget
+    from cgcore.results import save_result
+
+    for name, wall, restored in (("taylornet_mnist7", 600.0, {"checkpoints": 2, "seconds": 1200.0}),
+                                 ("resnet_mnist7", 1800.0, None), ("seeds_taylornet_mnist7", 300.0, None)):
+        save_result(name, "smoke", get_config(name, "smoke"), {}, device="cpu", wall_time_s=wall, restored=restored)
+    budget = compute_budget("smoke")
+    assert budget.loc["taylornet_mnist7", "minutes"] == pytest.approx(30.0)       # 10 run + 20 restored
+    assert budget.loc["total, without the seed repeats", "minutes"] == pytest.approx(60.0)
+    assert budget.loc["seed repeats (reported apart)", "minutes"] == pytest.approx(5.0)
+    assert budget.loc["resnet_mnist7", "share"] == pytest.approx(0.5) and pd.isna(budget.loc["seeds_taylornet_mnist7", "share"])
+    shown = format_budget(budget)
+    assert shown.loc["taylornet_mnist7", "restored from checkpoints (min)"] == "20.0"
+    assert shown.loc["seeds_taylornet_mnist7", "share"] == "—" and "seed repeat" not in shown.columns

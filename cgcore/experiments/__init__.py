@@ -12,7 +12,8 @@ import time
 from .. import distributed
 from ..checks import check_choice
 from ..profiles import get_config
-from ..results import git_commit, load_result, result_path, run_lock, save_arrays, save_result
+from ..results import (git_commit, load_result, reset_restored_work, restored_work, result_path, run_lock, save_arrays,
+                       save_result)
 from ..train import default_device
 from . import benchmarks, distillation, polynomial, seeds, taylor_expansion, taylornet
 
@@ -33,6 +34,7 @@ def run_experiment(experiment: str, profile: str, progress: bool = True, **overr
     run, _ = EXPERIMENTS[experiment]
     commit = git_commit()  # the code the run starts from, not whatever is checked out when it ends
     start = time.perf_counter()
+    reset_restored_work()
     # under torchrun every rank computes (its share) and rank 0 alone locks and writes
     main = distributed.is_main()
     with run_lock(profile, experiment) if main else contextlib.nullcontext():
@@ -42,7 +44,7 @@ def run_experiment(experiment: str, profile: str, progress: bool = True, **overr
             if arrays:
                 save_arrays(experiment, profile, arrays)
             save_result(experiment, profile, config, result, device=str(default_device()),
-                        wall_time_s=time.perf_counter() - start, git=commit)
+                        wall_time_s=time.perf_counter() - start, git=commit, restored=restored_work())
     distributed.barrier()
     return load_result(experiment, profile)
 

@@ -34,7 +34,7 @@ from ..checks import check_choice
 from ..data import TensorData, load_dataset
 from ..models import distill_convnet, fast_cifar_net, init_whitening, resnet_small_input
 from ..paper import PAPER
-from ..results import checkpoint_dir, load_checkpoint
+from ..results import checkpoint_dir, load_checkpoint, note_restored_seconds
 from ..train import accuracy, default_device, fit, save_atomic, seed_everything
 from .common import channel_stats, from_pixels, make_augment, to_pixels, to_uint8, train_config
 
@@ -166,9 +166,12 @@ def stored_convnet_accuracy(config: dict, references: torch.Tensor, test, progre
     the answer depends on), so that a resumed run does not train the same models again."""
     path = folder / "convnet_acc.pt"
     if path.exists():
-        return load_checkpoint(path)["acc"]
+        state = load_checkpoint(path)
+        note_restored_seconds(state.get("seconds", 0.0))   # files written before it was kept: unknown
+        return state["acc"]
+    start = time.perf_counter()
     accs = convnet_accuracy(config, references, test, progress, desc=desc)
-    save_atomic({"acc": accs}, path)
+    save_atomic({"acc": accs, "seconds": time.perf_counter() - start}, path)
     return accs
 
 
@@ -629,6 +632,7 @@ def run_dm_flat(config: dict, profile: str, progress: bool = True, *, experiment
     path = ckpt / "references.pt"
     if path.exists():
         level = distill.LevelResult(**load_checkpoint(path))
+        note_restored_seconds(level.seconds)
     else:
         level = distill.distribution_matching(images, train.labels, n_classes, cfg, progress=progress,
                                               desc=f"{experiment}")
