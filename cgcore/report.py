@@ -289,6 +289,7 @@ def baselines_table(profile: str) -> pd.DataFrame:
                          "parameters": None if row is None else row["params"],
                          "epochs": None if row is None else len(seconds),
                          "seconds per epoch": None if row is None else float(np.mean(seconds)),
+                         "precision": config.get("precision", "float32"),
                          "experiment": name,
                          "run on": None if row is None else found["manifest"].get("date", "")[:10]})
     return pd.DataFrame(rows).set_index(["data set", "model"])
@@ -296,7 +297,8 @@ def baselines_table(profile: str) -> pd.DataFrame:
 
 def format_baselines(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`baselines_table` for reading, narrow enough for the book's column: accuracy,
-    thousands of parameters, millions of multiply-adds per image (MACs), "not run yet"."""
+    thousands of parameters, millions of multiply-adds per image (MACs), the training
+    precision (bf16: bfloat16 autocast), "not run yet"."""
     stored = table["test accuracy"].notna()
     return pd.DataFrame({
         "accuracy": [dash_or(v, "{:.2%}") if ok else "not run yet"
@@ -305,6 +307,7 @@ def format_baselines(table: pd.DataFrame) -> pd.DataFrame:
         "MACs": [f"{v / 1e6:.1f} M" for v in table["multiply-adds per image"]],
         "epochs": [dash_or(v, "{:.0f}") for v in table["epochs"]],
         "s/epoch": [dash_or(v, "{:.0f}") for v in table["seconds per epoch"]],
+        "precision": [{"bfloat16": "bf16", "float32": "fp32"}[v] for v in table["precision"]],
         "run on": [dash_or(v, "{}") for v in table["run on"]],
     }, index=table.index)
 
@@ -344,7 +347,10 @@ def manifest_summary(manifest: dict) -> pd.DataFrame:
         "seed": manifest.get("seed"),
         "git commit": (git.get("commit") or "unknown")[:12] + (" (dirty)" if git.get("dirty") else ""),
         "device": f"{manifest.get('device')} ({manifest.get('device_name')}, {manifest.get('threads')} threads)",
-        "wall time": f"{manifest['wall_time_s'] / 60:.1f} min",
+        "wall time": f"{manifest['wall_time_s'] / 60:.1f} min"
+                     + (f" (and {manifest['restored']['seconds'] / 60:.1f} min of work read from "
+                        f"{manifest['restored']['checkpoints']} checkpoints)"
+                        if manifest.get("restored", {}).get("checkpoints") else ""),
         "date": manifest.get("date"),
         "versions": ", ".join(f"{k} {v}" for k, v in versions.items() if v),
     }

@@ -13,8 +13,9 @@
 # performance is the CG → convolution ablation of Sec. III and one residual network on 7×7
 # MNIST. Neither is an ordinary network of the TaylorNet's size trained the same way, nor is
 # either another polynomial network. This chapter trains two such twins beside every
-# TaylorNet of the book, with the TaylorNet's data, augmentation, optimiser, schedule, epochs
-# and seed:
+# TaylorNet of the book, with the TaylorNet's data, augmentation, optimiser, schedule, epochs,
+# precision and seed (bfloat16 autocast on MNIST, Fashion-MNIST and CIFAR-10, float32 on
+# 7×7 MNIST, as the TaylorNet chapter explains):
 #
 # - **ReLU CNN**: the TaylorNet's own layout with every CG replaced by a convolution of its
 #   geometry followed by a ReLU, every layer's channels widened by one factor until the

@@ -65,3 +65,20 @@ def test_check_choice_is_a_leaf_and_a_run_does_not_write_the_scorecard():
             "['cgcore.checks'], sys.modules; import cgcore.experiments; assert 'cgcore.scorecard' not in sys.modules")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-1500:]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("dataset", ["mnist", "mnist7", "cifar10"])
+def test_twins_train_with_their_taylornets_recipe_and_precision(profile, dataset):
+    taylornet = get_config(f"taylornet_{dataset}", profile)
+    twins = get_config(f"baselines_{dataset}", profile)
+    assert {k: v for k, v in twins.items() if k != "variants"} == {k: v for k, v in taylornet.items() if k != "variants"}
+    # bfloat16 where a step gains 2.6x or more (train_precision_bench), float32 on 7x7 maps
+    assert twins.get("precision", "float32") == ("float32" if dataset == "mnist7" else "bfloat16")
+
+
+def test_the_float32_check_differs_from_taylornet_mnist_only_in_precision():
+    bf16, f32 = get_config("taylornet_mnist", "cpu"), get_config("taylornet_mnist_float32", "cpu")
+    assert bf16["precision"] == "bfloat16" and bf16["channels_last"] and "precision" not in f32
+    drop = {"variants", "precision", "channels_last"}
+    assert {k: v for k, v in bf16.items() if k not in drop} == {k: v for k, v in f32.items() if k not in drop}

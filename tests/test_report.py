@@ -300,6 +300,8 @@ def test_baselines_table_pairs_each_taylornet_with_its_twins(results_store):
     assert shown.loc[("7×7 MNIST", "TaylorNet"), "accuracy"] == "98.00%"
     assert shown.loc[("7×7 MNIST", "TaylorNet"), "params"] == "1 k"
     assert shown.loc[("CIFAR-10", "ReLU CNN"), "accuracy"] == "not run yet"
+    assert shown.loc[("7×7 MNIST", "TaylorNet"), "precision"] == "fp32"
+    assert shown.loc[("CIFAR-10", "ReLU CNN"), "precision"] == "bf16"      # the TaylorNet's recipe, twins included
     verdict = baselines_verdict(table)
     assert "On 7×7 MNIST the TaylorNet scores 98.00%, -1.00 pp against the ReLU CNN" in verdict
     assert "+1.00 pp against the Π-net" in verdict and "ReLU CNN is best" in verdict
