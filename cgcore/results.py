@@ -112,6 +112,17 @@ def note_restored_seconds(seconds: float) -> None:
     _RESTORED["seconds"] += float(seconds)
 
 
+@contextlib.contextmanager
+def another_runs_checkpoints():
+    """Checkpoints loaded inside are what another experiment computed and stores (a trained
+    backbone or TaylorNet this run analyses), not work this run resumed: not counted."""
+    saved = dict(_RESTORED)
+    try:
+        yield
+    finally:
+        _RESTORED.update(saved)
+
+
 def restored_work() -> dict:
     """Checkpoints loaded since the last reset, and the seconds of work they recorded."""
     return {"checkpoints": _RESTORED["checkpoints"], "seconds": round(_RESTORED["seconds"], 2)}

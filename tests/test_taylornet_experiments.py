@@ -362,3 +362,8 @@ def test_the_budget_adds_restored_work_and_totals_the_seed_repeats_apart(store):
     shown = format_budget(budget)
     assert shown.loc["taylornet_mnist7", "restored from checkpoints (min)"] == "20.0"
     assert shown.loc["seeds_taylornet_mnist7", "share"] == "—" and "seed repeat" not in shown.columns
+
+
+def test_a_network_read_from_another_experiment_is_not_counted_as_restored_work(store, run_smoke):
+    run_smoke("taylornet_mnist7")                     # trains the network taylornet_polynomial reads
+    assert run_smoke("taylornet_polynomial")["manifest"]["restored"]["checkpoints"] == 0

@@ -34,7 +34,7 @@ from ..checks import check_choice
 from ..data import TensorData, load_dataset
 from ..models import distill_convnet, fast_cifar_net, init_whitening, resnet_small_input
 from ..paper import PAPER
-from ..results import checkpoint_dir, load_checkpoint, note_restored_seconds
+from ..results import another_runs_checkpoints, checkpoint_dir, load_checkpoint, note_restored_seconds
 from ..train import accuracy, default_device, fit, save_atomic, seed_everything
 from .common import channel_stats, from_pixels, make_augment, to_pixels, to_uint8, train_config
 
@@ -482,8 +482,9 @@ def run_ablation(config: dict, profile: str, progress: bool = True, *, experimen
     sample = train_std.subset(config["sample_size"], config["seed"])
     n_classes = int(train.labels.max()) + 1
 
-    backbone = backbone_judge(base, train_std, test_std, n_classes,
-                              backbone_checkpoint(base, profile, ABLATIONS[experiment]), progress)
+    with another_runs_checkpoints():   # distillation_<dataset>'s backbone
+        backbone = backbone_judge(base, train_std, test_std, n_classes,
+                                  backbone_checkpoint(base, profile, ABLATIONS[experiment]), progress)
     model, judge = backbone.model, backbone.judge
     convnet_variants = list(config.get("convnet_test") or [])
     unknown = set(convnet_variants) - set(config["variants"])
@@ -565,8 +566,9 @@ def run_in_backbone(config: dict, profile: str, progress: bool = True, *, experi
     train, train_std, test_std, mean, std = standardised_data(base["dataset"], base["train_size"], base["test_size"],
                                                              config["seed"])
     n_classes = int(train.labels.max()) + 1
-    backbone = backbone_judge(base, train_std, test_std, n_classes,
-                              backbone_checkpoint(base, profile, IN_BACKBONE[experiment]), progress)
+    with another_runs_checkpoints():   # distillation_<dataset>'s backbone
+        backbone = backbone_judge(base, train_std, test_std, n_classes,
+                                  backbone_checkpoint(base, profile, IN_BACKBONE[experiment]), progress)
     judge = backbone.judge
     settings = {**base["distill"], **config["step"]}
     frozen = FrozenFeatures(backbone.model)

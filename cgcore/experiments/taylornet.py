@@ -31,7 +31,7 @@ from ..checks import check_choice
 from ..data import IMAGE_SHAPE, load_dataset, resize_mnist
 from ..models import count_parameters
 from ..paper import PAPER
-from ..results import checkpoint_dir
+from ..results import another_runs_checkpoints, checkpoint_dir
 from ..train import accuracy, default_device, fit, seed_everything
 from .common import Standardize, channel_stats, make_augment, train_config, training_images
 
@@ -195,9 +195,10 @@ def trained_network(experiment: str, profile: str, variant: str = "taylornet", p
     stats = network_channel_stats(config, train) if config["normalize"] else None
     seed_everything(config["seed"])
     model = build_model(config, variant, stats).to(default_device())
-    fit(model, train, test, train_config(config, config["seed"]),
-        checkpoint=checkpoint_dir(profile, experiment, config) / f"{variant}.pt", augment=augment,
-        desc=f"{experiment}/{variant}", progress=progress)
+    with another_runs_checkpoints():   # the network ``experiment`` trained, not work resumed by the caller
+        fit(model, train, test, train_config(config, config["seed"]),
+            checkpoint=checkpoint_dir(profile, experiment, config) / f"{variant}.pt", augment=augment,
+            desc=f"{experiment}/{variant}", progress=progress)
     return model.eval(), config, test
 
 
