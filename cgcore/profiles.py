@@ -115,12 +115,10 @@ _TAYLOR_ORDER4_TUNING = {
 # itself and with every CG replaced by a convolution of the same shape (the ablation of
 # Sec. III). The paper gives no training details; one recipe serves every network: SGD
 # with Nesterov momentum, one-cycle schedule, batch norm after every conv and CG (see
-# cgcore.models). Sized for the cpu profile from probes on 2 CPU cores: the Fig. 5 net
-# trains an MNIST epoch in about 2.3 min and the Fig. 12 net a CIFAR-10 epoch in about
-# 2.6 min; the conv ablation takes about 2/3 (MNIST) and 3/4 (CIFAR-10) of that, and the
-# 7x7 networks about 1/10 (TaylorNet) and 1/5 (ResNet). Estimated wall times on 2 cores:
-# taylornet_mnist ~25 min, taylornet_mnist7 ~22 min (measured), resnet_mnist7 ~15 min,
-# taylornet_cifar10 ~55 min at 6 epochs (both models of an experiment together).
+# cgcore.models). Sized for the cpu profile from runs on 2 CPU cores, in float32: the Fig. 5
+# net trained an MNIST epoch in about 2.5 min and the Fig. 12 net a CIFAR-10 epoch in about
+# 3.5 min, the 7x7 TaylorNet in 28 s and the 7x7 ResNet in 35 s; bfloat16 (below) cuts the
+# first two to about a third. Each experiment's wall time is in its manifest.
 _TRAINING = {
     "batch_size": 128,
     "optimizer": "sgd",
@@ -131,9 +129,10 @@ _TRAINING = {
     "label_smoothing": 0.0,
 }
 # bfloat16 autocast with NHWC activations (cgcore.train): train_precision_bench times a step
-# of the Fig. 5 and Fig. 12 TaylorNets 2.6x and 2.7x faster so on these cores (AMX), and
+# of the Fig. 5 and Fig. 12 TaylorNets 2.6x and 2.7x faster on these cores (AMX), and
 # taylornet_mnist_float32 trains Fig. 5's TaylorNet in float32 to show the accuracy holds.
-# The 7x7 networks stay in float32 (TrainConfig's default): on 7x7 maps it gains only 1.35x.
+# The 7x7 networks stay in float32 (TrainConfig's default): on 7x7 maps bfloat16 gains only
+# 1.35x (TaylorNet) to 1.6x (ResNet), and their stored runs and seed repeats are float32.
 _BF16 = {"precision": "bfloat16", "channels_last": True}
 _TAYLORNET_VARIANTS = {"taylornet": {}, "cg_as_conv": {"cg_as_conv": True}}
 # The CG of the models: factorised rank 1 is the parameterisation whose counts are closest

@@ -178,14 +178,17 @@ def order4_tuning_verdict(result: dict, config: dict) -> str:
     margin over the unchanged setting in units of the validation set's binomial standard
     error, and whether ``config`` (taylor_expansion's) already trains with it."""
     rows, chosen = result["candidates"], result["chosen"]
-    base = next(name for name, row in rows.items() if not row["changes"])
+    base = next((name for name, row in rows.items() if not row["changes"]), None)
+    if base is None:
+        raise ValueError("the tuning run has no candidate without changes to compare the chosen one with; "
+                         f"its candidates: {', '.join(rows)}")
     acc, ref, n = rows[chosen]["val_acc"], rows[base]["val_acc"], result["val_size"]
     se = np.sqrt(2 * ref * (1 - ref) / n)   # of a difference of two accuracies on n images
     text = (f"In {result['epochs']}-epoch runs at order {result['order']}, chosen on {n:,} held-out training "
             f"images: *{chosen}*, at {acc:.2%} on validation")
     if chosen == base:
         return text + (". No change tried here beats the chapter's setting, so order 4's flat step is not "
-                       "for want of these regularisers.")
+                       "for want of any of these changes.")
     text += (f", {100 * (acc - ref):+.2f} points over *{base}* ({(acc - ref) / se:.1f} standard errors of a "
              f"difference on {n:,} images)")
     adopted = all(config.get(k) == v for k, v in rows[chosen]["changes"].items())
@@ -337,6 +340,14 @@ def baselines_verdict(table: pd.DataFrame) -> str:
     return " ".join(sentences)
 
 
+def restored_note(restored: dict) -> str:
+    """A manifest's ``restored`` work in words: minutes read from how many checkpoints, "at
+    least" where some of them recorded no time."""
+    unknown = restored.get("without_seconds", 0)
+    return (f" (and {'at least ' if unknown else ''}{restored['seconds'] / 60:.1f} min of work read from "
+            f"{restored['checkpoints']} checkpoints" + (f", {unknown} of which recorded no time)" if unknown else ")"))
+
+
 def manifest_summary(manifest: dict) -> pd.DataFrame:
     """What produced a stored result, as a two-column table."""
     git = manifest.get("git", {})
@@ -348,9 +359,7 @@ def manifest_summary(manifest: dict) -> pd.DataFrame:
         "git commit": (git.get("commit") or "unknown")[:12] + (" (dirty)" if git.get("dirty") else ""),
         "device": f"{manifest.get('device')} ({manifest.get('device_name')}, {manifest.get('threads')} threads)",
         "wall time": f"{manifest['wall_time_s'] / 60:.1f} min"
-                     + (f" (and {manifest['restored']['seconds'] / 60:.1f} min of work read from "
-                        f"{manifest['restored']['checkpoints']} checkpoints)"
-                        if manifest.get("restored", {}).get("checkpoints") else ""),
+                     + (restored_note(manifest["restored"]) if manifest.get("restored", {}).get("checkpoints") else ""),
         "date": manifest.get("date"),
         "versions": ", ".join(f"{k} {v}" for k, v in versions.items() if v),
     }
@@ -674,12 +683,12 @@ def compute_budget(profile: str) -> pd.DataFrame:
     seeds = table["seed repeat"]
     total, seed_total = table.loc[~seeds, "minutes"].sum(), table.loc[seeds, "minutes"].sum()
     table["share"] = np.where(seeds, np.nan, table["minutes"] / total if total else 0.0)
-    table = table.sort_values(["seed repeat", "minutes"], ascending=[True, False]).set_index("experiment")
+    table = table.sort_values("minutes", ascending=False).set_index("experiment")
     empty = {"restored from checkpoints (min)": None, "peak memory (MiB)": None, "device": "", "threads": None}
-    table.loc["total, without the seed repeats"] = {"minutes": total, "share": 1.0 if total else 0.0,
-                                                    "seed repeat": False, **empty}
-    table.loc["seed repeats (reported apart)"] = {"minutes": seed_total, "share": np.nan, "seed repeat": True, **empty}
-    return table
+    totals = pd.DataFrame([{"minutes": total, "share": 1.0 if total else 0.0, "seed repeat": False, **empty},
+                           {"minutes": seed_total, "share": np.nan, "seed repeat": True, **empty}],
+                          index=["total, without the seed repeats", "seed repeats (reported apart)"])
+    return pd.concat([table[~table["seed repeat"]], totals.iloc[:1], table[table["seed repeat"]], totals.iloc[1:]])
 
 
 def seeds_table(profile: str, experiments: Sequence[str] | None = None) -> pd.DataFrame:
@@ -950,7 +959,12 @@ def bf16_training_verdict(profile: str, tolerance: float = 0.002) -> str:
             f"{np.median(f32['history']['seconds']):.0f} s (medians): the accuracy "
             + (f"holds within the {100 * tolerance:.1f} pp we allow, so the profile trains the TaylorNets of "
                "Figs. 5 and 12 and their twins in bfloat16." if holds else
-               f"falls by more than the {100 * tolerance:.1f} pp we allow."))
+               f"falls by more than the {100 * tolerance:.1f} pp we allow: the bfloat16 accuracies of the "
+               "TaylorNets of Figs. 5 and 12 and their twins may be that much below what float32 would give.")
+            + ("" if runs["taylornet_mnist"]["manifest"]["date"][:10] ==
+               runs["taylornet_mnist_float32"]["manifest"]["date"][:10] else
+               " (The two runs were made on different days, on machines of the same kind that differ in speed, "
+               "so read the time ratio as approximate.)"))
 
 
 def similarity_class_table(result: dict, class_names) -> pd.DataFrame:

@@ -99,23 +99,29 @@ def _process_alive(pid: int) -> bool:
 
 # Work this process did not do because a checkpoint held it: what a resumed run's manifest
 # adds to its own wall time for the full cost (run_experiment resets it before a run).
-_RESTORED = {"checkpoints": 0, "seconds": 0.0}
+_RESTORED = {"checkpoints": 0, "seconds": 0.0, "without_seconds": 0}
 
 
 def reset_restored_work() -> None:
-    _RESTORED.update(checkpoints=0, seconds=0.0)
+    _RESTORED.update(checkpoints=0, seconds=0.0, without_seconds=0)
 
 
-def note_restored_seconds(seconds: float) -> None:
+def note_restored_seconds(seconds: float | None) -> None:
     """Add the compute time (s) an earlier process spent on what a loaded checkpoint holds,
-    where the checkpoint records it (training epochs, distillation levels)."""
-    _RESTORED["seconds"] += float(seconds)
+    where the checkpoint records it (training epochs, distillation levels); None counts a
+    checkpoint written before it recorded its time (its cost is unknown)."""
+    if seconds is None:
+        _RESTORED["without_seconds"] += 1
+    else:
+        _RESTORED["seconds"] += float(seconds)
 
 
 @contextlib.contextmanager
 def another_runs_checkpoints():
     """Checkpoints loaded inside are what another experiment computed and stores (a trained
-    backbone or TaylorNet this run analyses), not work this run resumed: not counted."""
+    backbone or TaylorNet this run analyses), not work this run resumed: not counted. (Where
+    that checkpoint is missing, the caller trains it in its own wall time, and the owner's
+    later run counts the same work again as restored: the budget then counts it twice.)"""
     saved = dict(_RESTORED)
     try:
         yield
@@ -124,8 +130,10 @@ def another_runs_checkpoints():
 
 
 def restored_work() -> dict:
-    """Checkpoints loaded since the last reset, and the seconds of work they recorded."""
-    return {"checkpoints": _RESTORED["checkpoints"], "seconds": round(_RESTORED["seconds"], 2)}
+    """Checkpoints loaded since the last reset, the seconds of work they recorded, and how
+    many of them recorded none."""
+    return {"checkpoints": _RESTORED["checkpoints"], "seconds": round(_RESTORED["seconds"], 2),
+            "without_seconds": _RESTORED["without_seconds"]}
 
 
 def load_checkpoint(path: Path, **kwargs):
@@ -233,7 +241,7 @@ def make_manifest(experiment: str, profile: str, config: dict, device: str,
         **({"backend": distributed.backend()} if distributed.world().size > 1 else {}),
         "wall_time_s": round(wall_time_s, 2),
         # a resumed run: the checkpoints it read and the seconds of work they recorded
-        "restored": restored if restored is not None else {"checkpoints": 0, "seconds": 0.0},
+        "restored": restored if restored is not None else {"checkpoints": 0, "seconds": 0.0, "without_seconds": 0},
         "peak_rss_mib": peak_rss_mib(),
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }

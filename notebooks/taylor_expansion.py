@@ -199,21 +199,22 @@ if 3 in by_order and 4 in by_order:
             + (f"weight decay {config['weight_decay']:g} and " if config["weight_decay"] else "no weight decay, only ")
             + "small shifts, rotations and zooms) does not hold back at this training length.")
 
-# %% [markdown]
-# ### What would lift order 4?
-#
-# Order 4 trained again with one setting changed at a time, for half the epochs, on the
-# training set less 5,000 held-out images (experiment `taylor_order4_tuning`): decoupled
-# weight decay (AdamW shrinks every weight by $\text{lr} \times \text{wd}$ per step), a lower
-# peak learning rate, twice the augmentation. The choice is made on the held-out images;
-# the test column is shown for the record.
-
-# %% tags=["hide-input"]
-tuning, missing = run_or_load_each({"order 4": "taylor_order4_tuning"}, profile, recompute)
-show_markdown("\n\n".join(missing))
-if tuning:
-    display(tuned_table(tuning["order 4"]["result"]))
-    show_markdown(order4_tuning_verdict(tuning["order 4"]["result"], config))
+# %% tags=["remove-input"]
+tuning_config = get_config("taylor_order4_tuning", profile)
+tuned_order = tuning_config["order"]
+if tuned_order in config["orders"]:
+    show_markdown(
+        f"**What would lift order {tuned_order}?** Order {tuned_order} trained again with one setting changed at a "
+        f"time (the rows below: decoupled weight decay, where AdamW shrinks every weight by lr × wd per step, a "
+        f"lower peak learning rate, stronger augmentation), for {tuning_config['epochs']} epochs instead of "
+        f"{dict(zip(config['orders'], config['epochs']))[tuned_order]}, on the training set less "
+        f"{tuning_config['val_size']:,} held-out images (experiment `taylor_order4_tuning`). The choice is made "
+        "on the held-out images; the test column is shown for the record.")
+    tuning, missing = run_or_load_each({"tuning": "taylor_order4_tuning"}, profile, recompute)
+    show_markdown("\n\n".join(missing))
+    if tuning:
+        display(tuned_table(tuning["tuning"]["result"]))
+        show_markdown(order4_tuning_verdict(tuning["tuning"]["result"], config))
 
 # %% [markdown]
 # ### How much of a difference is the seed?

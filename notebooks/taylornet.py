@@ -156,14 +156,15 @@ taylornet_runs_table(runs, manifests, {label: (PAPER_ACC[label], PARAMS_CLAIM.ge
 show_markdown(taylornet_verdict(dataset, runs, profile))
 
 # %% tags=["remove-input"]
-TUNED_INTRO = """### More training, chosen on validation
+tuned_config = get_config("taylornet_mnist_tuned", profile)
+TUNED_INTRO = f"""### More training, chosen on validation
 
-The recipe above is the `cpu` profile's first: six epochs, no augmentation, nothing tuned.
+The recipe above is the `{profile}` profile's first: {config['epochs']} epochs, no augmentation, nothing tuned.
 In bfloat16 a TaylorNet epoch costs about a third of its float32 time on these cores, and
-the time saved buys more epochs. Which recipe
-to use is decided on 5,000 training images held out for validation, never on the test set:
-15 epochs as above, or with a small random shift, rotation and zoom of the digits
-(experiment `taylornet_mnist_tuned`)."""
+the time saved buys more epochs. Which recipe to use is decided on
+{tuned_config['val_size']:,} training images held out for validation, never on the test set:
+{tuned_config['epochs']} epochs as above, or with a small random shift, rotation and zoom of
+the digits (experiment `taylornet_mnist_tuned`)."""
 if dataset == "mnist":
     show_markdown(TUNED_INTRO)
     tuned, missing = run_or_load_each({"tuned": "taylornet_mnist_tuned"}, profile, recompute)

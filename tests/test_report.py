@@ -611,3 +611,12 @@ def test_order4_tuning_verdict_weighs_the_choice_and_says_whether_it_is_adopted(
     assert order4_tuning_verdict(result, {"optimizer": "adamw", "weight_decay": 0.1}).endswith("trains with it.")
     result["chosen"] = "as is"
     assert "No change tried here beats the chapter's setting" in order4_tuning_verdict(result, {})
+
+
+def test_restored_note_says_at_least_where_a_checkpoint_recorded_no_time():
+    from cgcore.report import restored_note
+
+    assert restored_note({"checkpoints": 3, "seconds": 600.0, "without_seconds": 0}) == \
+        " (and 10.0 min of work read from 3 checkpoints)"
+    assert restored_note({"checkpoints": 3, "seconds": 600.0, "without_seconds": 1}) == \
+        " (and at least 10.0 min of work read from 3 checkpoints, 1 of which recorded no time)"

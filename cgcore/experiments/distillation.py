@@ -167,7 +167,7 @@ def stored_convnet_accuracy(config: dict, references: torch.Tensor, test, progre
     path = folder / "convnet_acc.pt"
     if path.exists():
         state = load_checkpoint(path)
-        note_restored_seconds(state.get("seconds", 0.0))   # files written before it was kept: unknown
+        note_restored_seconds(state.get("seconds"))   # None: written before the time was kept
         return state["acc"]
     start = time.perf_counter()
     accs = convnet_accuracy(config, references, test, progress, desc=desc)
