@@ -31,7 +31,8 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("taylor_order4_terms", 293_000, "count", "Sec. III",
           "'about 293 thousand'; the exact count is C(53,4) = 292,825"),
     Claim("taylor_order4_params", 1_460_000, "count", "Sec. III (TaylorNet paragraph)",
-          "'the original Taylor expansions (1.46 million)'; matches neither 292,825 nor 10x that"),
+          "'the original Taylor expansions (1.46 million)'; matches neither 292,825 nor 10x that, but is "
+          "half of 10x that: N0 after the halving that leaves the accuracy unchanged (Sec. III)"),
     Claim("taylor_prune50_acc", 0.98, "fraction", "Sec. III",
           "'the accuracy remains unchanged when N0 is reduced by half'"),
     Claim("taylor_prune30_acc", 0.98 - 0.0083, "fraction", "Sec. III",

@@ -620,3 +620,16 @@ def test_restored_note_says_at_least_where_a_checkpoint_recorded_no_time():
         " (and 10.0 min of work read from 3 checkpoints)"
     assert restored_note({"checkpoints": 3, "seconds": 600.0, "without_seconds": 1}) == \
         " (and at least 10.0 min of work read from 3 checkpoints, 1 of which recorded no time)"
+
+
+def test_verdict_table_reads_the_papers_parameter_count_as_half_of_ours(results_store):
+    from cgcore.profiles import get_config
+    from cgcore.report import verdict_table
+    from cgcore.results import save_result
+
+    result = {"orders": {"4": {"test_acc": 0.97, "terms": 292_825, "params": 2_928_250}}, "pruning": None}
+    save_result("taylor_expansion", "smoke", get_config("taylor_expansion", "smoke"), result, device="cpu",
+                wall_time_s=1.0)
+    table = verdict_table("smoke").set_index("claim")
+    why = table.loc["parameters of the order-4 expansion", "why"]
+    assert why.startswith("+101%") and "half of ours, 1,464,125, is the paper's figure" in why
