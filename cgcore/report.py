@@ -293,6 +293,7 @@ def baselines_table(profile: str) -> pd.DataFrame:
                          "epochs": None if row is None else len(seconds),
                          "seconds per epoch": None if row is None else float(np.mean(seconds)),
                          "precision": config.get("precision", "float32"),
+                         "test images": None if found is None else found["result"].get("n_test"),
                          "experiment": name,
                          "run on": None if row is None else found["manifest"].get("date", "")[:10]})
     return pd.DataFrame(rows).set_index(["data set", "model"])
@@ -326,11 +327,20 @@ def baselines_verdict(table: pd.DataFrame) -> str:
             continue
         acc, sec, macs = rows["test accuracy"], rows["seconds per epoch"], rows["multiply-adds per image"]
         tn, relu, pinet = (acc[BASELINE_MODELS[m]] for m in ("taylornet", "relu_cnn", "pinet"))
-        best = acc.idxmax()
+        best, (top, second) = acc.idxmax(), acc.sort_values(ascending=False).iloc[:2]
+        ranking = f"{best} is best"
+        n = rows["test images"].dropna()
+        if len(n):
+            # two standard errors of a difference of two accuracies near ``top`` on n test images
+            noise = 2 * np.sqrt(2 * top * (1 - top) / n.min())
+            if top - second < noise:
+                ranking = (f"{best} is ahead by {100 * (top - second):.2f} pp, less than two standard errors of a "
+                           f"difference on {int(n.min()):,} test images ({100 * noise:.2f} pp): one seed each "
+                           f"cannot rank them")
         sentences.append(
             f"On {dataset_name} the TaylorNet scores {tn:.2%}, {100 * (tn - relu):+.2f} pp against the ReLU CNN of "
             f"its size ({relu:.2%}) and {100 * (tn - pinet):+.2f} pp against the Π-net ({pinet:.2%}); "
-            f"{best} is best. A TaylorNet epoch takes "
+            f"{ranking}. A TaylorNet epoch takes "
             f"{sec[BASELINE_MODELS['taylornet']] / sec[BASELINE_MODELS['relu_cnn']]:.1f}× the ReLU CNN's time, "
             f"for {macs[BASELINE_MODELS['taylornet']] / macs[BASELINE_MODELS['relu_cnn']]:.1f}× its multiply-adds"
             + (" (measured in runs on different days: machines of the same kind differ, so read the time ratio "

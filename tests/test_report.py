@@ -274,15 +274,15 @@ def test_every_measured_cifar10_label_carries_the_jpeg_caveat():
             assert CIFAR10_CAVEAT not in claim_label(claim)
 
 
-def _store_training(name: str, accs: dict, seconds: dict, params: int = 1000):
+def _store_training(name: str, accs: dict, seconds: dict, params: int = 1000, n_test: int | None = None):
     from cgcore.profiles import get_config
     from cgcore.results import save_result
 
     models = {variant: {"test_acc": acc, "params": params, "history": {"seconds": [seconds[variant]] * 3}}
               for variant, acc in accs.items()}
     config = get_config(name, "smoke")
-    save_result(name, "smoke", config, {"models": models, "dataset": config["dataset"]}, device="cpu",
-                wall_time_s=1.0)
+    save_result(name, "smoke", config, {"models": models, "dataset": config["dataset"],
+                                        **({"n_test": n_test} if n_test else {})}, device="cpu", wall_time_s=1.0)
 
 
 def test_baselines_table_pairs_each_taylornet_with_its_twins(results_store):
@@ -309,6 +309,22 @@ def test_baselines_table_pairs_each_taylornet_with_its_twins(results_store):
     macs = table["multiply-adds per image"]
     assert macs[("MNIST", "ReLU CNN")] > macs[("MNIST", "TaylorNet")] > macs[("MNIST", "Π-net (CCP)")] > 0
     assert verdict.endswith("Not computed yet for this profile: MNIST, CIFAR-10, Fashion-MNIST.")
+
+
+def test_baselines_verdict_does_not_rank_models_closer_than_the_test_sets_noise(results_store):
+    from cgcore.report import baselines_table, baselines_verdict
+
+    _store_training("taylornet_mnist7", {"taylornet": 0.9941, "cg_as_conv": 0.90}, {"taylornet": 30, "cg_as_conv": 10},
+                    n_test=10_000)
+    _store_training("baselines_mnist7", {"relu_cnn": 0.9935, "pinet": 0.9800}, {"relu_cnn": 10, "pinet": 20},
+                    n_test=10_000)
+    verdict = baselines_verdict(baselines_table("smoke"))
+    # 2 * sqrt(2 * 0.9941 * 0.0059 / 10,000) = 0.22 pp > 0.06 pp
+    assert "TaylorNet is ahead by 0.06 pp, less than two standard errors of a difference on 10,000 test images " \
+           "(0.22 pp): one seed each cannot rank them" in verdict
+    _store_training("baselines_mnist7", {"relu_cnn": 0.9835, "pinet": 0.9800}, {"relu_cnn": 10, "pinet": 20},
+                    n_test=10_000)
+    assert "TaylorNet is best." in baselines_verdict(baselines_table("smoke"))
 
 
 @pytest.mark.parametrize("bf16_acc, holds", [(0.9930, True), (0.9900, False)])
