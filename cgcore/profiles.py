@@ -134,6 +134,13 @@ _TRAINING = {
 # The 7x7 networks stay in float32 (TrainConfig's default): on 7x7 maps bfloat16 gains only
 # 1.35x (TaylorNet) to 1.6x (ResNet), and their stored runs and seed repeats are float32.
 _BF16 = {"precision": "bfloat16", "channels_last": True}
+
+
+def _in_float32(config: dict) -> dict:
+    """``config`` without the bfloat16 settings: float32 and NCHW, TrainConfig's defaults."""
+    return {k: v for k, v in config.items() if k not in _BF16}
+
+
 _TAYLORNET_VARIANTS = {"taylornet": {}, "cg_as_conv": {"cg_as_conv": True}}
 # The CG of the models: factorised rank 1 is the parameterisation whose counts are closest
 # to the paper's (cgcore.models); "full" is Eq. (4) literally (8.6-55 M parameters).
@@ -157,7 +164,7 @@ _TAYLORNET_MNIST = {
 }
 
 _TAYLORNET_MNIST7 = {
-    **{k: v for k, v in _TAYLORNET_MNIST.items() if k not in _BF16},
+    **_in_float32(_TAYLORNET_MNIST),
     "dataset": "mnist7",
     "model": "taylornet_mnist7",  # Fig. 5 adapted to 7x7 (cgcore.models.taylornet_mnist7)
     "variants": _TAYLORNET_VARIANTS,
@@ -199,8 +206,7 @@ _BASELINES_MNIST7 = {**_TAYLORNET_MNIST7, "variants": _TWIN_VARIANTS}
 _BASELINES_CIFAR10 = {**_TAYLORNET_CIFAR10, "variants": _TWIN_VARIANTS}
 # taylornet_mnist's TaylorNet trained in float32 with NCHW activations (TrainConfig's
 # defaults), to see whether bfloat16 training costs a polynomial of degree 16 accuracy.
-_TAYLORNET_MNIST_FLOAT32 = {**{k: v for k, v in _TAYLORNET_MNIST.items() if k not in _BF16},
-                            "variants": {"taylornet_float32": {}}}
+_TAYLORNET_MNIST_FLOAT32 = {**_in_float32(_TAYLORNET_MNIST), "variants": {"taylornet_float32": {}}}
 # Fig. 5's TaylorNet with more of the training the cpu profile can afford in bfloat16 (about
 # 45 s per epoch instead of about 150 s in float32), the recipe chosen on 5,000 training images
 # held out for validation: 15 epochs as they are, or with a small random shift, rotation and

@@ -173,6 +173,12 @@ def tuned_verdict(result: dict, first_recipe_acc: float | None) -> str:
     return text
 
 
+def difference_standard_error(accuracy: float, n: int) -> float:
+    """The binomial standard error of the difference of two independent accuracies near
+    ``accuracy``, each measured on ``n`` images."""
+    return float(np.sqrt(2 * accuracy * (1 - accuracy) / n))
+
+
 def order4_tuning_verdict(result: dict, config: dict) -> str:
     """taylor_order4_tuning against the chapter's run: the candidate chosen on validation, its
     margin over the unchanged setting in units of the validation set's binomial standard
@@ -183,7 +189,7 @@ def order4_tuning_verdict(result: dict, config: dict) -> str:
         raise ValueError("the tuning run has no candidate without changes to compare the chosen one with; "
                          f"its candidates: {', '.join(rows)}")
     acc, ref, n = rows[chosen]["val_acc"], rows[base]["val_acc"], result["val_size"]
-    se = np.sqrt(2 * ref * (1 - ref) / n)   # of a difference of two accuracies on n images
+    se = difference_standard_error(ref, n)
     text = (f"In {result['epochs']}-epoch runs at order {result['order']}, chosen on {n:,} held-out training "
             f"images: *{chosen}*, at {acc:.2%} on validation")
     if chosen == base:
@@ -331,8 +337,7 @@ def baselines_verdict(table: pd.DataFrame) -> str:
         ranking = f"{best} is best"
         n = rows["test images"].dropna()
         if len(n):
-            # two standard errors of a difference of two accuracies near ``top`` on n test images
-            noise = 2 * np.sqrt(2 * top * (1 - top) / n.min())
+            noise = 2 * difference_standard_error(top, n.min())
             if top - second < noise:
                 ranking = (f"{best} is ahead by {100 * (top - second):.2f} pp, less than two standard errors of a "
                            f"difference on {int(n.min()):,} test images ({100 * noise:.2f} pp): one seed each "

@@ -107,3 +107,14 @@ def train_config(settings: dict, seed: int, **fixed) -> TrainConfig:
     then ``fixed``, the settings the experiment does not let a profile change."""
     return TrainConfig(**{**{k: v for k, v in settings.items() if k in _TRAIN_FIELDS and k != "seed"}, **fixed},
                        seed=seed)
+
+
+def check_candidates(candidates: dict, settings: dict) -> None:
+    """A tuning run's ``candidates`` (name -> changes): at least one, each changing only keys
+    of ``settings`` (the config it changes), or a ValueError that names what is accepted."""
+    if not candidates:
+        raise ValueError("candidates must name at least one recipe to train")
+    unknown = {k for changes in candidates.values() for k in changes} - set(settings)
+    if unknown:
+        raise ValueError(f"candidates change unknown setting(s) {sorted(unknown)}; "
+                         f"accepted: {', '.join(sorted(settings))}")

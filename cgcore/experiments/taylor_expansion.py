@@ -9,7 +9,7 @@ from ..models import count_parameters
 from ..results import checkpoint_dir
 from ..taylor import TaylorExpansion, prune_smallest, quadratic_coefficients, quadratic_coefficients_at_zero
 from ..train import accuracy, default_device, fit, seed_everything
-from .common import make_augment, train_config, training_images
+from .common import check_candidates, make_augment, train_config, training_images
 
 NAME = "taylor_expansion"
 ABLATION = "taylor_ablation"
@@ -114,12 +114,7 @@ def run_tuning(config: dict, profile: str, progress: bool = True) -> dict:
     images. The candidate with the best validation accuracy is chosen; every candidate's test
     accuracy is stored beside it, read only after the choice."""
     candidates = config["candidates"]
-    if not candidates:
-        raise ValueError("candidates must name at least one setting to train")
-    unknown = {k for changes in candidates.values() for k in changes} - set(config["base"])
-    if unknown:
-        raise ValueError(f"candidates change unknown setting(s) {sorted(unknown)}; "
-                         f"accepted: {', '.join(sorted(config['base']))}")
+    check_candidates(candidates, config["base"])
     order, rows = config["order"], {}
     for name, changes in candidates.items():
         variant = {**config["base"], "orders": [order], "epochs": [config["epochs"]], "seed": config["seed"],

@@ -33,7 +33,7 @@ from ..models import count_parameters
 from ..paper import PAPER
 from ..results import another_runs_checkpoints, checkpoint_dir
 from ..train import accuracy, default_device, fit, seed_everything
-from .common import Standardize, channel_stats, make_augment, train_config, training_images
+from .common import Standardize, channel_stats, check_candidates, make_augment, train_config, training_images
 
 TAYLORNETS = ("taylornet_mnist", "taylornet_mnist7", "taylornet_cifar10")
 RESNET = "resnet_mnist7"
@@ -149,12 +149,7 @@ def run_tuned(config: dict, profile: str, progress: bool = True, *, experiment: 
     check_choice("experiment", experiment, (TUNED,))
     device = default_device()
     candidates = config["candidates"]
-    if not candidates:
-        raise ValueError("candidates must name at least one recipe to train")
-    unknown = {k for changes in candidates.values() for k in changes} - set(config)
-    if unknown:
-        raise ValueError(f"candidates change unknown setting(s) {sorted(unknown)}; "
-                         f"accepted: {', '.join(sorted(config))}")
+    check_candidates(candidates, config)
     rows = {}
     for name, changes in candidates.items():
         c = {**config, **changes}
