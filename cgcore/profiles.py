@@ -210,11 +210,14 @@ _TAYLORNET_MNIST_FLOAT32 = {**_in_float32(_TAYLORNET_MNIST), "variants": {"taylo
 # Fig. 5's TaylorNet with more of the training the cpu profile can afford in bfloat16 (about
 # 45 s per epoch instead of about 150 s in float32), the recipe chosen on 5,000 training images
 # held out for validation: 15 epochs as they are, or with a small random shift, rotation and
-# zoom of the digits (the paper names no augmentation for MNIST).
+# zoom of the digits (the paper names no augmentation for MNIST), or that augmentation with
+# twice the epochs and label smoothing (at 15 epochs it still fits 99.7 % of its training set).
+_SMALL_AFFINE = {"kind": "affine", "max_degrees": 10.0, "max_shift": 0.08, "max_scale": 0.08}
 _TAYLORNET_MNIST_TUNED = {**_TAYLORNET_MNIST, "variants": {"taylornet": {}}, "epochs": 15, "val_size": 5000,
                           "candidates": {"no augmentation": {},
-                                         "small affine": {"augment": {"kind": "affine", "max_degrees": 10.0,
-                                                                      "max_shift": 0.08, "max_scale": 0.08}}}}
+                                         "small affine": {"augment": _SMALL_AFFINE},
+                                         "small affine, twice the epochs, label smoothing 0.1": {
+                                             "augment": _SMALL_AFFINE, "epochs": 30, "label_smoothing": 0.1}}}
 # Seed repeats (cgcore.experiments.seeds): the 7x7 TaylorNet and its equal-size twins at
 # seeds 0, 1 and 2, the rest of each config unchanged (seed 0 is the stored run). Their wall
 # time is reported on the scorecard page like any other's.
@@ -683,7 +686,8 @@ _OVERRIDES = {
         **{f"baselines_{ds}": _SMOKE_TRAINING for ds in ("mnist", "mnist7", "cifar10")},
         "taylornet_fashion": _SMOKE_TRAINING,
         "taylornet_mnist_float32": _SMOKE_TRAINING,
-        "taylornet_mnist_tuned": {**_SMOKE_TRAINING, "val_size": 64},
+        "taylornet_mnist_tuned": {**_SMOKE_TRAINING, "val_size": 64,
+                                  "candidates": {"small affine, twice the epochs, label smoothing 0.1": {"epochs": 2}}},
         "seeds_taylornet_mnist7": {"seeds": [0, 1]},
         "seeds_baselines_mnist7": {"seeds": [0, 1]},
         "seeds_taylor_expansion": {"seeds": [0, 1], "overrides": {"orders": [1, 2], "epochs": [2, 2]}},
@@ -747,7 +751,8 @@ _OVERRIDES = {
         "baselines_mnist": {"epochs": 20},
         "taylornet_fashion": {"epochs": 20},
         "taylornet_mnist_float32": {"epochs": 20},
-        "taylornet_mnist_tuned": {"epochs": 30},
+        "taylornet_mnist_tuned": {"epochs": 30,
+                                  "candidates": {"small affine, twice the epochs, label smoothing 0.1": {"epochs": 60}}},
         "baselines_mnist7": {"epochs": 50},
         "baselines_cifar10": {"epochs": 60},
         "cg_conv_bench": {"batch_size": 128, "repeats": 20, "max_mib": 4096},

@@ -157,6 +157,7 @@ show_markdown(taylornet_verdict(dataset, runs, profile))
 
 # %% tags=["remove-input"]
 tuned_config = get_config("taylornet_mnist_tuned", profile)
+LONG_RECIPE = "small affine, twice the epochs, label smoothing 0.1"
 TUNED_INTRO = f"""### More training, chosen on validation
 
 The recipe above is the `{profile}` profile's first: {config['epochs']} epochs, no augmentation, nothing tuned.
@@ -164,7 +165,9 @@ In bfloat16 a TaylorNet epoch costs about a third of its float32 time on these c
 the time saved buys more epochs. Which recipe to use is decided on
 {tuned_config['val_size']:,} training images held out for validation, never on the test set:
 {tuned_config['epochs']} epochs as above, or with a small random shift, rotation and zoom of
-the digits (experiment `taylornet_mnist_tuned`)."""
+the digits, or that augmentation with
+{tuned_config['candidates'][LONG_RECIPE].get('epochs', tuned_config['epochs'])} epochs and label smoothing
+of {tuned_config['candidates'][LONG_RECIPE]['label_smoothing']} (experiment `taylornet_mnist_tuned`)."""
 if dataset == "mnist":
     show_markdown(TUNED_INTRO)
     tuned, missing = run_or_load_each({"tuned": "taylornet_mnist_tuned"}, profile, recompute)

@@ -82,3 +82,11 @@ def test_the_float32_check_differs_from_taylornet_mnist_only_in_precision():
     assert bf16["precision"] == "bfloat16" and bf16["channels_last"] and "precision" not in f32
     drop = {"variants", "precision", "channels_last"}
     assert {k: v for k, v in bf16.items() if k not in drop} == {k: v for k, v in f32.items() if k not in drop}
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_the_long_tuned_candidate_trains_twice_the_epochs_of_the_others(profile):
+    config = get_config("taylornet_mnist_tuned", profile)
+    long = config["candidates"]["small affine, twice the epochs, label smoothing 0.1"]
+    assert long["epochs"] == 2 * config["epochs"] and long["augment"] == config["candidates"]["small affine"]["augment"]
+    assert all("epochs" not in c for name, c in config["candidates"].items() if c is not long)

@@ -152,7 +152,9 @@ def run_tuned(config: dict, profile: str, progress: bool = True, *, experiment: 
     check_candidates(candidates, config)
     rows = {}
     for name, changes in candidates.items():
-        c = {**config, **changes}
+        # A candidate's run depends on its own settings only: adding a candidate leaves the
+        # others' checkpoints where they are.
+        c = {k: v for k, v in {**config, **changes}.items() if k != "candidates"}
         seed_everything(c["seed"])
         train, test, augment = load_data(c)
         fit_on, val = train.split(c["val_size"], c["seed"])
