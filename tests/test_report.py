@@ -649,3 +649,22 @@ def test_verdict_table_reads_the_papers_parameter_count_as_half_of_ours(results_
     table = verdict_table("smoke").set_index("claim")
     why = table.loc["parameters of the order-4 expansion", "why"]
     assert why.startswith("+101%") and "half of ours, 1,464,125, is the paper's figure" in why
+
+
+def test_verdict_table_sets_the_recipe_chosen_on_validation_beside_the_papers_claim(results_store):
+    from cgcore.profiles import get_config
+    from cgcore.report import verdict_table
+    from cgcore.results import save_result
+
+    save_result("taylor_expansion", "smoke", get_config("taylor_expansion", "smoke"),
+                {"orders": {"4": {"test_acc": 0.97, "terms": 292_825, "params": 2_928_250}}, "pruning": None},
+                device="cpu", wall_time_s=1.0)
+    why = verdict_table("smoke").set_index("claim").loc["direct Taylor expansion, order 4, 7×7 MNIST", "why"]
+    assert why == "-1.0 points"                       # no tuning run stored: nothing beside it
+    tuned = {"order": 4, "epochs": 2, "val_size": 50, "chosen": "b",
+             "candidates": {"a": {"changes": {}, "val_acc": 0.9, "test_acc": 0.96},
+                            "b": {"changes": {"lr": 3e-4}, "val_acc": 0.95, "test_acc": 0.9812}}}
+    save_result("taylor_order4_tuning", "smoke", get_config("taylor_order4_tuning", "smoke"), tuned,
+                device="cpu", wall_time_s=1.0)
+    why = verdict_table("smoke").set_index("claim").loc["direct Taylor expansion, order 4, 7×7 MNIST", "why"]
+    assert why == "-1.0 points; 98.12% with the training recipe chosen on validation"

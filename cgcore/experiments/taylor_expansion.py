@@ -127,6 +127,11 @@ def run_tuning(config: dict, profile: str, progress: bool = True) -> dict:
             "chosen": chosen}
 
 
+def claims_tuning(result: dict) -> dict[str, float]:
+    """The test accuracy of the candidate chosen on validation."""
+    return {f"taylor_order{result['order']}_tuned_acc": result["candidates"][result["chosen"]]["test_acc"]}
+
+
 def claims(result: dict) -> dict[str, float]:
     """Scorecard values (claim id -> ours) from a stored result."""
     out = {}
@@ -145,4 +150,4 @@ def claims(result: dict) -> dict[str, float]:
 
 def runners() -> dict:
     """name -> (run, claims) for cgcore.experiments.EXPERIMENTS."""
-    return {NAME: (run, claims), ABLATION: (run_ablation, lambda result: {}), TUNING: (run_tuning, lambda result: {})}
+    return {NAME: (run, claims), ABLATION: (run_ablation, lambda result: {}), TUNING: (run_tuning, claims_tuning)}
