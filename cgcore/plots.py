@@ -108,8 +108,10 @@ def quadratic_levels(quadratic: dict, by: str = "value", basis: str = "upper",
     return legible(fig)
 
 
-def quadratic_maps(quadratic: dict, by: str = "value", class_names=None):
-    """Fig. 13: per class, the 49 x 49 map of x_i x_j weights drawn by level, with counts."""
+def quadratic_maps(quadratic: dict, by: str = "value", class_names=None, title: str | None = None):
+    """Fig. 13: per class, the 49 x 49 map of the quadratic weights ``quadratic["upper"]`` drawn
+    by level, with counts (by default titled for the direct expansion's, coefficients of its
+    own variables u_i u_j)."""
     upper = np.asarray(quadratic["upper"])
     side = quadratic["side"]
     n = side * side
@@ -139,8 +141,8 @@ def quadratic_maps(quadratic: dict, by: str = "value", class_names=None):
     bar = fig.colorbar(image, ax=axes, ticks=range(1, 6), shrink=0.6)
     bar.ax.set_yticklabels([f"L{k}" + (" (smallest)" if k == 1 else " (largest)" if k == 5 else "")
                             for k in range(1, 6)], fontsize=10)
-    fig.suptitle(f"Fig. 13: quadratic weights $x_i x_j$ per class by level ({by}); under each map the count of "
-                 f"weights per level", fontsize=12)
+    fig.suptitle(title or f"Fig. 13: quadratic weights (of $u_i u_j$) per class by level ({by}); under each map the "
+                          f"count of weights per level", fontsize=12)
     return legible(fig)
 
 

@@ -12,12 +12,12 @@ import tempfile
 
 import pandas as pd
 
-from .paper import PAPER, SIZED_TO_MATCH, TWO_SIDED, claim_label
+from .paper import PAPER, RELATIVE_TO, SIZED_TO_MATCH, TWO_SIDED, claim_label
 from .results import load_result, result_path, results_root
 
 COLUMNS = ["claim", "paper", "ours", "unit", "delta", "result_file", "section", "label", "verdict"]
 VERDICTS = ("reproduced", "partly", "not reproduced", "sized to match", "no number in the paper",
-            "ours (no paper value)")
+            "ours (no paper value)", "not computed for this profile")
 COUNT_REPRODUCED, COUNT_PARTLY = 0.05, 0.15
 
 
@@ -33,13 +33,18 @@ def accuracy_verdict(ours: float, paper: float) -> str:
     return "partly" if gap_pp <= PARTLY_PP else "not reproduced"
 
 
-def verdict(claim: str, ours: float | None, paper: float | None) -> str:
+def verdict(claim: str, ours: float | None, paper: float | None, our_reference: float | None = None) -> str:
     """The scorecard's verdict. Accuracies: :func:`accuracy_verdict` (for an ablation, the
     same thresholds on the distance either way). Counts: within 5 % reproduced, within
     15 % partly. A count our own design was sized to hit: "sized to match". No paper value:
     "ours (no paper value)" for our measurements, "no number in the paper" for a claim the
-    paper makes only in a plot."""
+    paper makes only in a plot. A claim the paper states as a change from another
+    (``paper.RELATIVE_TO``) is judged as ours changes from ``our_reference``, ours of that other."""
     ref = PAPER.get(claim)
+    if claim in RELATIVE_TO and ours is not None:
+        if our_reference is None:
+            return "not computed for this profile"
+        ours = ours - our_reference + PAPER[RELATIVE_TO[claim]].value
     if claim in SIZED_TO_MATCH:
         return "sized to match"
     if ref is None or paper is None or ours is None:
@@ -95,11 +100,14 @@ def scorecard_blocks(shown: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def build_scorecard(profile: str) -> pd.DataFrame:
+    """Every claim of every result stored with its experiment's current config (a result made
+    with a config that has changed since is not scored: it is no longer what the code computes)."""
     from .experiments import EXPERIMENTS
+    from .profiles import get_config
 
     rows = []
     for experiment, (_, claims) in EXPERIMENTS.items():
-        stored = load_result(experiment, profile)
+        stored = load_result(experiment, profile, get_config(experiment, profile))
         if stored is None:
             continue
         relative = os.path.relpath(result_path(profile, experiment), results_root().parent)
@@ -117,6 +125,10 @@ def build_scorecard(profile: str) -> pd.DataFrame:
                 "label": claim_label(claim),
                 "verdict": verdict(claim, ours, paper),
             })
+    ours_of = {row["claim"]: row["ours"] for row in rows}
+    for row in rows:
+        if row["claim"] in RELATIVE_TO:
+            row["verdict"] = verdict(row["claim"], row["ours"], row["paper"], ours_of.get(RELATIVE_TO[row["claim"]]))
     order = {c: i for i, c in enumerate(PAPER)}
     rows.sort(key=lambda r: order.get(r["claim"], len(order)))
     return pd.DataFrame(rows, columns=COLUMNS)

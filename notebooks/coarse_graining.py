@@ -196,7 +196,7 @@ pd.DataFrame(spans).T
 # $2^L$ after $L$. The direct alternative is to write the whole polynomial at once, Eq. (2),
 # with one coefficient for every monomial of the image, and fit it by a single linear
 # layer, Eq. (3). The [Taylor-expansion chapter](taylor_expansion.ipynb) does exactly that
-# on 7×7 MNIST and shows both why it works (accuracy grows with the order) and why it does
+# on 7×7 MNIST and shows both what it buys (the accuracy at each order) and why it does
 # not scale (292,825 terms at order 4). It also looks at where the weights of the
 # quadratic terms $x_ix_j$ sit as a function of the distance between the two pixels
 # (Fig. 3), the evidence for the assumption the CG rests on: "the dominant parts in the

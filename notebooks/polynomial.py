@@ -99,6 +99,17 @@ quadratic = result["quadratic"]
 fig = plots.quadratic_levels(quadratic, by="magnitude",
                              title=f"Trained {quadratic['network']}: quadratic coefficients at the mean image")
 
+# %% [markdown]
+# And per class, as Fig. 13 draws them: each logit's 49 × 49 map of coefficients of
+# $x_i x_j$, coloured by level (levels by magnitude over all classes), with the count of
+# coefficients per level under each map. Near pairs sit close to the diagonal, and pixels
+# one row apart seven places from it.
+
+# %%
+fig = plots.quadratic_maps(quadratic, by="magnitude",
+                           title=f"Trained {quadratic['network']}: coefficients of $x_i x_j$ at the mean image, per "
+                                 "class, by level (magnitude); under each map the count per level")
+
 # %% tags=["hide-input"]
 ours = quadratic["locality"]
 rows = {f"TaylorNet ({quadratic['network']})": ours}

@@ -111,7 +111,7 @@ x = sympy.symbols("x1:4")
 #
 # How exactly these numbers repeat: a rerun on the same machine gives the same bits.
 # Two runs of this ablation on two machines of the same kind agreed to the bit at order 2
-# but differed by up to 0.09 points at order 3, where Intel MKL's matrix products over the
+# but not at order 3, where Intel MKL's matrix products over the
 # 20,000-odd monomials pick their blocking from the cache sizes they find. `cgcore` now
 # turns on MKL's reproducible mode (`MKL_CBWR=AUTO`: fixed cache sizes, deterministic
 # reductions; the weights on this machine are the same bits as without it), so the

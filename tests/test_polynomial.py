@@ -67,3 +67,16 @@ def test_the_polynomial_experiment_rejects_a_network_it_cannot_read():
 
     with pytest.raises(ValueError, match="unknown networks 'resnet_mnist7'"):
         run({**get_config("taylornet_polynomial", "smoke"), "networks": ["resnet_mnist7"]}, "smoke")
+
+
+def test_quadratic_maps_draw_one_map_per_class_under_the_callers_title():
+    import matplotlib.pyplot as plt
+
+    from cgcore import plots
+
+    quadratic = {"upper": np.random.default_rng(0).normal(size=(10, 49 * 50 // 2)), "side": 7}
+    fig = plots.quadratic_maps(quadratic, by="magnitude", title="the TaylorNet's Hessian")
+    assert fig._suptitle.get_text() == "the TaylorNet's Hessian"
+    assert sum(bool(ax.images) for ax in fig.axes) == 10
+    assert "u_i u_j" in plots.quadratic_maps(quadratic)._suptitle.get_text()   # the direct expansion's default
+    plt.close("all")

@@ -105,3 +105,15 @@ def test_run_or_load_each_computes_only_the_named_one_and_notes_the_rest(results
                                       recompute="never", compute="mnist")
     assert found == {} and len(missing) == 2
     assert "`python -m cgcore run distill_budget_cifar10 --profile smoke`" in missing[1]
+
+
+def test_the_scorecard_skips_a_result_made_with_a_config_that_has_changed(results_store):
+    from cgcore.profiles import get_config
+
+    result = {"orders": {"4": {"test_acc": 0.97, "terms": 292825, "params": 2928250}}, "pruning": None}
+    config = get_config("taylor_expansion", "smoke")
+    results.save_result("taylor_expansion", "smoke", {**config, "epochs": [9] * len(config["orders"])}, result,
+                        device="cpu", wall_time_s=1.0)
+    assert build_scorecard("smoke").empty
+    results.save_result("taylor_expansion", "smoke", config, result, device="cpu", wall_time_s=1.0)
+    assert "taylor_order4_acc" in set(build_scorecard("smoke")["claim"])

@@ -7,7 +7,7 @@ A TaylorNet in eval mode (batch norm an affine map) is a polynomial of its input
 * **degree along rays**: t -> logits(x0 + t (x1 - x0)) for pairs of test images, fitted in
   float64 by Chebyshev series beyond 2^L: how much of the function lives in each degree, and
   the highest degree above the floor that the degrees beyond 2^L (rounding noise) set;
-* **quadratic coefficients** at the mean training image (the Hessian of every logit),
+* **quadratic coefficients** at the mean test image (the Hessian of every logit),
   drawn as Figs. 3 and 13 draw the direct expansion's, to ask whether the hierarchical CG
   puts its quadratic weight on near pixel pairs.
 
