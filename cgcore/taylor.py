@@ -357,12 +357,17 @@ def level_counts(upper: np.ndarray, side: int, n_levels: int = 5, by: str = "val
     return distances, counts
 
 
-def locality_shares(upper: np.ndarray, side: int, near: float = 1.5, far: float = 5.0) -> dict[str, float]:
+def locality_shares(upper: np.ndarray, side: int, near: float = 1.5, far: float = 5.0,
+                    by: str = "magnitude", level: int = 5) -> dict[str, float]:
     """Does the largest fifth of the quadratic weights (by magnitude, all classes pooled)
     sit on near pixel pairs, as the CG premise reads Fig. 3? Its share at distance <= near
-    and >= far, beside the share of all pairs at those distances (what no preference gives)."""
-    distances, counts = level_counts(upper, side, by="magnitude")
-    top, everything = counts[-1], counts.sum(0)
+    and >= far ("top_near", "top_far"), beside the share of all pairs at those distances
+    (what no preference gives). ``by="value"`` cuts the levels by signed value, as Fig. 3's
+    caption does, and ``level`` (1 to 5) picks the fifth: 5 the largest, 1 the most negative."""
+    if level not in range(1, 6):
+        raise ValueError(f"level must be one of 1, 2, 3, 4, 5 (L1 to L5), got {level!r}")
+    distances, counts = level_counts(upper, side, by=by)
+    top, everything = counts[level - 1], counts.sum(0)
     is_near, is_far = distances <= near, distances >= far
     return {"top_near": top[is_near].sum() / top.sum(), "all_near": everything[is_near].sum() / everything.sum(),
             "top_far": top[is_far].sum() / top.sum(), "all_far": everything[is_far].sum() / everything.sum()}

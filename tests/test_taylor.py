@@ -199,6 +199,13 @@ def test_locality_shares_see_where_the_large_weights_sit():
     assert shares["top_near"] > 0.8 and shares["top_far"] < shares["all_far"] / 5   # every near pair is in the top fifth
     spread = locality_shares(np.where(d >= 5, 10.0, 0.1)[None, :].repeat(2, 0), side)
     assert spread["top_near"] == 0.0 and spread["top_far"] > 0.9
+    # by signed value (Fig. 3's caption): large negative weights on near pairs are L1, not L5
+    signed = np.where(d <= 1.5, -10.0, 0.1)[None, :].repeat(2, 0)
+    assert locality_shares(signed, side)["top_near"] > 0.8                       # by magnitude: the top fifth
+    assert locality_shares(signed, side, by="value", level=1)["top_near"] > 0.8
+    assert locality_shares(signed, side, by="value", level=5)["top_near"] == 0.0
+    with pytest.raises(ValueError, match="level must be one of 1, 2, 3, 4, 5"):
+        locality_shares(signed, side, level=0)
 
 
 @pytest.mark.parametrize("order", [2, 3, 4])

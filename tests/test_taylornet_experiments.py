@@ -268,8 +268,17 @@ def test_taylor_expansion_stores_both_prunings_and_fig3_in_the_pixel_basis(store
     claims = EXPERIMENTS["taylor_expansion"][1](result)
     for k in keep:
         assert {f"taylor_prune{round(k * 100)}_acc", f"taylor_prune{round(k * 100)}_centred_acc"} <= set(claims)
+    from cgcore.taylor import locality_shares
+
     q = result["quadratic"]
     assert np.shape(q["upper_at_zero"]) == np.shape(q["upper"]) == (10, 49 * 50 // 2)
+    # Fig. 3's locality at every order from 2 on, in both bases; the stored quadratic is the top order's
+    orders = [o for o in get_config("taylor_expansion", "smoke")["orders"] if o >= 2]
+    locality = {int(order): shares for order, shares in result["locality_by_order"].items()}
+    assert sorted(locality) == orders
+    top = locality[orders[-1]]
+    assert top["u"] == pytest.approx(locality_shares(np.asarray(q["upper"], dtype=np.float64), 7), abs=1e-3)
+    assert set(top) == {"u", "x_at_zero"} and all(0 <= v <= 1 for b in top.values() for v in b.values())
     assert result["n_val"] == 0                       # the reported run holds nothing out
 
 

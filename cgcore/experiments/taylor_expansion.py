@@ -7,7 +7,8 @@ import numpy as np
 from ..data import load_dataset
 from ..models import count_parameters
 from ..results import checkpoint_dir
-from ..taylor import TaylorExpansion, prune_smallest, quadratic_coefficients, quadratic_coefficients_at_zero
+from ..taylor import (TaylorExpansion, locality_shares, prune_smallest, quadratic_coefficients,
+                      quadratic_coefficients_at_zero)
 from ..train import accuracy, default_device, fit, seed_everything
 from .common import check_candidates, make_augment, train_config, training_images
 
@@ -37,7 +38,7 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
     n_vars = test.images[0].numel()
     ckpt_dir = checkpoint_dir(profile, NAME, config)
 
-    orders, pruning, quadratic = {}, {}, None
+    orders, pruning, quadratic, locality = {}, {}, None, {}
     for order, epochs in zip(config["orders"], config["epochs"], strict=True):
         seed_everything(config["seed"])
         model = TaylorExpansion(n_vars, order, expansion_point=config["expansion_point"]).to(device)
@@ -67,10 +68,15 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
                                      for keep in config["prune_keep"]],
                 "fine_tuned": False,
             }
-        if order >= 2 and (quadratic is None or order == config["prune_order"]):
+        if order >= 2:
             maps = quadratic_coefficients(model)
             iu = np.triu_indices(n_vars)
             at_zero = quadratic_coefficients_at_zero(model)
+            side = int(round(n_vars ** 0.5))
+            # Fig. 3's locality at every order, in both bases: does the order decide it?
+            locality[order] = {basis: locality_shares(np.float64(m[:, iu[0], iu[1]]), side)
+                               for basis, m in (("u", maps), ("x_at_zero", at_zero))}
+        if order >= 2 and (quadratic is None or order == config["prune_order"]):
             quadratic = {"order": order, "side": int(round(n_vars ** 0.5)),
                          "expansion_point": config["expansion_point"],
                          "upper": np.float32(maps[:, iu[0], iu[1]]).round(7),
@@ -81,6 +87,7 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
         "orders": orders,
         "pruning": pruning,
         "quadratic": quadratic,
+        "locality_by_order": locality,
         "n_train": len(train),
         "n_val": len(val) if val is not None else 0,
         "n_test": len(test),
