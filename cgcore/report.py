@@ -142,14 +142,14 @@ def taylornet_verdict(dataset: str, runs: dict, profile: str) -> str:
 
 def tuned_table(result: dict) -> pd.DataFrame:
     """A tuning run (taylornet_mnist_tuned, taylor_order4_tuning): every candidate recipe with
-    its final validation and test accuracy, the chosen one marked (chosen on validation; the
-    test column is read after)."""
+    its final validation and test accuracy and median seconds per epoch, the chosen one marked
+    (chosen on validation; the test column is read after)."""
     rows = []
     for name, r in result["candidates"].items():
         rows.append({"recipe": name + (" (chosen)" if name == result["chosen"] else ""),
                      "epochs": len(r["history"]["epoch"]), "validation accuracy": f"{r['val_acc']:.2%}",
                      "test accuracy": f"{r['test_acc']:.2%}",
-                     "s per epoch": f"{np.mean(r['history']['seconds']):.0f}"})
+                     "s per epoch": f"{np.median(r['history']['seconds']):.0f}"})
     return pd.DataFrame(rows).set_index("recipe")
 
 
@@ -267,7 +267,8 @@ def baseline_source(dataset: str, model: str) -> str:
 
 def baselines_table(profile: str) -> pd.DataFrame:
     """For every (data set, model) of BASELINE_DATASETS x BASELINE_MODELS: test accuracy,
-    parameters, epochs and seconds per epoch of the stored run (``None`` where it is not
+    parameters, epochs and the median seconds per epoch of the stored run (the median: an
+    epoch slowed by other work on the machine does not move it; ``None`` where it is not
     computed yet), and the multiply-adds per image of each network as the profile builds it
     (:func:`cgcore.models.multiply_adds`). The TaylorNets and their twins share data,
     recipe, seed and budget."""
@@ -297,7 +298,7 @@ def baselines_table(profile: str) -> pd.DataFrame:
                          "test accuracy": None if row is None else row["test_acc"],
                          "parameters": None if row is None else row["params"],
                          "epochs": None if row is None else len(seconds),
-                         "seconds per epoch": None if row is None else float(np.mean(seconds)),
+                         "seconds per epoch": None if row is None else float(np.median(seconds)),
                          "precision": config.get("precision", "float32"),
                          "test images": None if found is None else found["result"].get("n_test"),
                          "experiment": name,
@@ -388,8 +389,8 @@ def thesis_verdict(table: pd.DataFrame, profile: str) -> str:
     text = ("**Verdict on performance.** Against the ReLU CNN of its size, trained the same way, the TaylorNet is "
             + "; ".join(f"{words[k]} " + ", ".join(f"{name} ({100 * gap:+.2f} pp, {how})" for name, gap, how in v)
                         for k, v in standing.items() if v)
-            + " (level: within two standard errors of a difference on the test set, or a 95 % interval over seeds "
-              "that holds zero). ")
+            + ". Level means within two standard errors of a difference on the test set for one run, or a 95 % "
+              "interval over seeds that holds zero. ")
     if differences is not None:
         text += seed_difference_note("Over seeds on 7×7 MNIST, TaylorNet minus ReLU CNN", differences) + " "
     text += (f"An epoch of the TaylorNet takes {min(ratios):.1f}× to {max(ratios):.1f}× the ReLU CNN's time on these "

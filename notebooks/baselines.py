@@ -73,7 +73,7 @@ pd.DataFrame(rows).set_index("network").style.format(
 # ## Accuracy, size and time
 #
 # Test accuracy after the last epoch, parameters, multiply-adds per image (MACs, from
-# `cgcore.models.multiply_adds`), and the measured seconds per training epoch (2 CPU cores
+# `cgcore.models.multiply_adds`), and the median of the measured seconds per training epoch (2 CPU cores
 # for the published book; the date says which run). The experiments: `taylornet_<data set>`
 # for the TaylorNets, `baselines_<data set>` for their twins, `taylornet_fashion` for all
 # three on Fashion-MNIST. The TaylorNet rows
