@@ -632,7 +632,8 @@ def test_order4_tuning_verdict_weighs_the_choice_and_says_whether_it_is_adopted(
               "candidates": {"as is": row(0.970, {}), "wd": row(0.976, {"optimizer": "adamw", "weight_decay": 0.1})}}
     text = order4_tuning_verdict(result, {"optimizer": "adam", "weight_decay": 0.0})
     assert "*wd*, at 97.60% on validation, +0.60 points over *as is* (1.8 standard errors" in text
-    assert text.endswith("does not use it.")
+    assert text.endswith("does not use it; trained with it for 12 epochs, order 4 scores 97.60% on the test set "
+                         "(the paper: about 98%).")
     assert order4_tuning_verdict(result, {"optimizer": "adamw", "weight_decay": 0.1}).endswith("trains with it.")
     result["chosen"] = "as is"
     assert "No change tried here beats the chapter's setting" in order4_tuning_verdict(result, {})
