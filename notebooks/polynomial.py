@@ -107,8 +107,7 @@ fig = plots.quadratic_levels(quadratic, by="magnitude",
 
 # %%
 fig = plots.quadratic_maps(quadratic, by="magnitude",
-                           title=f"Trained {quadratic['network']}: coefficients of $x_i x_j$ at the mean image, per "
-                                 "class, by level (magnitude); under each map the count per level")
+                           title=f"Trained {quadratic['network']}: $x_i x_j$ coefficients per class, by level")
 
 # %% tags=["hide-input"]
 ours = quadratic["locality"]
