@@ -358,7 +358,7 @@ def baselines_verdict(table: pd.DataFrame) -> str:
     return " ".join(sentences)
 
 
-def thesis_verdict(table: pd.DataFrame, profile: str) -> str:
+def thesis_verdict(table: pd.DataFrame, profile: str, heading: str = "Verdict on performance.") -> str:
     """The paper's "interpretability without degrading performance", weighed on performance
     against the ReLU CNN of the TaylorNet's size (:func:`baselines_table`): on each data set
     with both stored, ahead, level (within two standard errors of a difference on the test
@@ -388,7 +388,7 @@ def thesis_verdict(table: pd.DataFrame, profile: str) -> str:
     if not ratios:
         return ""
     words = {"ahead": "ahead on", "level": "level with it on", "behind": "behind on"}
-    text = ("**Verdict on performance.** Against the ReLU CNN of its size, trained the same way, the TaylorNet is "
+    text = (f"**{heading}** Against the ReLU CNN of its size, trained the same way, the TaylorNet is "
             + "; ".join(f"{words[k]} " + ", ".join(f"{name} ({100 * gap:+.2f} pp, {how})" for name, gap, how in v)
                         for k, v in standing.items() if v)
             + ". Level means within two standard errors of a difference on the test set for one run, or a 95 % "
@@ -864,12 +864,13 @@ def verdict_table(profile: str) -> pd.DataFrame:
             why = "our own network, built to have this many parameters: the match is by construction"
         elif ref.unit == "fraction":
             why = f"{100 * (ours - paper):+.1f} points"
-            full, paper_full = card["ours"].get(RELATIVE_TO.get(claim)), PAPER[RELATIVE_TO.get(claim, claim)].value
-            if claim in RELATIVE_TO and full is None:
-                why = "judged as a change from our full model, which is not stored for this profile"
-            elif claim in RELATIVE_TO:
-                why = (f"{100 * (ours - full):+.2f} points from our full model ({full:.2%}); the paper's "
-                       f"{100 * (paper - paper_full):+.2f} from its {paper_full:.0%}")
+            if claim in RELATIVE_TO:
+                full, paper_full = card["ours"].get(RELATIVE_TO[claim]), PAPER[RELATIVE_TO[claim]].value
+                if full is None:
+                    why = "judged as a change from our full model, which is not stored for this profile"
+                else:
+                    why = (f"{100 * (ours - full):+.2f} points from our full model ({full:.2%}); the paper's "
+                           f"{100 * (paper - paper_full):+.2f} from its {paper_full:.0%}")
             tuned = card["ours"].get(TUNED_CLAIMS.get(claim))
             if tuned is not None and not pd.isna(tuned):
                 why += f"; {tuned:.2%} with the training recipe chosen on validation"
@@ -1168,11 +1169,11 @@ def thesis_weighed(profile: str, values: dict | None = None) -> list[str]:
                        f"{values['taylornet_mnist7_params']:,.0f} parameters) against a residual network of the "
                        f"paper's size ({resnet:.2%}, {values['resnet_mnist7_params']:,.0f} parameters): "
                        f"{100 * (cg - resnet):+.2f} points with {ratio:.1f}× fewer parameters.")
-    at_equal_size = thesis_verdict(baselines_table(profile), profile)
+    at_equal_size = thesis_verdict(baselines_table(profile), profile,
+                                   heading="Performance, at equal size (beyond the paper).")
     if at_equal_size:
-        weighed.append(at_equal_size.replace("**Verdict on performance.**",
-                                             "**Performance, at equal size (beyond the paper).**")
-                       + " The [chapter on networks of its size](baselines.ipynb) has the Π-net twins too.")
+        weighed.append(at_equal_size + " The [chapter on networks of its size](baselines.ipynb) has the Π-net "
+                                       "twins too.")
     for ds, name in (("mnist", "MNIST"), ("cifar10", "CIFAR-10")):
         a, b = values.get(f"taylornet_{ds}_acc"), values.get(f"conv_ablation_{ds}_acc")
         if a is not None and b is not None:

@@ -123,12 +123,10 @@ def build_scorecard(profile: str) -> pd.DataFrame:
                 "result_file": relative,
                 "section": ref.source if ref else "",
                 "label": claim_label(claim),
-                "verdict": verdict(claim, ours, paper),
             })
     ours_of = {row["claim"]: row["ours"] for row in rows}
-    for row in rows:
-        if row["claim"] in RELATIVE_TO:
-            row["verdict"] = verdict(row["claim"], row["ours"], row["paper"], ours_of.get(RELATIVE_TO[row["claim"]]))
+    for row in rows:   # after every claim is known: a relative claim reads the one it is relative to
+        row["verdict"] = verdict(row["claim"], row["ours"], row["paper"], ours_of.get(RELATIVE_TO.get(row["claim"])))
     order = {c: i for i, c in enumerate(PAPER)}
     rows.sort(key=lambda r: order.get(r["claim"], len(order)))
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -37,6 +37,7 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
             _, val = (load_dataset(config["dataset"], "train", **load).subset(config["train_size"], config["seed"])
                       .split(config["val_size"], config["seed"]))
     n_vars = test.images[0].numel()
+    side = int(round(n_vars ** 0.5))
     ckpt_dir = checkpoint_dir(profile, NAME, config)
 
     orders, pruning, quadratic, locality = {}, {}, None, {}
@@ -73,12 +74,11 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
             maps = quadratic_coefficients(model)
             iu = np.triu_indices(n_vars)
             at_zero = quadratic_coefficients_at_zero(model)
-            side = int(round(n_vars ** 0.5))
             # Fig. 3's locality at every order, in both bases: does the order decide it?
             locality[order] = {basis: locality_shares(np.float64(m[:, iu[0], iu[1]]), side)
                                for basis, m in (("u", maps), ("x_at_zero", at_zero))}
         if order >= 2 and (quadratic is None or order == config["prune_order"]):
-            quadratic = {"order": order, "side": int(round(n_vars ** 0.5)),
+            quadratic = {"order": order, "side": side,
                          "expansion_point": config["expansion_point"],
                          "upper": np.float32(maps[:, iu[0], iu[1]]).round(7),
                          # Fig. 3 in the paper's basis: coefficients of x_i x_j at the black image
