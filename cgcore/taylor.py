@@ -150,14 +150,23 @@ class TaylorExpansion(nn.Module):
     same polynomials (one of degree n in x is one of degree n in u), so the choice changes only
     how well gradient descent is conditioned, and in which variables the coefficients
     of Figs. 3 and 13 are read.
+
+    ``degree_scale`` (a choice of ours, 1 by default: every standardised term alike)
+    multiplies each standardised term of degree d by degree_scale ** (d - 1). The model is
+    the same family of polynomials; only training changes: with Adam from zero weights a
+    term's contribution moves that much more slowly, so a scale below 1 leans the fit
+    towards the low orders (a prior against the many top-degree terms).
     """
 
     def __init__(self, n_vars: int = 49, order: int = 4, n_classes: int = 10,
-                 expansion_point: str = "zero", contraction: str = "materialise"):
+                 expansion_point: str = "zero", contraction: str = "materialise", degree_scale: float = 1.0):
         super().__init__()
         check_choice("expansion_point", expansion_point, EXPANSION_POINTS)
         check_choice("contraction", contraction, CONTRACTIONS)
+        if not degree_scale > 0:
+            raise ValueError(f"degree_scale must be a positive number, got {degree_scale}")
         self.expansion_point = expansion_point
+        self.degree_scale = float(degree_scale)
         self.features = TaylorFeatures(n_vars, order)
         # "factored": the same function, the top-degree terms never written (TopDegreeContraction)
         self.contraction = contraction if order >= 2 else "materialise"
@@ -172,6 +181,9 @@ class TaylorExpansion(nn.Module):
         self.register_buffer("x_scale", torch.ones(n_vars))
         self.register_buffer("mean", torch.zeros(n))
         self.register_buffer("std", torch.ones(n))
+        # not in the state dict: a function of (n_vars, order, degree_scale)
+        degrees = torch.cat([torch.full((math.comb(n_vars + d - 1, d),), float(d)) for d in range(1, order + 1)])
+        self.register_buffer("term_gain", self.degree_scale ** (degrees - 1), persistent=False)
 
     @property
     def n_terms(self) -> int:
@@ -210,8 +222,12 @@ class TaylorExpansion(nn.Module):
         # weight multiplier 1/std; a floor at a fraction of the typical spread keeps them tame.
         self.std.copy_(std.clamp_min(max(std_floor * std.median().item(), eps)))
 
+    def standardised_weight(self) -> torch.Tensor:
+        """The weight of each standardised term (phi - mean) / std in the logits."""
+        return self.weight * self.term_gain
+
     def effective_weight(self) -> torch.Tensor:
-        return self.weight / self.std
+        return self.standardised_weight() / self.std
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # (phi - mean)/std @ W^T + b, folded so the batch of terms is not copied again.
@@ -246,7 +262,8 @@ def prune_smallest(model: TaylorExpansion, keep: float, drop: str = "coefficient
     """Keep the ``keep`` fraction of terms with the largest weights and discard the rest
     (no fine-tuning). Sec. III: "if we discard the small weights ...".
 
-    Terms are ranked by |weight_j| = |a_j| std_j in the standardised basis: a term's
+    Terms are ranked by |weight_j| = |a_j| std_j in the standardised basis
+    (:meth:`TaylorExpansion.standardised_weight`): a term's
     contribution to the logits, not its raw coefficient a_j, which for x^4 terms is
     inflated by the tiny scale of the term. What discarding means is a choice:
 
@@ -260,18 +277,19 @@ def prune_smallest(model: TaylorExpansion, keep: float, drop: str = "coefficient
         raise ValueError(f"keep must be a fraction in (0, 1], got {keep}")
     check_choice("drop", drop, PRUNE_DROPS)
     pruned = TaylorExpansion(model.features.n_vars, model.features.order, model.weight.shape[0],
-                             model.expansion_point)
+                             model.expansion_point, degree_scale=model.degree_scale)
     pruned.load_state_dict(model.state_dict())
     pruned.to(model.weight.device)
-    magnitude = pruned.weight.abs().flatten()
+    standardised = pruned.standardised_weight()
+    magnitude = standardised.abs().flatten()
     n_keep = int(round(keep * magnitude.numel()))
     if n_keep < magnitude.numel():
         threshold = magnitude.kthvalue(magnitude.numel() - n_keep).values
-        removed = pruned.weight * (pruned.weight.abs() <= threshold)
-        pruned.weight.sub_(removed)
+        small = standardised.abs() <= threshold
         if drop == "coefficient":
-            # constant = bias - (w / std) . mean must not move when w loses ``removed``
-            pruned.bias.sub_((removed / pruned.std) @ pruned.mean)
+            # constant = bias - (w / std) . mean must not move when w loses its small entries
+            pruned.bias.sub_((pruned.effective_weight() * small) @ pruned.mean)
+        pruned.weight.mul_(~small)
     return pruned
 
 

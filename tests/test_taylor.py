@@ -232,3 +232,37 @@ def test_the_factored_contraction_is_the_same_function_and_gradient(order, point
 def test_a_bad_contraction_names_the_accepted_ones():
     with pytest.raises(ValueError, match="unknown contraction 'blocked'; accepted: materialise, factored"):
         TaylorExpansion(4, 2, contraction="blocked")
+
+
+def test_degree_scale_weighs_each_degree_and_leaves_the_function_family_alone():
+    plain = TaylorExpansion(4, 3, n_classes=2).double()
+    scaled = TaylorExpansion(4, 3, n_classes=2, degree_scale=0.5).double()
+    sizes = [math.comb(4 + d - 1, d) for d in (1, 2, 3)]          # 4, 10, 20 terms of degree 1, 2, 3
+    assert scaled.term_gain.tolist() == [1.0] * sizes[0] + [0.5] * sizes[1] + [0.25] * sizes[2]
+    assert "term_gain" not in scaled.state_dict()                 # old checkpoints still load
+    with torch.no_grad():
+        scaled.weight.normal_()
+        scaled.bias.normal_()
+        plain.weight.copy_(scaled.weight * scaled.term_gain)      # the same polynomial, unscaled
+        plain.bias.copy_(scaled.bias)
+    x = torch.rand(5, 4, dtype=torch.float64)
+    torch.testing.assert_close(scaled(x), plain(x))
+    torch.testing.assert_close(scaled.taylor_coefficients(), plain.taylor_coefficients())
+    # a top-degree weight gets a quarter of the gradient a degree-1 weight gets for the same term value
+    scaled.zero_grad()
+    scaled(torch.ones(1, 4, dtype=torch.float64))[0, 0].backward()
+    assert scaled.weight.grad[0, -1] == pytest.approx(0.25 * scaled.weight.grad[0, 0])
+
+
+def test_pruning_ranks_by_the_standardised_weight_under_a_degree_scale():
+    model = TaylorExpansion(2, 2, n_classes=1, degree_scale=0.1)   # terms x0, x1, x0^2, x0x1, x1^2
+    with torch.no_grad():
+        model.weight.copy_(torch.tensor([[1.0, 0.5, 2.0, 3.0, 0.01]]))  # standardised: 1, .5, .2, .3, .001
+    kept = prune_smallest(model, 0.4).weight[0]
+    assert kept.tolist() == [1.0, 0.5, 0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("scale", [0.0, -1.0])
+def test_degree_scale_must_be_positive(scale):
+    with pytest.raises(ValueError, match="degree_scale must be a positive number"):
+        TaylorExpansion(3, 2, degree_scale=scale)

@@ -302,8 +302,11 @@ def test_order4_tuning_chooses_on_validation_and_changes_one_setting_per_candida
     assert claims(result) == ({"taylor_order4_tuned_acc": best["test_acc"]} if result["order"] == 4 else {})
     assert claims({**result, "order": 4}) == {"taylor_order4_tuned_acc": best["test_acc"]}
     plain, adamw = result["candidates"]["as taylor_expansion"], result["candidates"]["AdamW"]
+    scaled = result["candidates"]["degree scale"]
     assert adamw["changes"] == {"optimizer": "adamw", "weight_decay": 0.1}
-    assert plain["history"]["train_loss"] != adamw["history"]["train_loss"]  # the change took effect
+    assert scaled["changes"] == {"degree_scale": 0.5}     # a setting the base config leaves at its default
+    for changed in (adamw, scaled):                       # each change took effect
+        assert plain["history"]["train_loss"] != changed["history"]["train_loss"]
     assert all(len(row["history"]["epoch"]) == config["epochs"] for row in result["candidates"].values())
 
 
@@ -317,9 +320,11 @@ def test_order4_tuning_rejects_a_candidate_that_changes_an_unknown_setting():
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_order4_tuning_candidates_change_only_settings_of_the_expansion(profile):
+    from cgcore.experiments.taylor_expansion import DEFAULTS
+
     config = get_config("taylor_order4_tuning", profile)
     for changes in config["candidates"].values():
-        assert set(changes) <= set(config["base"])
+        assert set(changes) <= set(config["base"]) | set(DEFAULTS)
 
 
 def test_taylor_step_traffic_counts_the_feature_matrix_three_times():

@@ -17,6 +17,9 @@ NAME = "taylor_expansion"
 ABLATION = "taylor_ablation"
 # Sec. III's order 4 with other training settings, chosen on a validation split
 TUNING = "taylor_order4_tuning"
+# Settings a config may leave out, with the value that applies then (configs and their
+# checkpoints that predate a setting read as its default).
+DEFAULTS = {"degree_scale": 1.0}
 
 
 def run(config: dict, profile: str, progress: bool = True) -> dict:
@@ -43,7 +46,8 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
     orders, pruning, quadratic, locality = {}, {}, None, {}
     for order, epochs in zip(config["orders"], config["epochs"], strict=True):
         seed_everything(config["seed"])
-        model = TaylorExpansion(n_vars, order, expansion_point=config["expansion_point"]).to(device)
+        model = TaylorExpansion(n_vars, order, expansion_point=config["expansion_point"],
+                                degree_scale=config.get("degree_scale", DEFAULTS["degree_scale"])).to(device)
         sample = train.images[:config["standardize_samples"]]
         model.fit_standardization(augment(sample) if augment else sample)  # stats of what training sees
         train_cfg = train_config(config, config["seed"], epochs=epochs)
@@ -122,7 +126,7 @@ def run_tuning(config: dict, profile: str, progress: bool = True) -> dict:
     images. The candidate with the best validation accuracy is chosen; every candidate's test
     accuracy is stored beside it, read only after the choice."""
     candidates = config["candidates"]
-    check_candidates(candidates, config["base"])
+    check_candidates(candidates, {**DEFAULTS, **config["base"]})
     order, rows = config["order"], {}
     for name, changes in candidates.items():
         variant = {**config["base"], "orders": [order], "epochs": [config["epochs"]], "seed": config["seed"],
