@@ -678,6 +678,11 @@ def test_verdict_table_sets_the_recipe_chosen_on_validation_beside_the_papers_cl
                 device="cpu", wall_time_s=1.0)
     why = verdict_table("smoke").set_index("claim").loc["direct Taylor expansion, order 4, 7×7 MNIST", "why"]
     assert why == "-1.0 points; 98.12% with the training recipe chosen on validation"
+    kernel = {"degrees": {"2": {"test_acc": 0.95}, "4": {"test_acc": 0.9769}}}
+    save_result("taylor_kernel_svm", "smoke", get_config("taylor_kernel_svm", "smoke"), kernel,
+                device="cpu", wall_time_s=1.0)
+    why = verdict_table("smoke").set_index("claim").loc["direct Taylor expansion, order 4, 7×7 MNIST", "why"]
+    assert why.endswith("; 97.69% for a polynomial-kernel SVM of degree 4 on the same images")
 
 
 def test_thesis_verdict_ranks_against_the_relu_twin_and_lets_the_seed_repeats_decide(results_store):
@@ -707,3 +712,20 @@ def test_thesis_verdict_ranks_against_the_relu_twin_and_lets_the_seed_repeats_de
     assert "behind on 7×7 MNIST (-0.09 pp, the mean over 3 seeds), Fashion-MNIST (-0.86 pp, one run)" in text
     assert "95 % t interval -0.15 to -0.02 pp): the interval excludes zero" in text
     assert text.endswith("on 2 of the 2 data sets, by 0.09 to 0.86 pp.")
+
+
+def test_kernel_table_and_verdict_weigh_the_svm_against_the_paper_and_our_fit():
+    from cgcore.report import kernel_table, kernel_verdict
+
+    expansion = {"orders": {"3": {"test_acc": 0.9744}, "4": {"test_acc": 0.9730}}}
+    kernel = {"n_test": 10_000, "degrees": {
+        "3": {"val_acc": {"1.0": 0.977}, "chosen_C": 1.0, "test_acc": 0.9767, "support_vectors": 7271},
+        "4": {"val_acc": {"0.3": 0.975, "1.0": 0.978}, "chosen_C": 1.0, "test_acc": 0.9769, "support_vectors": 6966}}}
+    table = kernel_table(kernel, expansion)
+    assert table.loc[4, "SVM, validation"] == "97.80%" and table.loc[4, "Eq. (3) by Adam, test"] == "97.30%"
+    text = kernel_verdict(kernel, expansion)
+    assert "**97.69%**" in text and "-0.31 points from the paper's" in text and "+0.02 points from its own degree 3" in text
+    assert "points at the 7×7 images" in text                  # 0.31 points is over two standard errors
+    reached = {**kernel, "degrees": {"4": {**kernel["degrees"]["4"], "test_acc": 0.9805}}}
+    assert "lies in how we train it" in kernel_verdict(reached, expansion)
+    assert kernel_verdict({**kernel, "degrees": {"3": kernel["degrees"]["3"]}}, expansion) == ""

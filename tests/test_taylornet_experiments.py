@@ -388,3 +388,17 @@ def test_the_budget_adds_restored_work_and_totals_the_seed_repeats_apart(store):
 def test_a_network_read_from_another_experiment_is_not_counted_as_restored_work(store, run_smoke):
     run_smoke("taylornet_mnist7")                     # trains the network taylornet_polynomial reads
     assert run_smoke("taylornet_polynomial")["manifest"]["restored"]["checkpoints"] == 0
+
+
+def test_kernel_svm_chooses_C_on_validation_and_fits_the_polynomials_of_each_degree(store, run_smoke):
+    stored = run_smoke("taylor_kernel_svm")
+    result, config = stored["result"], stored["manifest"]["config"]
+    assert [int(d) for d in result["degrees"]] == config["degrees"]
+    for row in result["degrees"].values():
+        assert set(row["val_acc"]) == {str(C) for C in config["C"]}
+        assert row["val_acc"][str(row["chosen_C"])] == max(row["val_acc"].values())
+        assert row["test_acc"] > 0.5                     # 600 real 7x7 digits: far above chance
+        assert 0 < row["support_vectors"] <= result["n_train"]
+    assert result["n_val"] == config["val_size"] and result["n_train"] == config["train_size"]
+    claims = EXPERIMENTS["taylor_kernel_svm"][1](result)
+    assert claims == {f"taylor_order{d}_kernel_acc": row["test_acc"] for d, row in result["degrees"].items()}
