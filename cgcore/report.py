@@ -199,9 +199,13 @@ def order4_tuning_verdict(result: dict, config: dict) -> str:
              f"difference on {n:,} images)")
     adopted = all(config.get(k) == v for k, v in rows[chosen]["changes"].items())
     test, paper = rows[chosen]["test_acc"], PAPER[f"taylor_order{result['order']}_acc"].value
-    return text + (". The chapter's run trains with it." if adopted else
-                   f". The chapter's run above does not use it; trained with it for {result['epochs']} epochs, order "
-                   f"{result['order']} scores {test:.2%} on the test set (the paper: about {paper:.0%}).")
+    text += (". The chapter's run trains with it." if adopted else
+             f". The chapter's run above does not use it; trained with it for {result['epochs']} epochs, order "
+             f"{result['order']} scores {test:.2%} on the test set (the paper: about {paper:.0%}).")
+    if acc - ref < 2 * se:
+        text += (" A margin within two standard errors is no evidence that the change helps: none of the changes "
+                 "tried is clearly better than the chapter's setting.")
+    return text
 
 
 def kernel_table(kernel: dict, expansion: dict) -> pd.DataFrame:

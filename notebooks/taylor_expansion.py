@@ -198,9 +198,9 @@ if 3 in by_order and 4 in by_order:
             f"systematically with the order; ours reaches {o3['test_acc']:.2%} at order 3 and {o4['test_acc']:.2%} at "
             f"order 4. Order 4 fits its training images better ({o4['train_acc']:.2%} against "
             f"{o3['train_acc']:.2%}, measured on augmented batches) with {o4['params']:,} coefficients for "
-            f"{result['n_train']:,} images, so we read the flat step as over-fitting that our regularisation ("
-            + (f"weight decay {config['weight_decay']:g} and " if config["weight_decay"] else "no weight decay, only ")
-            + "small shifts, rotations and zooms) does not hold back at this training length.")
+            f"{result['n_train']:,} images. Is that over-fitting that more regularisation would hold back, or "
+            "what polynomials of degree 4 can do on these images? The next two sections measure both: order 4 "
+            "trained again with one setting changed at a time, and the same polynomials fit by a kernel machine.")
 
 # %% tags=["remove-input"]
 tuning_config = get_config("taylor_order4_tuning", profile)
