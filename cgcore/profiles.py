@@ -234,11 +234,20 @@ _TAYLORNET_MNIST_FLOAT32 = {**_in_float32(_TAYLORNET_MNIST), "variants": {"taylo
 # zoom of the digits (the paper names no augmentation for MNIST), or that augmentation with
 # twice the epochs and label smoothing (at 15 epochs it still fits 99.7 % of its training set).
 _SMALL_AFFINE = {"kind": "affine", "max_degrees": 10.0, "max_shift": 0.08, "max_scale": 0.08}
+_STRONGER_AFFINE = {"kind": "affine", "max_degrees": 15.0, "max_shift": 0.1, "max_scale": 0.12}
+# the two candidates of taylornet_mnist_tuned that train twice the epochs of the others
+MNIST_LONG_RECIPE = "small affine, twice the epochs, label smoothing 0.1"
+MNIST_REGULARISED_RECIPE = "stronger affine, twice the epochs, label smoothing 0.1, weight decay 1e-3"
 _TAYLORNET_MNIST_TUNED = {**_TAYLORNET_MNIST, "variants": {"taylornet": {}}, "epochs": 15, "val_size": 5000,
                           "candidates": {"no augmentation": {},
                                          "small affine": {"augment": _SMALL_AFFINE},
-                                         "small affine, twice the epochs, label smoothing 0.1": {
-                                             "augment": _SMALL_AFFINE, "epochs": 30, "label_smoothing": 0.1}}}
+                                         MNIST_LONG_RECIPE: {
+                                             "augment": _SMALL_AFFINE, "epochs": 30, "label_smoothing": 0.1},
+                                         # the third fits its augmented batches to 99.8 %, 0.3 points
+                                         # above validation: more regularisation
+                                         MNIST_REGULARISED_RECIPE: {
+                                             "augment": _STRONGER_AFFINE, "epochs": 30, "label_smoothing": 0.1,
+                                             "weight_decay": 1e-3}}}
 # Seed repeats (cgcore.experiments.seeds): the 7x7 TaylorNet and its equal-size twins at
 # seeds 0, 1 and 2, the rest of each config unchanged (seed 0 is the stored run). Their wall
 # time is reported on the scorecard page like any other's.
@@ -712,7 +721,7 @@ _OVERRIDES = {
         "taylornet_fashion": _SMOKE_TRAINING,
         "taylornet_mnist_float32": _SMOKE_TRAINING,
         "taylornet_mnist_tuned": {**_SMOKE_TRAINING, "val_size": 64,
-                                  "candidates": {"small affine, twice the epochs, label smoothing 0.1": {"epochs": 2}}},
+                                  "candidates": {MNIST_LONG_RECIPE: {"epochs": 2}, MNIST_REGULARISED_RECIPE: {"epochs": 2}}},
         "seeds_taylornet_mnist7": {"seeds": [0, 1]},
         "seeds_baselines_mnist7": {"seeds": [0, 1]},
         "seeds_taylor_expansion": {"seeds": [0, 1], "overrides": {"orders": [1, 2], "epochs": [2, 2]}},
@@ -777,7 +786,7 @@ _OVERRIDES = {
         "taylornet_fashion": {"epochs": 20},
         "taylornet_mnist_float32": {"epochs": 20},
         "taylornet_mnist_tuned": {"epochs": 30,
-                                  "candidates": {"small affine, twice the epochs, label smoothing 0.1": {"epochs": 60}}},
+                                  "candidates": {MNIST_LONG_RECIPE: {"epochs": 60}, MNIST_REGULARISED_RECIPE: {"epochs": 60}}},
         "baselines_mnist7": {"epochs": 50},
         "baselines_cifar10": {"epochs": 60},
         "cg_conv_bench": {"batch_size": 128, "repeats": 20, "max_mib": 4096},

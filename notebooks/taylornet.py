@@ -31,7 +31,7 @@ from cgcore.checks import check_choice
 from cgcore.experiments import run_or_load, run_or_load_each
 from cgcore.experiments.taylornet import BUILDERS, TAYLORNETS
 from cgcore.paper import PAPER
-from cgcore.profiles import PROFILES, get_config
+from cgcore.profiles import MNIST_LONG_RECIPE, MNIST_REGULARISED_RECIPE, PROFILES, get_config
 from cgcore.report import (claims_table, fig5_readings_table, format_claims, manifest_summary, taylornet_runs_table,
                            taylornet_verdict, training_results_table, tuned_table, tuned_verdict, show_markdown)
 
@@ -157,7 +157,6 @@ show_markdown(taylornet_verdict(dataset, runs, profile))
 
 # %% tags=["remove-input"]
 tuned_config = get_config("taylornet_mnist_tuned", profile)
-LONG_RECIPE = "small affine, twice the epochs, label smoothing 0.1"
 TUNED_INTRO = f"""### More training, chosen on validation
 
 The recipe above is the `{profile}` profile's first: {config['epochs']} epochs, no augmentation, nothing tuned.
@@ -166,8 +165,10 @@ the time saved buys more epochs. Which recipe to use is decided on
 {tuned_config['val_size']:,} training images held out for validation, never on the test set:
 {tuned_config['epochs']} epochs as above, or with a small random shift, rotation and zoom of
 the digits, or that augmentation with
-{tuned_config['candidates'][LONG_RECIPE].get('epochs', tuned_config['epochs'])} epochs and label smoothing
-of {tuned_config['candidates'][LONG_RECIPE]['label_smoothing']} (experiment `taylornet_mnist_tuned`)."""
+{tuned_config['candidates'][MNIST_LONG_RECIPE]['epochs']} epochs and label smoothing
+of {tuned_config['candidates'][MNIST_LONG_RECIPE]['label_smoothing']}, or as long with a stronger shift, rotation and
+zoom and weight decay {tuned_config['candidates'][MNIST_REGULARISED_RECIPE]['weight_decay']:g} instead of
+{tuned_config['weight_decay']:g} (experiment `taylornet_mnist_tuned`)."""
 if dataset == "mnist":
     show_markdown(TUNED_INTRO)
     tuned, missing = run_or_load_each({"tuned": "taylornet_mnist_tuned"}, profile, recompute)

@@ -86,7 +86,11 @@ def test_the_float32_check_differs_from_taylornet_mnist_only_in_precision():
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_the_long_tuned_candidate_trains_twice_the_epochs_of_the_others(profile):
+    from cgcore.profiles import MNIST_LONG_RECIPE, MNIST_REGULARISED_RECIPE
+
     config = get_config("taylornet_mnist_tuned", profile)
-    long = config["candidates"]["small affine, twice the epochs, label smoothing 0.1"]
-    assert long["epochs"] == 2 * config["epochs"] and long["augment"] == config["candidates"]["small affine"]["augment"]
-    assert all("epochs" not in c for name, c in config["candidates"].items() if c is not long)
+    long = config["candidates"][MNIST_LONG_RECIPE]
+    assert long["augment"] == config["candidates"]["small affine"]["augment"]
+    longer = {MNIST_LONG_RECIPE, MNIST_REGULARISED_RECIPE}
+    assert all(config["candidates"][name]["epochs"] == 2 * config["epochs"] for name in longer)
+    assert all("epochs" not in c for name, c in config["candidates"].items() if name not in longer)
