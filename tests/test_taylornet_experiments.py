@@ -400,5 +400,10 @@ def test_kernel_svm_chooses_C_on_validation_and_fits_the_polynomials_of_each_deg
         assert row["test_acc"] > 0.5                     # 600 real 7x7 digits: far above chance
         assert 0 < row["support_vectors"] <= result["n_train"]
     assert result["n_val"] == config["val_size"] and result["n_train"] == config["train_size"]
+    assert [int(d) for d in result["augmented"]] == config["augmented_degrees"]
+    for d, row in result["augmented"].items():        # fit on the plain images and the augmented copies
+        assert row["n_fit"] == (1 + config["augmented_copies"]) * config["train_size"]
+        assert row["n_fit"] == (1 + config["augmented_copies"]) * result["degrees"][d]["n_fit"]
+        assert row["test_acc"] > 0.5
     claims = EXPERIMENTS["taylor_kernel_svm"][1](result)
     assert claims == {f"taylor_order{d}_kernel_acc": row["test_acc"] for d, row in result["degrees"].items()}
