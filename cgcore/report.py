@@ -179,6 +179,35 @@ def difference_standard_error(accuracy: float, n: int) -> float:
     return float(np.sqrt(2 * accuracy * (1 - accuracy) / n))
 
 
+def tuned_seed_verdict(profile: str, experiment: str = "seeds_taylornet_mnist_tuned",
+                       claim: str = "taylornet_tuned_mnist_acc", paper_claim: str = "taylornet_mnist_acc") -> str:
+    """The recipe chosen on validation at every seed of its stored seed repeat: the test
+    accuracies, their mean and sample standard deviation, and where the paper's figure falls
+    against that spread ("" when the repeat is not stored)."""
+    from .experiments.seeds import spread, stored_repeat
+
+    r = stored_repeat(experiment, profile)
+    if r is None or claim not in r["claims"]:
+        return ""
+    values = r["claims"][claim]
+    mean, std = spread(values)
+    paper = PAPER[paper_claim].value
+    text = (f"The chosen recipe at seeds {', '.join(map(str, r['seeds']))} (seed {r['seeds'][0]} is the run above, "
+            f"read) scores {', '.join(f'{v:.2%}' for v in values)} on the test set: **{mean:.2%} ± {100 * std:.2f}** "
+            f"points (mean ± sample standard deviation, experiment `{experiment}`). The paper's {paper:.1%} is "
+            f"{100 * (paper - mean):+.2f} points from the mean")
+    if std > 0:
+        text += f", {(paper - mean) / std:+.1f} standard deviations of one run"
+    text += "."
+    if std > 0 and abs(paper - mean) <= 2 * std:
+        text += " That is within the seed spread: one run of this recipe may land on either side of the paper's figure."
+    elif paper < mean:
+        text += " The recipe is above the paper's figure by more than the seed spread: the seed does not decide it."
+    else:
+        text += " The recipe is below the paper's figure by more than the seed spread: the seed does not explain it."
+    return text
+
+
 def order4_tuning_verdict(result: dict, config: dict) -> str:
     """taylor_order4_tuning against the chapter's run: the candidate chosen on validation, its
     margin over the unchanged setting in units of the validation set's binomial standard

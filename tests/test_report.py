@@ -737,3 +737,24 @@ def test_kernel_table_and_verdict_weigh_the_svm_against_the_paper_and_our_fit():
     text = kernel_verdict(augmented, expansion)
     assert "1 augmented copy of each, it scores 98.12%." in text and "lies in how we train it" in text
     assert kernel_verdict({**kernel, "degrees": {"3": kernel["degrees"]["3"]}}, expansion) == ""
+
+
+def test_tuned_seed_verdict_places_the_papers_figure_against_the_seed_spread(results_store):
+    from cgcore.profiles import get_config
+    from cgcore.report import tuned_seed_verdict
+    from cgcore.results import save_result
+
+    assert tuned_seed_verdict("smoke") == ""                   # nothing stored: nothing said
+    config = get_config("seeds_taylornet_mnist_tuned", "smoke")
+
+    def store(values):
+        save_result("seeds_taylornet_mnist_tuned", "smoke", config,
+                    {"seeds": [0, 1, 2], "claims": {"taylornet_tuned_mnist_acc": values}}, device="cpu", wall_time_s=1.0)
+        return tuned_seed_verdict("smoke")
+
+    text = store([0.9925, 0.9930, 0.9920])                     # mean 99.25, sd 0.05: the paper's 99.2 at -1 sd
+    assert "**99.25% ± 0.05** points" in text and "-0.05 points from the mean, -1.0 standard deviations" in text
+    assert text.endswith("may land on either side of the paper's figure.")
+    assert store([0.9945, 0.9946, 0.9944]).endswith("above the paper's figure by more than the seed spread: the seed "
+                                                    "does not decide it.")
+    assert store([0.9900, 0.9901, 0.9899]).endswith("the seed does not explain it.")

@@ -107,6 +107,22 @@ def test_seed_repeats_refuse_an_override_the_base_does_not_have(store):
         run_experiment("seeds_taylor_expansion", "smoke", progress=False, overrides={"epochs": [1, 1]})
 
 
+def test_tuned_seed_repeats_train_the_chosen_candidate_alone(store, run_smoke):
+    from cgcore.experiments import run_experiment
+    from cgcore.profiles import MNIST_LONG_RECIPE
+
+    base = run_smoke("taylornet_mnist_tuned")["result"]
+    result = run_smoke("seeds_taylornet_mnist_tuned")["result"]
+    assert result["claims"]["taylornet_tuned_mnist_acc"][0] == base["candidates"][base["chosen"]]["test_acc"]
+    # seed 1 trained the one candidate kept: one more checkpoint folder than the stored run's candidates
+    folders = list((store / "checkpoints" / "smoke").glob("taylornet_mnist_tuned-*"))
+    assert len(folders) == len(base["candidates"]) + 1
+    with pytest.raises(ValueError, match=r"overrides.candidates keeps \['typo'\], which taylornet_mnist_tuned's "
+                                         r"candidates does not have"):
+        run_experiment("seeds_taylornet_mnist_tuned", "smoke", progress=False,
+                       overrides={"candidates": [MNIST_LONG_RECIPE, "typo"]})
+
+
 @pytest.mark.parametrize("profile", ["smoke", "cpu", "paper"])
 def test_every_profiles_seed_repeats_only_leave_work_out(profile):
     from cgcore.experiments.seeds import SEEDED, base_config

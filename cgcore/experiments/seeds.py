@@ -6,7 +6,9 @@ every seed's claims; its own claims are the mean and the sample standard deviati
 (ddof = 1) of each, ``<claim>_mean`` and ``<claim>_std``. The base's own seed is not
 trained again: its stored result (same config) is read, so ``overrides`` may only leave out
 work whose claims are then dropped (e.g. the Taylor expansion's order 4, each order being
-trained on its own), never change the claims that are kept.
+trained on its own), never change the claims that are kept: a list overriding a list must be
+a prefix of it, and a list overriding a dict names the entries kept (e.g. the one candidate
+of a tuning run that it chose).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ..results import load_result
 from ..train import default_device
 
 SEEDED = {"seeds_taylornet_mnist7": "taylornet_mnist7", "seeds_baselines_mnist7": "baselines_mnist7",
+          "seeds_taylornet_mnist_tuned": "taylornet_mnist_tuned",
           "seeds_taylor_expansion": "taylor_expansion", "seeds_distillation_mnist": "distillation_mnist"}
 
 
@@ -33,12 +36,20 @@ def base_config(config: dict, seed: int) -> dict:
     if unknown:
         raise ValueError(f"overrides name settings {config['base_experiment']} does not have: {unknown}; "
                          f"it has {sorted(config['base'])}")
+    resolved = {}
     for key, value in overrides.items():       # each replaces the base's setting whole
         was = config["base"][key]
         if isinstance(value, list) and isinstance(was, list) and value != was[:len(value)]:
             raise ValueError(f"overrides.{key} = {value} must be a prefix of {config['base_experiment']}'s {was}: "
                              "a seed repeat may leave work out, not change it")
-    base = {**config["base"], **overrides, "seed": seed}
+        if isinstance(value, list) and isinstance(was, dict):     # the entries kept, unchanged
+            missing = [name for name in value if name not in was]
+            if missing:
+                raise ValueError(f"overrides.{key} keeps {missing}, which {config['base_experiment']}'s {key} "
+                                 f"does not have; it has {sorted(was)}")
+            value = {name: was[name] for name in value}
+        resolved[key] = value
+    base = {**config["base"], **resolved, "seed": seed}
     if config.get("variants") is not None:
         base["variants"] = config["variants"]
     return base
