@@ -245,7 +245,10 @@ def kernel_table(kernel: dict, expansion: dict) -> pd.DataFrame:
     copies = kernel.get("augmented_copies", 0)
     rows = []
     for training, table in (("plain", kernel["degrees"]), (f"plain + {copies} augmented", kernel.get("augmented", {}))):
-        rows += [{"degree": int(d), "SVM trained on": training, "C (chosen on validation)": f"{row['chosen_C']:g}",
+        rows += [{"degree": int(d), "SVM trained on": training,
+                  "C (chosen on validation)": f"{row['chosen_C']:g}" + (
+                      " (grid's edge)" if row["chosen_C"] in (min(map(float, row["val_acc"])),
+                                                              max(map(float, row["val_acc"]))) else ""),
                   "SVM, validation": f"{row['val_acc'][str(row['chosen_C'])]:.2%}",
                   "SVM, test": f"{row['test_acc']:.2%}", "support vectors": f"{row['support_vectors']:,}",
                   "Eq. (3) by Adam, test": f"{orders[d]['test_acc']:.2%}" if d in orders else "—"}
@@ -254,37 +257,49 @@ def kernel_table(kernel: dict, expansion: dict) -> pd.DataFrame:
 
 
 def kernel_verdict(kernel: dict, expansion: dict) -> str:
-    """What the kernel machine says of Sec. III's order-4 claim: its degree-4 test accuracy
-    against the paper's and against its own degree 3, and against our order 4."""
+    """What the kernel machine says of Sec. III's order-4 claims: its degree-4 test accuracy
+    against the paper's, against its own degree 3 (the step the paper calls a systematic
+    improvement) and against our order 4; with augmented copies too, where stored."""
     rows = kernel["degrees"]
     if "4" not in rows:
         return ""
-    svm4, paper = rows["4"]["test_acc"], PAPER["taylor_order4_acc"].value
-    se = float(np.sqrt(svm4 * (1 - svm4) / kernel["n_test"]))
+    svm4, paper, n = rows["4"]["test_acc"], PAPER["taylor_order4_acc"].value, kernel["n_test"]
+    se = float(np.sqrt(svm4 * (1 - svm4) / n))
     text = (f"The max-margin polynomial of degree 4 scores **{svm4:.2%}** on the test set, "
             f"{100 * (svm4 - paper):+.2f} points from the paper's about {paper:.0%} "
             f"(one standard error of a test accuracy here: {100 * se:.2f} points)")
+    step = None
     if "3" in rows:
         svm3 = rows["3"]["test_acc"]
-        text += f", and {100 * (svm4 - svm3):+.2f} points from its own degree 3 ({svm3:.2%})"
+        step = svm4 - svm3
+        text += f", and {100 * step:+.2f} points from its own degree 3 ({svm3:.2%})"
     ours = expansion["orders"].get("4")
     if ours is not None:
         text += f"; our Eq. (3) at order 4 scores {ours['test_acc']:.2%}"
     text += "."
     augmented = kernel.get("augmented", {}).get("4")
+    best = svm4
     if augmented is not None:
-        text += (f" Trained on the images and {kernel['augmented_copies']} augmented "
-                 f"cop{'y' if kernel['augmented_copies'] == 1 else 'ies'} of each, it scores "
-                 f"{augmented['test_acc']:.2%}.")
-        svm4 = max(svm4, augmented["test_acc"])
-    if svm4 < paper - 2 * se:
-        text += (" So a fit of the same polynomials that owes nothing to our optimizer or schedule"
+        copies = kernel["augmented_copies"]
+        text += (f" Trained on the images and {copies} augmented cop{'y' if copies == 1 else 'ies'} of each, it "
+                 f"scores {augmented['test_acc']:.2%}.")
+        best = max(svm4, augmented["test_acc"])
+    if step is not None and abs(step) < 2 * difference_standard_error(svm4, n):
+        text += (" Degree 4 gains nothing measurable over degree 3 in this fit either, so the flat step "
+                 "between orders 3 and 4 belongs to these polynomials on these images, not to our training.")
+    if best < paper - 2 * se:
+        text += (" A fit of the same polynomials that owes nothing to our optimizer or schedule"
                  + (", with augmentation or without," if augmented is not None else "")
-                 + " also stays below the paper's figure. That points at the 7×7 images (the paper does not say how "
-                 "it made them) more than at our training, though a kernel machine is one fit among others, not "
-                 "the best polynomial there is.")
+                 + " also stays below the paper's figure. That points at the 7×7 images (the paper does not say "
+                   "how it made them) more than at our training, though a kernel machine is one fit among others, "
+                   "not the best polynomial there is.")
+    elif best < paper:
+        text += (f" Its best, {best:.2%}, is within two standard errors of the paper's figure without reaching it"
+                 + (f", and {100 * (best - ours['test_acc']):+.2f} points from our order 4: part of our shortfall "
+                    "lies in how we fit the polynomials" if ours is not None and ours["test_acc"] < best else "")
+                 + ".")
     elif ours is not None and ours["test_acc"] < paper - 2 * se:
-        text += (" The same polynomials can reach the paper's figure on these images, so the shortfall of our "
+        text += (" The same polynomials reach the paper's figure on these images, so the shortfall of our "
                  "order 4 lies in how we train it.")
     return text
 
