@@ -72,7 +72,7 @@ print(", ".join(missing) if missing else "none")
 # those checkpoints recorded). A dash marks a manifest written before it recorded that, or
 # peak memory. The seed repeats are totalled apart.
 
-# %% tags=["remove-input"]
+# %% tags=["remove-input", "hide-output"]
 from cgcore.report import compute_budget, format_budget
 
 format_budget(compute_budget(profile))

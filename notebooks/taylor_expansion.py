@@ -40,7 +40,7 @@ recompute = os.environ.get("CGBOOK_RECOMPUTE", "auto")    # auto | always | neve
 import numpy as np
 import pandas as pd
 import sympy
-from IPython.display import Markdown, display
+from IPython.display import display
 
 from cgcore import plots
 from cgcore.checks import check_choice
@@ -119,7 +119,7 @@ x = sympy.symbols("x1:4")
 # remaining tolerance is between processor families (AVX2 against AVX-512 changes the bits
 # too). Differences of a tenth of a point here are not findings.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input", "hide-output"]
 ablation = run_or_load("taylor_ablation", profile, recompute=recompute)["result"]
 pd.DataFrame({name: {**{f"validation, order {o}": f"{acc:.2%}" for o, acc in v["val_acc"].items()},
                      **{f"test, order {o}": f"{acc:.2%}" for o, acc in v["test_acc"].items()}}
@@ -168,7 +168,7 @@ pd.DataFrame(rows).set_index("order n")
 # Training accuracy is measured on the augmented batches as they were trained on, so it
 # can sit below the test accuracy.
 
-# %%
+# %% tags=["hide-output"]
 fig = plots.training_curves(result)
 
 # %% tags=["hide-input"]
@@ -218,8 +218,11 @@ if tuned_order in config["orders"]:
     tuning, missing = run_or_load_each({"tuning": "taylor_order4_tuning"}, profile, recompute)
     show_markdown("\n\n".join(missing))
     if tuning:
-        display(tuned_table(tuning["tuning"]["result"]))
         show_markdown(order4_tuning_verdict(tuning["tuning"]["result"], {**EXPANSION_DEFAULTS, **config}))
+
+# %% tags=["remove-input", "hide-output"]
+if tuned_order in config["orders"] and tuning:
+    display(tuned_table(tuning["tuning"]["result"]))
 
 # %% [markdown]
 # ### The same polynomials, fit by a kernel machine
@@ -243,8 +246,11 @@ if tuned_order in config["orders"]:
 kernel, missing = run_or_load_each({"svm": "taylor_kernel_svm"}, profile, recompute)
 show_markdown("\n\n".join(missing))
 if kernel:
-    display(kernel_table(kernel["svm"]["result"], result))
     show_markdown(kernel_verdict(kernel["svm"]["result"], result))
+
+# %% tags=["remove-input", "hide-output"]
+if kernel:
+    display(kernel_table(kernel["svm"]["result"], result))
 
 # %% [markdown]
 # ### How much of a difference is the seed?
@@ -263,14 +269,19 @@ show_markdown(f"Orders {', '.join(map(str, seeds_config['overrides']['orders']))
                  f"{sum(trained[o]['train_seconds'] for o in left_out) / 60:.0f} min above."
                  if left_out and all(o in trained for o in left_out) else "."))
 seeds = seeds_table(profile, ["seeds_taylor_expansion"])
-display(seeds if not seeds.empty else Markdown(f"*The seed repeats are not computed yet for the `{profile}` profile "
-                                               f"(`python -m cgcore run seeds_taylor_expansion --profile {profile}`).*"))
+if seeds.empty:
+    show_markdown(f"*The seed repeats are not computed yet for the `{profile}` profile "
+                  f"(`python -m cgcore run seeds_taylor_expansion --profile {profile}`).*")
 order3 = seed_spread(profile, "seeds_taylor_expansion", "taylor_order3_acc")
 if order3 is not None and 4 in trained:
     low, high = order3[0] - 2 * order3[1], order3[0] + 2 * order3[1]
     show_markdown(f"Order 4's {trained[4]['test_acc']:.2%} (one seed) lies "
                   + ("within" if low <= trained[4]["test_acc"] <= high else "outside")
                   + f" two standard deviations of order 3 over seeds, {100 * order3[0]:.2f} ± {100 * order3[1]:.2f} %.")
+
+# %% tags=["remove-input", "hide-output"]
+if not seeds.empty:
+    display(seeds)
 
 # %% [markdown]
 # ## Pruning: most of the terms carry little
@@ -324,7 +335,7 @@ fig = plots.quadratic_maps(result["quadratic"], by=config["level_order_by"])
 # (`taylor.quadratic_coefficients_at_zero`), to which the cubic and quartic terms contribute
 # as well. The same figure in that basis:
 
-# %%
+# %% tags=["hide-output"]
 quadratic = result["quadratic"]
 if "upper_at_zero" in quadratic:
     fig = plots.quadratic_levels(quadratic, by=config["level_order_by"], basis="upper_at_zero",
@@ -370,9 +381,6 @@ for level in (5, 1):
     readings[f"order {quadratic['order']}, u_i u_j, L{level} by signed value"] = locality_shares(
         np.asarray(quadratic["upper"]), side, by="value", level=level)
 readings_table = pd.DataFrame(readings).T
-display(readings_table.rename(columns={"top_near": "the fifth: d ≤ 1.5", "all_near": "all pairs: d ≤ 1.5",
-                                       "top_far": "the fifth: d ≥ 5", "all_far": "all pairs: d ≥ 5"})
-        .map("{:.0%}".format))
 local_rows = [name for name, r in readings_table.iterrows() if r["top_near"] > r["all_near"] and r["top_far"] < r["all_far"]]
 if not by_order:
     show_markdown("*The stored result predates the per-order readings; `python -m cgcore run taylor_expansion` "
@@ -381,6 +389,10 @@ show_markdown("No reading puts the large quadratic weights on near pairs: neithe
               "the level definition is what separates our Fig. 3 from the paper's." if not local_rows else
               "Near pairs are favoured (more than their share of all pairs near, less far) in: "
               + "; ".join(f"*{name}*" for name in local_rows) + ". The other readings do not favour them.")
+
+# %% tags=["remove-input", "hide-output"]
+readings_table.rename(columns={"top_near": "the fifth: d ≤ 1.5", "all_near": "all pairs: d ≤ 1.5",
+                               "top_far": "the fifth: d ≥ 5", "all_far": "all pairs: d ≥ 5"}).map("{:.0%}".format)
 
 # %% [markdown]
 # How fast `TaylorFeatures` computes the terms, against scikit-learn's
