@@ -61,14 +61,14 @@ CLAIMS: tuple[Claim, ...] = (
           "(bfloat16 autocast with NHWC)"),
     Claim("taylornet_tuned_mnist_acc", None, "fraction", "(ours)",
           "Fig. 5's TaylorNet with the recipe chosen on a validation split (in bfloat16: 15 epochs with or "
-          "without small affine augmentation, or 30 with it and label smoothing): the test accuracy of the "
-          "candidate best on validation"),
+          "without small affine augmentation, or 30 with label smoothing and either that augmentation or a "
+          "stronger one with weight decay 1e-3): the test accuracy of the candidate best on validation"),
     *(Claim(f"taylor_order{d}_kernel_acc", None, "fraction", "(ours)",
             f"Eq. (3)'s polynomials of degree <= {d} fit by a polynomial-kernel SVM on the same 7x7 images, "
             "no augmentation, C chosen on a validation split: the test accuracy") for d in (2, 3, 4)),
     Claim("taylor_order4_tuned_acc", None, "fraction", "(ours)",
           "order 4 of Eq. (3) with the training setting chosen on a validation split (optimizer, weight decay, "
-          "learning rate, augmentation; 12 epochs on the training set less the split): the test accuracy of "
+          "learning rate, augmentation, degree scale; 12 epochs on the training set less the split): the test accuracy of "
           "the candidate best on validation"),
     *(Claim(f"{claim}_{stat}", None, "fraction", "(ours)",
             f"{what} of {claim} over seeds 0, 1 and 2 (experiment seeds_{experiment})")
