@@ -409,17 +409,32 @@ def test_a_network_read_from_another_experiment_is_not_counted_as_restored_work(
 def test_kernel_svm_chooses_C_on_validation_and_fits_the_polynomials_of_each_degree(store, run_smoke):
     stored = run_smoke("taylor_kernel_svm")
     result, config = stored["result"], stored["manifest"]["config"]
-    assert [int(d) for d in result["degrees"]] == config["degrees"]
-    for row in result["degrees"].values():
-        assert set(row["val_acc"]) == {str(C) for C in config["C"]}
-        assert row["val_acc"][str(row["chosen_C"])] == max(row["val_acc"].values())
-        assert row["test_acc"] > 0.5                     # 600 real 7x7 digits: far above chance
-        assert 0 < row["support_vectors"] <= result["n_train"]
+    assert list(result["schemes"]) == config["schemes"] == ["one_vs_rest", "one_vs_one"]
+    for scheme, fits in result["schemes"].items():
+        # one machine per class against the rest, or one per pair of classes
+        machines = 10 if scheme == "one_vs_rest" else 1
+        assert [int(d) for d in fits["degrees"]] == config["degrees"]
+        for row in fits["degrees"].values():
+            assert set(row["val_acc"]) == {str(C) for C in config["C"]}
+            assert row["val_acc"][str(row["chosen_C"])] == max(row["val_acc"].values())
+            assert row["test_acc"] > 0.5                     # 600 real 7x7 digits: far above chance
+            assert 0 < row["support_vectors"] <= machines * result["n_train"]
+        assert [int(d) for d in fits["augmented"]] == config["augmented_degrees"]
+        for d, row in fits["augmented"].items():        # fit on the plain images and the augmented copies
+            assert row["n_fit"] == (1 + config["augmented_copies"]) * config["train_size"]
+            assert row["n_fit"] == (1 + config["augmented_copies"]) * fits["degrees"][d]["n_fit"]
+            assert row["test_acc"] > 0.5
     assert result["n_val"] == config["val_size"] and result["n_train"] == config["train_size"]
-    assert [int(d) for d in result["augmented"]] == config["augmented_degrees"]
-    for d, row in result["augmented"].items():        # fit on the plain images and the augmented copies
-        assert row["n_fit"] == (1 + config["augmented_copies"]) * config["train_size"]
-        assert row["n_fit"] == (1 + config["augmented_copies"]) * result["degrees"][d]["n_fit"]
-        assert row["test_acc"] > 0.5
+    # the claims are the one-vs-rest machine's: ten polynomials, the largest wins, as Eq. (3)
     claims = EXPERIMENTS["taylor_kernel_svm"][1](result)
-    assert claims == {f"taylor_order{d}_kernel_acc": row["test_acc"] for d, row in result["degrees"].items()}
+    ovr = result["schemes"]["one_vs_rest"]["degrees"]
+    assert claims == {f"taylor_order{d}_kernel_acc": row["test_acc"] for d, row in ovr.items()}
+
+
+def test_kernel_svm_names_the_accepted_schemes(store):
+    from cgcore.experiments.taylor_kernel import run
+    from cgcore.profiles import get_config
+
+    config = {**get_config("taylor_kernel_svm", "smoke"), "schemes": ["one_vs_all"]}
+    with pytest.raises(ValueError, match="one_vs_all.*one_vs_rest"):
+        run(config, "smoke", progress=False)
