@@ -68,7 +68,7 @@ CLAIMS: tuple[Claim, ...] = (
             "no augmentation, C chosen on a validation split: the test accuracy") for d in (2, 3, 4)),
     Claim("taylor_order4_tuned_acc", None, "fraction", "(ours)",
           "order 4 of Eq. (3) with the training setting chosen on a validation split (optimizer, weight decay, "
-          "learning rate, augmentation, degree scale; 12 epochs on the training set less the split): the test accuracy of "
+          "learning rate, augmentation, degree scale, loss; 12 epochs on the training set less the split): the test accuracy of "
           "the candidate best on validation"),
     *(Claim(f"{claim}_{stat}", None, "fraction", "(ours)",
             f"{what} of {claim} over seeds 0, 1 and 2 (experiment seeds_{experiment})")

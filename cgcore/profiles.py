@@ -111,6 +111,9 @@ _TAYLOR_ORDER4_TUNING = {
         # a prior towards the low orders: each degree d's standardised terms scaled by 0.5^(d-1),
         # so under Adam the top degree's contribution moves 8 times more slowly (cgcore.taylor)
         "degree scale 0.5": {"degree_scale": 0.5},
+        # the multi-class hinge in place of cross-entropy: the loss of the kernel machine
+        # (taylor_kernel_svm) that fits these polynomials better than cross-entropy does
+        "multi-class hinge loss": {"loss": "multi_margin"},
     },
 }
 

@@ -20,6 +20,9 @@ from .results import load_checkpoint, note_restored_seconds, write_atomic
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("onecycle", "cosine", "constant", "halfway_step")
 PRECISIONS = ("float32", "bfloat16")
+# "cross_entropy" (softmax); "multi_margin" (the multi-class hinge of Weston and Watkins,
+# torch's multi_margin_loss: the loss a support-vector machine minimises, without its norm penalty)
+LOSSES = ("cross_entropy", "multi_margin")
 
 
 def default_device() -> torch.device:
@@ -56,6 +59,7 @@ class TrainConfig:
     nesterov: bool = True          # SGD only
     schedule: str = "onecycle"     # "halfway_step": constant, x0.1 after half the epochs (Ref. 63)
     label_smoothing: float = 0.0
+    loss: str = "cross_entropy"
     precision: str = "float32"     # or "bfloat16" (autocast, see :func:`autocast`)
     channels_last: bool = False
     seed: int = 0
@@ -64,6 +68,10 @@ class TrainConfig:
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_choice("schedule", self.schedule, SCHEDULES)
         check_choice("precision", self.precision, PRECISIONS)
+        check_choice("loss", self.loss, LOSSES)
+        if self.loss != "cross_entropy" and self.label_smoothing:
+            raise ValueError(f"label_smoothing applies to the cross_entropy loss only, got {self.label_smoothing} "
+                             f"with loss {self.loss!r}")
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError(f"epochs and batch_size must be >= 1, got {self.epochs}, {self.batch_size}")
 
@@ -78,6 +86,13 @@ class History:
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
+
+
+def training_loss(logits: torch.Tensor, labels: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
+    """The mean loss of a batch under ``cfg.loss``."""
+    if cfg.loss == "multi_margin":
+        return F.multi_margin_loss(logits, labels)
+    return F.cross_entropy(logits, labels, label_smoothing=cfg.label_smoothing)
 
 
 def make_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
@@ -134,7 +149,8 @@ def save_atomic(obj, path: Path) -> None:
 def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: TrainConfig, *,
         checkpoint: Path | None = None, augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
         desc: str = "train", progress: bool = True) -> History:
-    """Minimise cross-entropy on ``train``; test accuracy after every epoch (NaN without ``test``).
+    """Minimise ``cfg.loss`` (cross-entropy by default) on ``train``; test accuracy after every
+    epoch (NaN without ``test``).
 
     With ``checkpoint`` set, model, optimiser, scheduler and history are saved after each
     epoch, and a later call with the same path resumes from the last completed epoch.
@@ -189,7 +205,7 @@ def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: Train
                 x, y = x[w.rank::w.size], y[w.rank::w.size]
             with autocast(cfg.precision, device):
                 logits = step_model(x.contiguous(memory_format=fmt))
-                loss = F.cross_entropy(logits.float(), y, label_smoothing=cfg.label_smoothing)
+                loss = training_loss(logits.float(), y, cfg)
             if not torch.isfinite(loss):
                 raise FloatingPointError(f"non-finite loss {loss.item()} at epoch {epoch + 1}, step {step}")
             opt.zero_grad(set_to_none=True)

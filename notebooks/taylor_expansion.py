@@ -211,7 +211,8 @@ if tuned_order in config["orders"]:
         f"time (the rows below: decoupled weight decay, where AdamW shrinks every weight by lr × wd per step, a "
         f"lower peak learning rate, stronger augmentation, and a prior towards the low orders: the standardised "
         f"terms of degree d scaled by a factor to the power d − 1, so that under Adam the top degree moves "
-        f"more slowly), for {tuning_config['epochs']} epochs instead of "
+        f"more slowly; and the multi-class hinge loss in place of cross-entropy, the loss of the kernel machine "
+        f"of the next section), for {tuning_config['epochs']} epochs instead of "
         f"{dict(zip(config['orders'], config['epochs']))[tuned_order]}, on the training set less "
         f"{tuning_config['val_size']:,} held-out images (experiment `taylor_order4_tuning`). The choice is made "
         "on the held-out images; the test column is shown for the record.")

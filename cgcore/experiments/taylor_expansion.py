@@ -19,7 +19,7 @@ ABLATION = "taylor_ablation"
 TUNING = "taylor_order4_tuning"
 # Settings a config may leave out, with the value that applies then (configs and their
 # checkpoints that predate a setting read as its default).
-DEFAULTS = {"degree_scale": 1.0}
+DEFAULTS = {"degree_scale": 1.0, "loss": "cross_entropy"}
 
 
 def run(config: dict, profile: str, progress: bool = True) -> dict:
