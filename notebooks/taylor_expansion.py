@@ -242,6 +242,13 @@ if tuned_order in config["orders"] and tuning:
 # images, and the chosen machine is refit on all 60,000 and tested once. Degree 4 is fit a
 # second time on the training images plus one copy of each under the chapter's augmentation
 # (drawn once, so the machine sees 120,000 fixed images).
+#
+# A support-vector machine separates two classes, and there are two ways to make ten of
+# them. *One vs rest* fits one polynomial per class, each against all the other classes, and
+# predicts the class whose polynomial is largest: ten outputs of one linear layer on the
+# Taylor terms, which is Eq. (3) exactly. *One vs one*, `SVC`'s own, fits a polynomial for
+# each of the 45 pairs of classes and lets them vote: a larger model than Eq. (3). The
+# verdict is read off the first; the second is shown beside it.
 
 # %% tags=["remove-input"]
 kernel, missing = run_or_load_each({"svm": "taylor_kernel_svm"}, profile, recompute)
