@@ -425,10 +425,34 @@ def test_kernel_svm_chooses_C_on_validation_and_fits_the_polynomials_of_each_deg
             assert row["n_fit"] == (1 + config["augmented_copies"]) * fits["degrees"][d]["n_fit"]
             assert row["test_acc"] > 0.5
     assert result["n_val"] == config["val_size"] and result["n_train"] == config["train_size"]
+    assert result["n_test"] == config["test_size"]      # the images the test accuracies are measured on
     # the claims are the one-vs-rest machine's: ten polynomials, the largest wins, as Eq. (3)
     claims = EXPERIMENTS["taylor_kernel_svm"][1](result)
     ovr = result["schemes"]["one_vs_rest"]["degrees"]
-    assert claims == {f"taylor_order{d}_kernel_acc": row["test_acc"] for d, row in ovr.items()}
+    assert {k: v for k, v in claims.items() if "augmented" not in k} == {
+        f"taylor_order{d}_kernel_acc": row["test_acc"] for d, row in ovr.items()}
+    assert claims == {**{k: v for k, v in claims.items() if "augmented" not in k}, **{
+        f"taylor_order{d}_kernel_augmented_acc": row["test_acc"]
+        for d, row in result["schemes"]["one_vs_rest"]["augmented"].items() if d == "4"}}
+
+
+def test_a_one_vs_rest_kernel_machine_is_an_eq3_network(mnist7):
+    from cgcore.experiments.taylor_kernel import as_taylor_expansion, kernel_machine, kernel_monomial_weights
+
+    # (gamma u.v + 1)^2 in two variables: 1 + 2g(u1 v1 + u2 v2) + g^2 (u1^2 v1^2 + 2 u1 u2 v1 v2 + u2^2 v2^2)
+    assert kernel_monomial_weights(2, 2, 0.5).tolist() == [1.0, 1.0, 0.25, 0.5, 0.25]
+    train, test = mnist7[0].subset(300), mnist7[1].subset(100)
+    x, y = train.images.flatten(1).double().numpy(), train.labels.numpy()
+    x0 = x.mean(0)
+    machine = kernel_machine(3, 1.0, 0.5, "one_vs_rest").fit(x - x0, y)
+    model = as_taylor_expansion(machine, x0, 3, 0.5)
+    assert model.n_terms == 22_100 and model.weight.shape == (10, 22_099)
+    logits = model(test.images.double())
+    assert torch.allclose(logits, torch.as_tensor(machine.decision_function(test.images.flatten(1).double().numpy()
+                                                                            - x0)), atol=1e-8)
+    assert (logits.argmax(1).numpy() == machine.predict(test.images.flatten(1).double().numpy() - x0)).all()
+    with pytest.raises(ValueError, match="needs a one-vs-rest machine"):
+        as_taylor_expansion(kernel_machine(3, 1.0, 0.5, "one_vs_one").fit(x - x0, y), x0, 3, 0.5)
 
 
 def test_kernel_svm_names_the_accepted_schemes(store):
