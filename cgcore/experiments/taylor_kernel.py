@@ -24,8 +24,8 @@ import torch
 
 from ..checks import check_choice
 from ..data import TensorData, load_dataset
-from ..taylor import TaylorExpansion, TaylorFeatures, monomial_exponents
 from ..paper import PAPER
+from ..taylor import TaylorExpansion, TaylorFeatures, monomial_exponents
 from ..train import seed_everything
 from .common import make_augment, training_images
 
