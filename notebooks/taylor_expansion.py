@@ -283,6 +283,15 @@ if kernel:
     display(kernel_table(kernel["svm"]["result"], result))
 
 # %% [markdown]
+# Where the two fits of the same polynomials differ, the first suspect is the loss; the
+# tuning above trained order 4 with the machine's loss, the multi-class hinge, in place of
+# cross-entropy (its row in the tuning table says what that changed). The other differences
+# are what we think matter, not yet measured one by one: the machine penalises the norm of
+# the coefficients in the kernel's weighting of the monomials (the weights $c_m$ above,
+# which shrink the terms of near-constant border pixels), where our fit standardises every
+# term to unit spread and lets Adam move each alike; and the machine is solved to its optimum.
+
+# %% [markdown]
 # ### How much of a difference is the seed?
 #
 # The cheaper orders are trained again with other seeds, all else equal (experiment
