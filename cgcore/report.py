@@ -561,11 +561,13 @@ def manifest_summary(manifest: dict) -> pd.DataFrame:
     return pd.DataFrame({"": list(rows), "value": list(rows.values())}).set_index("")
 
 
-def claims_table(profile: str, prefix: str | tuple[str, ...] = "", *, seed_spreads: bool = True) -> pd.DataFrame:
+def claims_table(profile: str, prefix: str | tuple[str, ...] = "", *, seed_spreads: bool = True,
+                 stated: bool | None = None) -> pd.DataFrame:
     """Scorecard rows whose claim id starts with ``prefix`` (or any of a tuple of
     prefixes), with the paper's source and note; without the rows a seed repeat computed
     (its ``_mean`` and ``_std``) when ``seed_spreads`` is False (a page that shows
-    :func:`seeds_table`)."""
+    :func:`seeds_table`). ``stated=True`` keeps only the numbers the paper states,
+    ``False`` only ours without a paper value, None both."""
     from .experiments.seeds import SEEDED
 
     table = build_scorecard(profile)
@@ -573,6 +575,8 @@ def claims_table(profile: str, prefix: str | tuple[str, ...] = "", *, seed_sprea
     keep = [c.startswith(prefixes) and (seed_spreads or Path(f).stem not in SEEDED)
             for c, f in zip(table["claim"], table["result_file"])]
     # a boolean Series, not a list: an empty list would select no columns instead of no rows
+    if stated is not None:
+        keep = [k and (pd.notna(paper) == stated) for k, paper in zip(keep, table["paper"])]
     table = table.loc[pd.Series(keep, index=table.index, dtype=bool)].copy()
     table["source (paper)"] = [PAPER[c].source if c in PAPER else "" for c in table["claim"]]
     table["note"] = [PAPER[c].note if c in PAPER else "" for c in table["claim"]]

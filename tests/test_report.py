@@ -422,6 +422,29 @@ def test_claims_table_leaves_out_the_seed_spreads_when_asked(results_store):
     assert claims_table("smoke", prefix="distill_", seed_spreads=False).empty
 
 
+
+def test_claims_table_splits_the_papers_numbers_from_ours(results_store):
+    from cgcore.profiles import get_config
+    from cgcore.report import claims_table
+    from cgcore.results import save_result
+
+    kernel = {"schemes": {"one_vs_rest": {"degrees": {"4": {"test_acc": 0.9784}}}}}
+    save_result("taylor_kernel_svm", "smoke", get_config("taylor_kernel_svm", "smoke"), kernel,
+                device="cpu", wall_time_s=1.0)
+    tuned = {"order": 4, "epochs": 2, "val_size": 50, "chosen": "a",
+             "candidates": {"a": {"changes": {}, "val_acc": 0.9, "test_acc": 0.97}}}
+    save_result("taylor_order4_tuning", "smoke", get_config("taylor_order4_tuning", "smoke"), tuned,
+                device="cpu", wall_time_s=1.0)
+    expansion = {"orders": {"4": {"test_acc": 0.973, "terms": 292_825, "params": 2_928_250}}}
+    save_result("taylor_expansion", "smoke", get_config("taylor_expansion", "smoke"), expansion,
+                device="cpu", wall_time_s=1.0)
+    ours = {"taylor_order4_kernel_acc", "taylor_order4_tuned_acc"}
+    stated = {"taylor_order4_acc", "taylor_order4_terms", "taylor_order4_params"}
+    assert set(claims_table("smoke", prefix="taylor_").index) == ours | stated
+    assert set(claims_table("smoke", prefix="taylor_", stated=True).index) == stated
+    assert set(claims_table("smoke", prefix="taylor_", stated=False).index) == ours
+
+
 def test_every_claim_has_a_scorecard_block():
     from cgcore.paper import PAPER
     from cgcore.scorecard import scorecard_block
