@@ -112,7 +112,7 @@ _TAYLOR_ORDER4_TUNING = {
         # so under Adam the top degree's contribution moves 8 times more slowly (cgcore.taylor)
         "degree scale 0.5": {"degree_scale": 0.5},
         # the multi-class hinge in place of cross-entropy: the loss of the kernel machine
-        # (taylor_kernel_svm) that fits these polynomials better than cross-entropy does
+        # (taylor_kernel_svm), whose fit of these polynomials scores above ours
         "multi-class hinge loss": {"loss": "multi_margin"},
     },
 }
@@ -129,7 +129,8 @@ _TAYLOR_KERNEL_SVM = {
     "test_size": None,
     "val_size": 5000,
     "degrees": [2, 3, 4],
-    "C": [0.3, 1.0, 3.0, 10.0, 30.0, 100.0],   # degree 2 chose 30, the top of a grid that ended there
+    # one-vs-rest degree 2 chooses 100, the grid's top (its table flags it); the others lie inside
+    "C": [0.3, 1.0, 3.0, 10.0, 30.0, 100.0],
     "gamma": 1.0,                # in units of 1 / (49 x the pixels' variance)
     # one polynomial per class, the largest wins (Eq. (3)'s form, the claims'), and SVC's own
     # one per pair of classes voting; one-vs-rest fits take about 3x as long
