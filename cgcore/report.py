@@ -283,15 +283,16 @@ def kernel_verdict(kernel: dict, expansion: dict) -> str:
         text += f"; our Eq. (3) at order 4 scores {ours['test_acc']:.2%}"
     text += "."
     step = svm4 - rows["3"]["test_acc"] if "3" in rows else None
+    noise = 2 * difference_standard_error(svm4, n)       # two standard errors of a difference
     if step is not None:
-        if abs(step) < 2 * difference_standard_error(svm4, n):
+        if abs(step) < noise:
             text += (f" Degree 4 gains nothing measurable over degree 3 in this fit either ({100 * step:+.2f} points), "
                      "so the flat step between orders 3 and 4 belongs to these polynomials on these images, "
                      "not to our training.")
         elif step > 0:
             o3 = expansion["orders"].get("3")
             ours_flat = (ours is not None and o3 is not None
-                         and ours["test_acc"] - o3["test_acc"] < 2 * difference_standard_error(svm4, n))
+                         and ours["test_acc"] - o3["test_acc"] < noise)
             text += (f" Here degree 4 does improve on degree 3 ({100 * step:+.2f} points, over two standard errors "
                      "of a difference), as the paper says the order does"
                      + ("; our fit of order 4 does not show it, so the flat step of ours lies in how we train."
@@ -574,9 +575,9 @@ def claims_table(profile: str, prefix: str | tuple[str, ...] = "", *, seed_sprea
     prefixes = (prefix,) if isinstance(prefix, str) else tuple(prefix)
     keep = [c.startswith(prefixes) and (seed_spreads or Path(f).stem not in SEEDED)
             for c, f in zip(table["claim"], table["result_file"])]
-    # a boolean Series, not a list: an empty list would select no columns instead of no rows
     if stated is not None:
         keep = [k and (pd.notna(paper) == stated) for k, paper in zip(keep, table["paper"])]
+    # a boolean Series, not a list: an empty list would select no columns instead of no rows
     table = table.loc[pd.Series(keep, index=table.index, dtype=bool)].copy()
     table["source (paper)"] = [PAPER[c].source if c in PAPER else "" for c in table["claim"]]
     table["note"] = [PAPER[c].note if c in PAPER else "" for c in table["claim"]]

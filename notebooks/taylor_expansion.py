@@ -49,7 +49,7 @@ from cgcore.data import load_dataset
 from cgcore.paper import PAPER
 from cgcore.experiments import run_or_load, run_or_load_each
 from cgcore.experiments.taylor_expansion import DEFAULTS as EXPANSION_DEFAULTS
-from cgcore.experiments.taylor_kernel import as_taylor_expansion, kernel_machine
+from cgcore.experiments.taylor_kernel import as_taylor_expansion, kernel_gamma, kernel_machine
 from cgcore.profiles import get_config
 from cgcore.report import (claims_table, format_claims, kernel_table, kernel_verdict, manifest_summary,
                            order4_tuning_verdict, seed_spread, seeds_table, show_markdown, tuned_table)
@@ -265,7 +265,7 @@ if tuned_order in config["orders"] and tuning:
 sample = load_dataset("mnist7", "train", size=7, antialias=config["antialias"]).subset(2000, 0)
 u = sample.images.flatten(1).double().numpy()
 x0 = u.mean(0)
-gamma = 1 / (u.shape[1] * (u - x0).var())            # as in taylor_kernel_svm
+gamma = kernel_gamma(u, x0)                          # as taylor_kernel_svm sets it
 machine = kernel_machine(2, 1.0, gamma, "one_vs_rest").fit(u - x0, sample.labels.numpy())
 eq3 = as_taylor_expansion(machine, x0, 2, gamma)
 gap = (eq3(sample.images.double()) - torch.as_tensor(machine.decision_function(u - x0))).abs().max().item()

@@ -46,6 +46,12 @@ def kernel_machine(degree: int, C: float, gamma: float, scheme: str):
     return OneVsRestClassifier(machine, n_jobs=2) if scheme == "one_vs_rest" else machine
 
 
+def kernel_gamma(x, x0, scale: float = 1.0) -> float:
+    """The kernel's gamma for images ``x`` (n, n_vars) centred at ``x0``: ``scale`` in units of
+    1 / (n_vars x the pixels' variance), so that gamma u.v is of order one."""
+    return float(scale / (x.shape[1] * (x - x0).var()))
+
+
 def _support_vectors(machine) -> int:
     """Support vectors of an SVC, summed over the ten machines of a one-vs-rest fit."""
     if hasattr(machine, "estimators_"):
@@ -108,10 +114,9 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
 
     sizes = {"n_train": len(train), "n_val": len(val), "n_test": len(test)}
     plain, fit, val, test = map(arrays, (train, fit_part, val, test))
-    # centred at the mean training image, as taylor_expansion's "mean" expansion point; gamma
-    # in units of 1 / (n_vars x the pixels' variance), so gamma u.v is of order one
+    # centred at the mean training image, as taylor_expansion's "mean" expansion point
     x0 = plain[0].mean(0)
-    gamma = float(config["gamma"] / (plain[0].shape[1] * (plain[0] - x0).var()))
+    gamma = kernel_gamma(plain[0], x0, config["gamma"])
     schemes = {scheme: {"degrees": {d: _fit_degree(d, scheme, config, gamma, x0, (fit, plain), val, test, progress, "")
                                     for d in config["degrees"]}, "augmented": {}}
                for scheme in config["schemes"]}
