@@ -433,7 +433,26 @@ def test_kernel_svm_chooses_C_on_validation_and_fits_the_polynomials_of_each_deg
         f"taylor_order{d}_kernel_acc": row["test_acc"] for d, row in ovr.items()}
     assert claims == {**{k: v for k, v in claims.items() if "augmented" not in k}, **{
         f"taylor_order{d}_kernel_augmented_acc": row["test_acc"]
-        for d, row in result["schemes"]["one_vs_rest"]["augmented"].items() if d == "4"}}
+        for d, row in result["schemes"]["one_vs_rest"]["augmented"].items() if d in ("3", "4")}}
+
+
+def test_kernel_svm_resumes_from_its_fits_and_an_added_degree_costs_only_its_own(store, run_smoke):
+    from cgcore.experiments.taylor_kernel import run
+    from cgcore.results import reset_restored_work, restored_work
+
+    first = run_smoke("taylor_kernel_svm")
+    config, result = first["manifest"]["config"], first["result"]
+    # every validation fit and every refit is a checkpoint of its own
+    fits = len(config["schemes"]) * (len(config["degrees"]) + len(config["augmented_degrees"])) * (len(config["C"]) + 1)
+    added = [d for d in config["degrees"] if d not in config["augmented_degrees"]][:1]
+    reset_restored_work()
+    again = run({**config, "augmented_degrees": config["augmented_degrees"] + added}, "smoke", progress=False)
+    assert restored_work()["checkpoints"] == fits          # nothing fit before is fit again
+    for scheme, stored in result["schemes"].items():
+        fitted = {part: {str(d): row for d, row in again["schemes"][scheme][part].items()} for part in stored}
+        assert fitted["degrees"] == stored["degrees"]            # keys as the stored JSON has them
+        assert {d: fitted["augmented"][d] for d in stored["augmented"]} == stored["augmented"]
+        assert [int(d) for d in fitted["augmented"]] == config["augmented_degrees"] + added
 
 
 def test_a_one_vs_rest_kernel_machine_is_an_eq3_network(mnist7):

@@ -7,6 +7,9 @@ augmentation and no choice of optimizer, on the same 7x7 images as ``taylor_expa
 it says what polynomials of each degree can do on these images, apart from how we train.
 For the degrees in ``augmented_degrees`` it is fit again on the training images plus
 ``augmented_copies`` copies of them under ``taylor_expansion``'s augmentation, drawn once.
+Every fit is kept as a small checkpoint of its own, keyed by the data it saw, so an
+interrupted run resumes at the fit it was on, and a degree added to the config costs only
+its own fits.
 
 Ten classes can be split two ways (``schemes``): ``one_vs_rest`` fits one polynomial per
 class and predicts the class whose polynomial is largest, which is Eq. (3) exactly (ten
@@ -25,8 +28,9 @@ import torch
 from ..checks import check_choice
 from ..data import TensorData, load_dataset
 from ..paper import PAPER
+from ..results import checkpoint_dir, load_checkpoint, note_restored_seconds
 from ..taylor import TaylorExpansion, TaylorFeatures, monomial_exponents
-from ..train import seed_everything
+from ..train import save_atomic, seed_everything
 from .common import make_augment, training_images
 
 NAME = "taylor_kernel_svm"
@@ -75,23 +79,59 @@ def _joined(parts: list[TensorData]) -> TensorData:
     return TensorData(torch.cat([p.images for p in parts]), torch.cat([p.labels for p in parts]), parts[0].name)
 
 
+# the settings a fit's outcome depends on besides its degree, scheme and C: each fit's
+# checkpoint is kept under their hash, so a change elsewhere in the config reuses it
+_DATA_KEYS = ("dataset", "image_size", "antialias", "train_size", "test_size", "val_size", "gamma", "seed")
+_AUGMENTED_KEYS = ("augment", "augmented_copies")
+
+
+def _fits_folder(profile: str, config: dict, augmented: bool):
+    keys = _DATA_KEYS + (_AUGMENTED_KEYS if augmented else ())
+    return checkpoint_dir(profile, NAME, {"fits": "augmented" if augmented else "plain",
+                                          **{k: config[k] for k in keys}})
+
+
+def _checkpointed(path, compute):
+    """``compute()``'s dict, or what an earlier run stored at ``path`` for it (its seconds
+    counted as restored work)."""
+    if path.exists():
+        row = load_checkpoint(path)
+        note_restored_seconds(row["seconds"])
+        return row
+    start = time.perf_counter()
+    row = {**compute(), "seconds": time.perf_counter() - start}
+    save_atomic(row, path)
+    return row
+
+
 def _fit_degree(degree: int, scheme: str, config: dict, gamma: float, x0, train, val, test, progress: bool,
-                label: str) -> dict:
-    """C chosen on ``val`` among ``config["C"]`` (fit on ``train[0]``), then refit on ``train[1]``."""
+                label: str, folder) -> dict:
+    """C chosen on ``val`` among ``config["C"]`` (fit on ``train[0]``), then refit on ``train[1]``;
+    each fit checkpointed in ``folder``."""
     (x_fit, y_fit), (x_all, y_all) = train
     label = f"{scheme}, {label}"
+
+    def validated(C):
+        machine = kernel_machine(degree, C, gamma, scheme).fit(x_fit - x0, y_fit)
+        return {"val_acc": float((machine.predict(val[0] - x0) == val[1]).mean())}
+
     val_acc = {}
     for C in config["C"]:
-        machine = kernel_machine(degree, C, gamma, scheme).fit(x_fit - x0, y_fit)
-        val_acc[str(C)] = float((machine.predict(val[0] - x0) == val[1]).mean())
+        val_acc[str(C)] = _checkpointed(folder / f"{scheme}-degree{degree}-C{C:g}.pt", lambda: validated(C))["val_acc"]
         if progress:
             print(f"{label}degree {degree}, C = {C}: validation {val_acc[str(C)]:.4f}", flush=True)
     chosen = max(config["C"], key=lambda C: val_acc[str(C)])
-    start = time.perf_counter()
-    machine = kernel_machine(degree, chosen, gamma, scheme).fit(x_all - x0, y_all)
-    fit_seconds = time.perf_counter() - start
-    row = {"val_acc": val_acc, "chosen_C": chosen, "test_acc": float((machine.predict(test[0] - x0) == test[1]).mean()),
-           "support_vectors": _support_vectors(machine), "n_fit": len(y_all), "fit_seconds": fit_seconds}
+
+    def refit():
+        start = time.perf_counter()
+        machine = kernel_machine(degree, chosen, gamma, scheme).fit(x_all - x0, y_all)
+        fit_seconds = time.perf_counter() - start
+        return {"test_acc": float((machine.predict(test[0] - x0) == test[1]).mean()),
+                "support_vectors": _support_vectors(machine), "fit_seconds": fit_seconds}
+
+    refitted = _checkpointed(folder / f"{scheme}-degree{degree}-C{chosen:g}-refit.pt", refit)
+    row = {"val_acc": val_acc, "chosen_C": chosen, "test_acc": refitted["test_acc"],
+           "support_vectors": refitted["support_vectors"], "n_fit": len(y_all), "fit_seconds": refitted["fit_seconds"]}
     if progress:
         print(f"{label}degree {degree}: C = {chosen}, test {row['test_acc']:.4f}", flush=True)
     return row
@@ -117,7 +157,9 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
     # centred at the mean training image, as taylor_expansion's "mean" expansion point
     x0 = plain[0].mean(0)
     gamma = kernel_gamma(plain[0], x0, config["gamma"])
-    schemes = {scheme: {"degrees": {d: _fit_degree(d, scheme, config, gamma, x0, (fit, plain), val, test, progress, "")
+    folder = _fits_folder(profile, config, augmented=False)
+    schemes = {scheme: {"degrees": {d: _fit_degree(d, scheme, config, gamma, x0, (fit, plain), val, test, progress, "",
+                                                    folder)
                                     for d in config["degrees"]}, "augmented": {}}
                for scheme in config["schemes"]}
     if config["augmented_degrees"]:
@@ -127,8 +169,10 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
         # each copy holds the same labels in the same order, so the split leaves out the same images
         fit_copies = [copy.split(config["val_size"], config["seed"])[0] for copy in copies]
         both = (arrays(_joined([fit_part, *fit_copies])), arrays(_joined([train, *copies])))
+        folder = _fits_folder(profile, config, augmented=True)
         for scheme, fits in schemes.items():
-            fits["augmented"] = {d: _fit_degree(d, scheme, config, gamma, x0, both, val, test, progress, "augmented, ")
+            fits["augmented"] = {d: _fit_degree(d, scheme, config, gamma, x0, both, val, test, progress, "augmented, ",
+                                                folder)
                                  for d in config["augmented_degrees"]}
     return {"schemes": schemes, "augmented_copies": config["augmented_copies"],
             "gamma": config["gamma"], **sizes}
