@@ -771,6 +771,16 @@ def test_kernel_table_and_verdict_weigh_the_svm_against_the_paper_and_our_fit():
     assert len(kernel_table(augmented, expansion)) == 4
     text = kernel_verdict(augmented, expansion)
     assert "1 augmented copy of each, they score 98.12%." in text and "lies in how we train it" in text
+    def with_augmented(acc3):          # degrees 3 and 4 fit again on the same augmented images
+        return {**augmented, "schemes": {"one_vs_rest": {**ovr, "augmented": {
+            "3": {**ovr["degrees"]["3"], "test_acc": acc3}, "4": {**ovr["degrees"]["4"], "test_acc": 0.9818}}}}}
+    text = kernel_verdict(with_augmented(0.9825), expansion)
+    assert ("they score 98.18%, against 98.25% at degree 3 fit the same way: again no measurable step from degree 3 "
+            "to 4 (-0.07 points). With the same fit and the same images, with augmentation or without, order 4 does "
+            "not improve on order 3 here") in text                # the plain step, +0.02, is flat too
+    assert "the best of these fits, 98.25% (degree 3 with augmented copies), is one that order 4 can reach" in text
+    assert "here degree 4 does improve on degree 3 (+1.18 points" in kernel_verdict(with_augmented(0.9700), expansion)
+    assert "degree 3 scores higher, by 0.82 points" in kernel_verdict(with_augmented(0.9900), expansion)
     close = {**augmented, "schemes": {"one_vs_rest": {**ovr, "augmented": {"4": {**ovr["degrees"]["4"],
                                                                                "test_acc": 0.9779}}}}}
     text = kernel_verdict(close, expansion)                    # 0.21 points short: within two standard errors
@@ -790,6 +800,28 @@ def test_kernel_table_and_verdict_weigh_the_svm_against_the_paper_and_our_fit():
     assert kernel_verdict({**kernel, "schemes": {"one_vs_rest": {"degrees": {"3": ovr["degrees"]["3"]}}}},
                           expansion) == ""
     assert kernel_verdict({**kernel, "schemes": {"one_vs_one": ovo}}, expansion) == ""
+
+
+def test_order4_fit_choice_ranks_every_fit_of_order_4_on_the_same_held_out_images():
+    from cgcore.report import order4_fit_choice
+
+    tuning = {"order": 4, "val_size": 5000, "candidates": {
+        "as taylor_expansion": {"val_acc": 0.9710, "test_acc": 0.9722},
+        "degree scale 0.5": {"val_acc": 0.9728, "test_acc": 0.9722}}}
+    machine = {"val_acc": {"1.0": 0.9770, "3.0": 0.9782}, "chosen_C": 3.0, "test_acc": 0.9784}
+    kernel = {"n_val": 5000, "schemes": {"one_vs_rest": {"degrees": {"4": machine}, "augmented": {
+        "4": {**machine, "val_acc": {"3.0": 0.9802}, "test_acc": 0.9818}}}}}
+    text = order4_fit_choice(tuning, kernel)
+    assert text.startswith("Ranked on the same 5,000 held-out training images, the 4 fits of order 4 stored here "
+                           "score 97.10% to 98.02% on validation, and validation picks *the max-margin machines, "
+                           "with augmented copies*, +0.74 points over the best gradient fit (*degree scale 0.5*; 2.7 "
+                           "standard errors of a difference). Its test accuracy is **98.18%**")
+    # a gradient fit on top: no margin over itself
+    ahead = {**tuning, "candidates": {**tuning["candidates"], "b": {"val_acc": 0.9900, "test_acc": 0.985}}}
+    assert "validation picks *gradient descent, b*. Its test accuracy is **98.50%**" in order4_fit_choice(ahead, kernel)
+    assert order4_fit_choice({**tuning, "order": 2}, kernel) == ""            # the smoke profile tunes order 2
+    assert order4_fit_choice({**tuning, "val_size": 100}, kernel) == ""       # not the same held-out images
+    assert order4_fit_choice(tuning, {"n_val": 5000, "schemes": {"one_vs_one": {}}}) == ""
 
 
 def test_tuned_seed_verdict_places_the_papers_figure_against_the_seed_spread(results_store):
