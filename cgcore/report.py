@@ -374,9 +374,8 @@ def order4_fit_choice(tuning: dict, kernel: dict) -> str:
         margin = val - fits[gradient][0]
         text += (f", {100 * margin:+.2f} points over the best gradient fit (*{gradient[len('gradient descent, '):]}*; "
                  f"{margin / difference_standard_error(val, n):.1f} standard errors of a difference)")
-    text += (f". Its test accuracy is **{test:.2%}** (the paper: about {PAPER['taylor_order4_acc'].value:.0%}). The "
-             "machines are refit on the whole training set before the test; the gradient fits are tested as trained, "
-             "without the held-out images.")
+    text += (f". Its test accuracy is **{test:.2%}** (the paper: about {PAPER['taylor_order4_acc'].value:.0%}; the "
+             "machines are refit on all training images before the test, the gradient fits tested as trained).")
     return text
 
 

@@ -213,14 +213,12 @@ tuning = {}
 if tuned_order in config["orders"]:
     show_markdown(
         f"**What would lift order {tuned_order}?** Order {tuned_order} trained again with one setting changed at a "
-        f"time (the rows below: decoupled weight decay, where AdamW shrinks every weight by lr × wd per step, a "
-        f"lower peak learning rate, stronger augmentation, and a prior towards the low orders: the standardised "
-        f"terms of degree d scaled by a factor to the power d − 1, so that under Adam the top degree moves "
-        f"more slowly; and the multi-class hinge loss in place of cross-entropy, the loss of the kernel machine "
-        f"of the next section), for {tuning_config['epochs']} epochs instead of "
-        f"{dict(zip(config['orders'], config['epochs']))[tuned_order]}, on the training set less "
+        f"time (the rows below: AdamW's decoupled weight decay, lr × wd per step; a lower peak learning rate; "
+        f"stronger augmentation; a prior towards the low orders, the standardised terms of degree d scaled by a "
+        f"factor to the power d − 1; the kernel machine's multi-class hinge loss), for {tuning_config['epochs']} "
+        f"epochs instead of {dict(zip(config['orders'], config['epochs']))[tuned_order]}, on the training set less "
         f"{tuning_config['val_size']:,} held-out images (experiment `taylor_order4_tuning`). The choice is made "
-        "on the held-out images; the test column is shown for the record.")
+        "on the held-out images; the test column is for the record.")
     tuning, missing = run_or_load_each({"tuning": "taylor_order4_tuning"}, profile, recompute)
     show_markdown("\n\n".join(missing))
     if tuning:
@@ -249,12 +247,11 @@ if tuned_order in config["orders"] and tuning:
 # augmentation (drawn once, so the machine sees 120,000 fixed images): the step from order 3
 # to order 4 measured twice, each time with one fit on the same images.
 #
-# A support-vector machine separates two classes, and there are two ways to make ten of
-# them. *One vs rest* fits one polynomial per class, each against all the other classes, and
-# predicts the class whose polynomial is largest: ten outputs of one linear layer on the
-# Taylor terms, which is Eq. (3) exactly. *One vs one*, `SVC`'s own, fits a polynomial for
-# each of the 45 pairs of classes and lets them vote: a larger model than Eq. (3). The
-# verdict is read off the first; the second is shown beside it.
+# A support-vector machine separates two classes; ten take one of two splits. *One vs rest*
+# fits one polynomial per class against all the others and predicts the class whose
+# polynomial is largest: ten outputs of one linear layer on the Taylor terms, Eq. (3)
+# exactly, and the verdict is read off it. *One vs one*, `SVC`'s own, fits a polynomial for
+# each of the 45 pairs of classes and lets them vote: a larger model, shown beside.
 
 # %% [markdown]
 # That one-vs-rest machines *are* Eq. (3) can be checked. Each class's decision function,
@@ -288,13 +285,12 @@ if kernel:
     display(kernel_table(kernel["svm"]["result"], result))
 
 # %% [markdown]
-# Where the two fits of the same polynomials differ, the first suspect is the loss; the
-# tuning above trained order 4 with the machine's loss, the multi-class hinge, in place of
-# cross-entropy (its row in the tuning table says what that changed). The other differences
-# are what we think matter, not yet measured one by one: the machine penalises the norm of
-# the coefficients in the kernel's weighting of the monomials (the weights $c_m$ above,
-# which shrink the terms of near-constant border pixels), where our fit standardises every
-# term to unit spread and lets Adam move each alike; and the machine is solved to its optimum.
+# Where the two fits of the same polynomials differ, the first suspect is the loss: the
+# tuning above trained order 4 with the machine's multi-class hinge (its row says what that
+# changed). The other differences are what we think matter, not yet measured one by one: the
+# machine penalises the norm of the coefficients in the kernel's weighting of the monomials
+# (the $c_m$ above, which shrink the terms of near-constant border pixels), where our fit
+# standardises every term and lets Adam move each alike; and the machine is solved to its optimum.
 
 # %% [markdown]
 # ### How much of a difference is the seed?
