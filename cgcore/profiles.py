@@ -111,6 +111,10 @@ _TAYLOR_ORDER4_TUNING = {
         # a prior towards the low orders: each degree d's standardised terms scaled by 0.5^(d-1),
         # so under Adam the top degree's contribution moves 8 times more slowly (cgcore.taylor)
         "degree scale 0.5": {"degree_scale": 0.5},
+        # a stronger prior of the same kind, nearer the kernel machine's (taylor_kernel_svm): in
+        # its weighting a term of k distinct pixels weighs 0.25, 0.20, 0.14 times one of k - 1
+        # for k = 2, 3, 4 (pixels of unit spread)
+        "degree scale 0.25": {"degree_scale": 0.25},
         # the multi-class hinge in place of cross-entropy: the loss of the kernel machine
         # (taylor_kernel_svm), whose fit of these polynomials scores above ours
         "multi-class hinge loss": {"loss": "multi_margin"},
