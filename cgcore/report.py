@@ -360,19 +360,20 @@ def order4_fit_choice(tuning: dict, kernel: dict) -> str:
     machines = kernel.get("schemes", {}).get("one_vs_rest", {})
     if tuning.get("order") != 4 or "4" not in machines.get("degrees", {}) or tuning["val_size"] != kernel.get("n_val"):
         return ""
-    fits = {f"gradient descent, {name}": (row["val_acc"], row["test_acc"]) for name, row in tuning["candidates"].items()}
+    gradient = {name: (row["val_acc"], row["test_acc"]) for name, row in tuning["candidates"].items()}
+    fits = {f"gradient descent, {name}": accs for name, accs in gradient.items()}
     for part, what in (("degrees", "the max-margin machines"), ("augmented", "the max-margin machines, with augmented copies")):
         row = machines.get(part, {}).get("4")
         if row is not None:
             fits[what] = (row["val_acc"][str(row["chosen_C"])], row["test_acc"])
-    best = max(fits, key=lambda name: fits[name][0])
-    gradient = max((name for name in fits if name.startswith("gradient")), key=lambda name: fits[name][0])
+    best = max(fits, key=lambda name: fits[name][0])   # ties go to the gradient fits, listed first
+    best_gradient = max(gradient, key=lambda name: gradient[name][0])
     (val, test), n = fits[best], tuning["val_size"]
     text = (f"Ranked on the same {n:,} held-out training images, the {len(fits)} fits of order 4 stored here score "
             f"{min(v for v, _ in fits.values()):.2%} to {val:.2%} on validation, and validation picks *{best}*")
-    if best != gradient:
-        margin = val - fits[gradient][0]
-        text += (f", {100 * margin:+.2f} points over the best gradient fit (*{gradient[len('gradient descent, '):]}*; "
+    margin = val - gradient[best_gradient][0]
+    if margin > 0:     # a machine is ahead of every gradient fit
+        text += (f", {100 * margin:+.2f} points over the best gradient fit (*{best_gradient}*; "
                  f"{margin / difference_standard_error(val, n):.1f} standard errors of a difference)")
     text += (f". Its test accuracy is **{test:.2%}** (the paper: about {PAPER['taylor_order4_acc'].value:.0%}; the "
              "machines are refit on all training images before the test, the gradient fits tested as trained).")

@@ -17,6 +17,7 @@ import sys
 import platform
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +153,27 @@ def load_checkpoint(path: Path, **kwargs):
         raise RuntimeError(
             f"checkpoint {path} is damaged and cannot be read ({type(err).__name__}: {str(err)[:120]}). "
             f"Delete it (or its folder) and run again: the run restarts that stage from scratch.") from err
+
+
+def save_atomic(obj, path: Path) -> None:
+    """``torch.save`` through a temporary file, so a checkpoint is never half-written."""
+    import torch
+
+    write_atomic(path, lambda tmp: torch.save(obj, tmp))
+
+
+def stored_or_computed(path: Path, compute) -> dict:
+    """``compute()``'s dict with the ``seconds`` it took, kept at ``path``; or, when an earlier
+    run kept it there, that dict, its seconds counted as restored work (None when it was
+    written before the time was kept)."""
+    if path.exists():
+        row = load_checkpoint(path)
+        note_restored_seconds(row.get("seconds"))
+        return row
+    start = time.perf_counter()
+    row = {**compute(), "seconds": time.perf_counter() - start}
+    save_atomic(row, path)
+    return row
 
 
 def to_jsonable(obj: Any) -> Any:

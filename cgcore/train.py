@@ -15,7 +15,7 @@ from tqdm import tqdm
 from . import distributed
 from .checks import check_choice
 from .data import TensorData
-from .results import load_checkpoint, note_restored_seconds, write_atomic
+from .results import load_checkpoint, note_restored_seconds, save_atomic
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("onecycle", "cosine", "constant", "halfway_step")
@@ -139,11 +139,6 @@ def accuracy(model: nn.Module, data: TensorData, batch_size: int = 512, precisio
              flip_tta: bool = False) -> float:
     logits = predict(model, data.images, batch_size, precision, flip_tta)
     return (logits.argmax(1) == data.labels).float().mean().item()
-
-
-def save_atomic(obj, path: Path) -> None:
-    """``torch.save`` through a temporary file, so a checkpoint is never half-written."""
-    write_atomic(path, lambda tmp: torch.save(obj, tmp))
 
 
 def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: TrainConfig, *,

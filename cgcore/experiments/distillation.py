@@ -34,7 +34,8 @@ from ..checks import check_choice
 from ..data import TensorData, load_dataset
 from ..models import distill_convnet, fast_cifar_net, init_whitening, resnet_small_input
 from ..paper import PAPER
-from ..results import another_runs_checkpoints, checkpoint_dir, load_checkpoint, note_restored_seconds
+from ..results import (another_runs_checkpoints, checkpoint_dir, load_checkpoint, note_restored_seconds,
+                       stored_or_computed)
 from ..train import accuracy, default_device, fit, save_atomic, seed_everything
 from .common import channel_stats, from_pixels, make_augment, to_pixels, to_uint8, train_config
 
@@ -164,15 +165,8 @@ def stored_convnet_accuracy(config: dict, references: torch.Tensor, test, progre
                             folder) -> list[float]:
     """:func:`convnet_accuracy`, kept in ``folder`` (a checkpoint folder named after everything
     the answer depends on), so that a resumed run does not train the same models again."""
-    path = folder / "convnet_acc.pt"
-    if path.exists():
-        state = load_checkpoint(path)
-        note_restored_seconds(state.get("seconds"))   # None: written before the time was kept
-        return state["acc"]
-    start = time.perf_counter()
-    accs = convnet_accuracy(config, references, test, progress, desc=desc)
-    save_atomic({"acc": accs, "seconds": time.perf_counter() - start}, path)
-    return accs
+    return stored_or_computed(folder / "convnet_acc.pt",
+                              lambda: {"acc": convnet_accuracy(config, references, test, progress, desc=desc)})["acc"]
 
 
 def judge_references(features, test_embeddings: torch.Tensor, test_labels: torch.Tensor, centroids: torch.Tensor,

@@ -28,9 +28,9 @@ import torch
 from ..checks import check_choice
 from ..data import TensorData, load_dataset
 from ..paper import PAPER
-from ..results import checkpoint_dir, load_checkpoint, note_restored_seconds
+from ..results import checkpoint_dir, stored_or_computed
 from ..taylor import TaylorExpansion, TaylorFeatures, monomial_exponents
-from ..train import save_atomic, seed_everything
+from ..train import seed_everything
 from .common import make_augment, training_images
 
 NAME = "taylor_kernel_svm"
@@ -91,19 +91,6 @@ def _fits_folder(profile: str, config: dict, augmented: bool):
                                           **{k: config[k] for k in keys}})
 
 
-def _checkpointed(path, compute):
-    """``compute()``'s dict, or what an earlier run stored at ``path`` for it (its seconds
-    counted as restored work)."""
-    if path.exists():
-        row = load_checkpoint(path)
-        note_restored_seconds(row["seconds"])
-        return row
-    start = time.perf_counter()
-    row = {**compute(), "seconds": time.perf_counter() - start}
-    save_atomic(row, path)
-    return row
-
-
 def _fit_degree(degree: int, scheme: str, config: dict, gamma: float, x0, train, val, test, progress: bool,
                 label: str, folder) -> dict:
     """C chosen on ``val`` among ``config["C"]`` (fit on ``train[0]``), then refit on ``train[1]``;
@@ -117,7 +104,8 @@ def _fit_degree(degree: int, scheme: str, config: dict, gamma: float, x0, train,
 
     val_acc = {}
     for C in config["C"]:
-        val_acc[str(C)] = _checkpointed(folder / f"{scheme}-degree{degree}-C{C:g}.pt", lambda: validated(C))["val_acc"]
+        stored = stored_or_computed(folder / f"{scheme}-degree{degree}-C{C:g}.pt", lambda: validated(C))
+        val_acc[str(C)] = stored["val_acc"]
         if progress:
             print(f"{label}degree {degree}, C = {C}: validation {val_acc[str(C)]:.4f}", flush=True)
     chosen = max(config["C"], key=lambda C: val_acc[str(C)])
@@ -129,7 +117,7 @@ def _fit_degree(degree: int, scheme: str, config: dict, gamma: float, x0, train,
         return {"test_acc": float((machine.predict(test[0] - x0) == test[1]).mean()),
                 "support_vectors": _support_vectors(machine), "fit_seconds": fit_seconds}
 
-    refitted = _checkpointed(folder / f"{scheme}-degree{degree}-C{chosen:g}-refit.pt", refit)
+    refitted = stored_or_computed(folder / f"{scheme}-degree{degree}-C{chosen:g}-refit.pt", refit)
     row = {"val_acc": val_acc, "chosen_C": chosen, "test_acc": refitted["test_acc"],
            "support_vectors": refitted["support_vectors"], "n_fit": len(y_all), "fit_seconds": refitted["fit_seconds"]}
     if progress:
