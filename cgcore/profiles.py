@@ -254,7 +254,11 @@ _STRONGER_AFFINE = {"kind": "affine", "max_degrees": 15.0, "max_shift": 0.1, "ma
 # the two candidates of taylornet_mnist_tuned that train twice the epochs of the others
 MNIST_LONG_RECIPE = "small affine, twice the epochs, label smoothing 0.1"
 MNIST_REGULARISED_RECIPE = "stronger affine, twice the epochs, label smoothing 0.1, weight decay 1e-3"
+# Once chosen, the recipe is trained again on all the training images ("refit"; the kernel
+# machines of the Taylor chapter are refit the same way), and that network's test accuracy
+# is the claim; the candidates' own test accuracies stay in the result.
 _TAYLORNET_MNIST_TUNED = {**_TAYLORNET_MNIST, "variants": {"taylornet": {}}, "epochs": 15, "val_size": 5000,
+                          "refit": True,
                           "candidates": {"no augmentation": {},
                                          "small affine": {"augment": _SMALL_AFFINE},
                                          MNIST_LONG_RECIPE: {
