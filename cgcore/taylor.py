@@ -200,9 +200,10 @@ class TaylorExpansion(nn.Module):
 
     @torch.no_grad()
     def fit_standardization(self, images: torch.Tensor, batch_size: int = 1024, std_floor: float = 0.1,
-                            eps: float = 1e-8) -> None:
-        """Expansion point and per-term mean/std from ``images`` (a sample of the training set)."""
-        if self.expansion_point == "mean":
+                            eps: float = 1e-8, keep_point: bool = False) -> None:
+        """Expansion point and per-term mean/std from ``images`` (a sample of the training set);
+        with ``keep_point`` the expansion point and scale stay as they are."""
+        if self.expansion_point == "mean" and not keep_point:
             flat = images.flatten(1).to(self.x0.device)
             self.x0.copy_(flat.mean(0))
             # One scale for all pixels: a per-pixel one would blow up the border pixels,
@@ -250,6 +251,24 @@ class TaylorExpansion(nn.Module):
         w = self.effective_weight()
         constant = (self.bias - w @ self.mean).unsqueeze(1)
         return torch.cat([constant, w], dim=1)
+
+
+@torch.no_grad()
+def restandardised(model: TaylorExpansion, images: torch.Tensor) -> TaylorExpansion:
+    """The same function as ``model`` with its per-term mean and std fitted on ``images``
+    (expansion point and scale kept), weight and bias rewritten so that every Taylor
+    coefficient is unchanged: how a polynomial fit some other way (e.g. a kernel machine's,
+    :func:`cgcore.experiments.taylor_kernel.as_taylor_expansion`) gets the standardised basis
+    in which :func:`prune_smallest` ranks its terms."""
+    coefficients = model.taylor_coefficients()
+    out = TaylorExpansion(model.features.n_vars, model.features.order, model.weight.shape[0],
+                          model.expansion_point, degree_scale=model.degree_scale).to(model.weight)
+    out.load_state_dict(model.state_dict())
+    out.fit_standardization(images.to(model.weight), keep_point=True)
+    w = coefficients[:, 1:]
+    out.weight.copy_(w * out.std / out.term_gain)
+    out.bias.copy_(coefficients[:, 0] + w @ out.mean)
+    return out
 
 
 # --------------------------------------------------------------------------- pruning

@@ -170,6 +170,10 @@ the digits, or that augmentation with
 of {tuned_config['candidates'][MNIST_LONG_RECIPE]['label_smoothing']}, or as long with a stronger shift, rotation and
 zoom and weight decay {tuned_config['candidates'][MNIST_REGULARISED_RECIPE]['weight_decay']:g} instead of
 {tuned_config['weight_decay']:g} (experiment `taylornet_mnist_tuned`)."""
+if tuned_config.get("refit"):
+    TUNED_INTRO += (" Once chosen, the recipe is trained again with the same seed on all the training images, "
+                    "the held-out ones included, and that network is the one reported, as is usual after a "
+                    "model selection.")
 if dataset == "mnist":
     show_markdown(TUNED_INTRO)
     tuned, missing = run_or_load_each({"tuned": "taylornet_mnist_tuned"}, profile, recompute)

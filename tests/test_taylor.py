@@ -266,3 +266,22 @@ def test_pruning_ranks_by_the_standardised_weight_under_a_degree_scale():
 def test_degree_scale_must_be_positive(scale):
     with pytest.raises(ValueError, match="degree_scale must be a positive number"):
         TaylorExpansion(3, 2, degree_scale=scale)
+
+
+@pytest.mark.parametrize("degree_scale", [1.0, 0.5])
+def test_restandardising_keeps_the_polynomial_and_ranks_terms_by_their_spread(degree_scale):
+    from cgcore.taylor import restandardised
+
+    torch.manual_seed(0)
+    model = TaylorExpansion(4, 3, n_classes=3, expansion_point="mean", degree_scale=degree_scale).double()
+    torch.nn.init.normal_(model.weight)
+    with torch.no_grad():
+        model.x0.copy_(torch.rand(4))           # as a kernel machine's polynomial: its own point, unit scale
+    images = torch.rand(400, 4, dtype=torch.float64) * torch.tensor([1.0, 1.0, 1.0, 0.01], dtype=torch.float64)
+    out = restandardised(model, images)
+    torch.testing.assert_close(out.taylor_coefficients(), model.taylor_coefficients())
+    torch.testing.assert_close(out(images), model(images))
+    assert torch.equal(out.x0, model.x0) and torch.equal(out.x_scale, model.x_scale)   # the point is kept
+    assert not torch.allclose(out.std, model.std)                                        # the spreads are fitted
+    # a term of the nearly constant 4th pixel has a small spread, so a small standardised weight
+    assert out.standardised_weight()[:, 3].abs().max() < out.standardised_weight()[:, 0].abs().max()

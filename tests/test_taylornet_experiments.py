@@ -57,9 +57,12 @@ def test_the_tuned_recipe_is_chosen_on_validation_and_reported_on_test(store, ru
     config = get_config("taylornet_mnist_tuned", "smoke")
     assert set(result["candidates"]) == set(config["candidates"])
     assert result["chosen"] == max(result["candidates"], key=lambda n: result["candidates"][n]["val_acc"])
-    assert EXPERIMENTS["taylornet_mnist_tuned"][1](result) == {
-        "taylornet_tuned_mnist_acc": result["candidates"][result["chosen"]]["test_acc"]}
-    # trained on the training set less the validation split, and the split is recorded
+    # the chosen recipe is refit on every training image, and that network is the claim
+    refit = result["refit"]
+    assert refit["candidate"] == result["chosen"] and refit["n_train"] == config["train_size"]
+    assert len(refit["history"]["test_acc"]) == config["candidates"][result["chosen"]].get("epochs", config["epochs"])
+    assert EXPERIMENTS["taylornet_mnist_tuned"][1](result) == {"taylornet_tuned_mnist_acc": refit["test_acc"]}
+    # the candidates trained on the training set less the validation split, and the split is recorded
     assert result["n_train"] == config["train_size"] - config["val_size"] and result["val_size"] == config["val_size"]
     # each candidate trains for its own epochs (the third twice as long in the cpu profile)
     assert all(len(r["history"]["test_acc"]) == r["changes"].get("epochs", config["epochs"])
@@ -113,10 +116,13 @@ def test_tuned_seed_repeats_train_the_chosen_candidate_alone(store, run_smoke):
 
     base = run_smoke("taylornet_mnist_tuned")["result"]
     result = run_smoke("seeds_taylornet_mnist_tuned")["result"]
-    assert result["claims"]["taylornet_tuned_mnist_acc"][0] == base["candidates"][base["chosen"]]["test_acc"]
-    # seed 1 trained the one candidate kept: one more checkpoint folder than the stored run's candidates
-    folders = list((store / "checkpoints" / "smoke").glob("taylornet_mnist_tuned-*"))
-    assert len(folders) == len(base["candidates"]) + 1
+    assert result["claims"]["taylornet_tuned_mnist_acc"][0] == base["refit"]["test_acc"]
+    # seed 1 trained the one candidate kept: one more checkpoint folder than the stored run's
+    # candidates, and one more refit than the stored run's
+    checkpoints = store / "checkpoints" / "smoke"
+    refits = list(checkpoints.glob("taylornet_mnist_tuned-refit-*"))
+    assert len(list(checkpoints.glob("taylornet_mnist_tuned-*"))) - len(refits) == len(base["candidates"]) + 1
+    assert len(refits) == 2
     with pytest.raises(ValueError, match=r"overrides.candidates keeps \['typo'\], which taylornet_mnist_tuned's "
                                          r"candidates does not have"):
         run_experiment("seeds_taylornet_mnist_tuned", "smoke", progress=False,
@@ -428,12 +434,21 @@ def test_kernel_svm_chooses_C_on_validation_and_fits_the_polynomials_of_each_deg
     assert result["n_test"] == config["test_size"]      # the images the test accuracies are measured on
     # the claims are the one-vs-rest machine's: ten polynomials, the largest wins, as Eq. (3)
     claims = EXPERIMENTS["taylor_kernel_svm"][1](result)
-    ovr = result["schemes"]["one_vs_rest"]["degrees"]
-    assert {k: v for k, v in claims.items() if "augmented" not in k} == {
+    ovr, augmented = result["schemes"]["one_vs_rest"]["degrees"], result["schemes"]["one_vs_rest"]["augmented"]
+    assert {k: v for k, v in claims.items() if "order" in k and "augmented" not in k} == {
         f"taylor_order{d}_kernel_acc": row["test_acc"] for d, row in ovr.items()}
-    assert claims == {**{k: v for k, v in claims.items() if "augmented" not in k}, **{
-        f"taylor_order{d}_kernel_augmented_acc": row["test_acc"]
-        for d, row in result["schemes"]["one_vs_rest"]["augmented"].items() if d in ("3", "4")}}
+    assert {k: v for k, v in claims.items() if "augmented" in k} == {
+        f"taylor_order{d}_kernel_augmented_acc": row["test_acc"] for d, row in augmented.items() if d in ("3", "4")}
+    # the expanded machines read as Eq. (3): the same predictions (up to float32 logits), and
+    # the pruned polynomial's accuracies are the prune claims
+    for d in config["expanded_degrees"]:
+        eq3 = augmented[str(d)]["as_eq3"]
+        assert abs(eq3["test_acc"] - augmented[str(d)]["test_acc"]) <= 2 / result["n_test"]
+        assert set(eq3["locality"]) == {"u", "x_at_zero"} and 0 < eq3["locality"]["u"]["top_near"] < 1
+    pruning = augmented[str(config["prune_degree"])]["as_eq3"]["pruning"]
+    assert len(pruning["test_acc"]) == len(pruning["test_acc_centred"]) == len(config["prune_keep"])
+    assert {k: v for k, v in claims.items() if "prune" in k} == {
+        f"taylor_prune{round(keep * 100)}_kernel_acc": acc for keep, acc in zip(pruning["keep"], pruning["test_acc"])}
 
 
 def test_kernel_svm_resumes_from_its_fits_and_an_added_degree_costs_only_its_own(store, run_smoke):
@@ -447,7 +462,8 @@ def test_kernel_svm_resumes_from_its_fits_and_an_added_degree_costs_only_its_own
     added = [d for d in config["degrees"] if d not in config["augmented_degrees"]][:1]
     reset_restored_work()
     again = run({**config, "augmented_degrees": config["augmented_degrees"] + added}, "smoke", progress=False)
-    assert restored_work()["checkpoints"] == fits          # nothing fit before is fit again
+    # nothing fit before is fit again, nor written out as Eq. (3) again
+    assert restored_work()["checkpoints"] == fits + len(config["expanded_degrees"])
     for scheme, stored in result["schemes"].items():
         fitted = {part: {str(d): row for d, row in again["schemes"][scheme][part].items()} for part in stored}
         assert fitted["degrees"] == stored["degrees"]            # keys as the stored JSON has them
@@ -480,4 +496,10 @@ def test_kernel_svm_names_the_accepted_schemes(store):
 
     config = {**get_config("taylor_kernel_svm", "smoke"), "schemes": ["one_vs_all"]}
     with pytest.raises(ValueError, match="one_vs_all.*one_vs_rest"):
+        run(config, "smoke", progress=False)
+    config = {**get_config("taylor_kernel_svm", "smoke"), "expanded_degrees": [4]}
+    with pytest.raises(ValueError, match=r"expanded_degrees \[4\] are not among augmented_degrees \[2\]"):
+        run(config, "smoke", progress=False)
+    config = {**get_config("taylor_kernel_svm", "smoke"), "schemes": ["one_vs_one"]}
+    with pytest.raises(ValueError, match="expanded_degrees needs the one_vs_rest scheme"):
         run(config, "smoke", progress=False)

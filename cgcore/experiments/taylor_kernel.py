@@ -7,6 +7,10 @@ augmentation and no choice of optimizer, on the same 7x7 images as ``taylor_expa
 it says what polynomials of each degree can do on these images, apart from how we train.
 For the degrees in ``augmented_degrees`` it is fit again on the training images plus
 ``augmented_copies`` copies of them under ``taylor_expansion``'s augmentation, drawn once.
+For the degrees in ``expanded_degrees`` (a subset of those) the augmented one-vs-rest
+machine is written out as Eq. (3) itself (:func:`as_taylor_expansion`) and read as the
+chapter reads its own fit: the largest weights kept (``prune_keep``, at ``prune_degree``)
+and the locality of its quadratic weights (Fig. 3).
 Every fit is kept as a small checkpoint of its own, keyed by the data it saw, so an
 interrupted run resumes at the fit it was on, and a degree added to the config costs only
 its own fits.
@@ -23,14 +27,16 @@ import math
 import time
 from collections import Counter
 
+import numpy as np
 import torch
 
 from ..checks import check_choice
 from ..data import TensorData, load_dataset
 from ..paper import PAPER
 from ..results import checkpoint_dir, stored_or_computed
-from ..taylor import TaylorExpansion, TaylorFeatures, monomial_exponents
-from ..train import seed_everything
+from ..taylor import (TaylorExpansion, TaylorFeatures, locality_shares, monomial_exponents, prune_smallest,
+                      quadratic_coefficients, quadratic_coefficients_at_zero, restandardised)
+from ..train import accuracy, seed_everything
 from .common import make_augment, training_images
 
 NAME = "taylor_kernel_svm"
@@ -130,6 +136,7 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
     set, then the chosen machine refit on the whole training set and scored once on the test set."""
     for scheme in config["schemes"]:
         check_choice("schemes entry", scheme, SCHEMES)
+    _check_expanded(config)
     load = dict(size=config["image_size"], antialias=config["antialias"])
     train = load_dataset(config["dataset"], "train", **load).subset(config["train_size"], config["seed"])
     test = load_dataset(config["dataset"], "test", **load).subset(config["test_size"], config["seed"])
@@ -141,6 +148,7 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
         return data.images.flatten(1).double().numpy(), data.labels.numpy()
 
     sizes = {"n_train": len(train), "n_val": len(val), "n_test": len(test)}
+    test_data = test
     plain, fit, val, test = map(arrays, (train, fit_part, val, test))
     # centred at the mean training image, as taylor_expansion's "mean" expansion point
     x0 = plain[0].mean(0)
@@ -162,8 +170,65 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
             fits["augmented"] = {d: _fit_degree(d, scheme, config, gamma, x0, both, val, test, progress, "augmented, ",
                                                 folder)
                                  for d in config["augmented_degrees"]}
+        if "one_vs_rest" in schemes:
+            for d in config["expanded_degrees"]:
+                row = schemes["one_vs_rest"]["augmented"][d]
+                model = _expansion(d, row["chosen_C"], gamma, x0, both[1], folder)
+                row["as_eq3"] = _read_as_eq3(model, d, config, _joined([train, *copies]), test_data, progress)
     return {"schemes": schemes, "augmented_copies": config["augmented_copies"],
             "gamma": config["gamma"], **sizes}
+
+
+def _check_expanded(config: dict) -> None:
+    extra = sorted(set(config["expanded_degrees"]) - set(config["augmented_degrees"]))
+    if extra:
+        raise ValueError(f"expanded_degrees {extra} are not among augmented_degrees {config['augmented_degrees']}: "
+                         "only the augmented one-vs-rest machines are written out as Eq. (3)")
+    if config["expanded_degrees"] and "one_vs_rest" not in config["schemes"]:
+        raise ValueError("expanded_degrees needs the one_vs_rest scheme (Eq. (3)'s form); "
+                         f"schemes are {config['schemes']}")
+
+
+def _expansion(degree: int, C: float, gamma: float, x0, data, folder) -> TaylorExpansion:
+    """The augmented one-vs-rest machine of ``degree`` refit at ``C`` on ``data`` (the refit
+    :func:`_fit_degree` scored) and written as Eq. (3), kept in ``folder``."""
+    x, y = data
+
+    def compute():
+        machine = kernel_machine(degree, C, gamma, "one_vs_rest").fit(x - x0, y)
+        return {"state": as_taylor_expansion(machine, x0, degree, gamma).state_dict()}
+
+    stored = stored_or_computed(folder / f"one_vs_rest-degree{degree}-C{C:g}-eq3.pt", compute)
+    model = TaylorExpansion(len(x0), degree, expansion_point="mean").double()
+    model.load_state_dict(stored["state"])
+    return model
+
+
+def _read_as_eq3(model: TaylorExpansion, degree: int, config: dict, seen: TensorData, test: TensorData,
+                 progress: bool) -> dict:
+    """The machine's polynomial read as the chapter reads its own fit: its test accuracy as
+    Eq. (3), the locality of its quadratic weights in both bases, and, at ``prune_degree``,
+    its accuracy with only the largest standardised weights kept (terms standardised on
+    ``standardize_samples`` of the images it was fit on, ``seen``)."""
+    images = seen.images
+    sample = images[torch.randperm(len(images), generator=torch.Generator().manual_seed(config["seed"]))
+                    [:config["standardize_samples"]]]
+    model = restandardised(model, sample.double()).float()
+    side = int(round(model.features.n_vars ** 0.5))
+    iu = np.triu_indices(model.features.n_vars)
+    out = {"test_acc": accuracy(model, test),
+           "locality": {basis: locality_shares(np.float64(maps[:, iu[0], iu[1]]), side)
+                        for basis, maps in (("u", quadratic_coefficients(model)),
+                                            ("x_at_zero", quadratic_coefficients_at_zero(model)))}}
+    if degree == config["prune_degree"]:
+        out["pruning"] = {"keep": config["prune_keep"],
+                          "test_acc": [accuracy(prune_smallest(model, keep, "coefficient"), test)
+                                       for keep in config["prune_keep"]],
+                          "test_acc_centred": [accuracy(prune_smallest(model, keep, "to_mean"), test)
+                                               for keep in config["prune_keep"]]}
+    if progress:
+        print(f"degree {degree} as Eq. (3): {out}", flush=True)
+    return out
 
 
 def kernel_monomial_weights(n_vars: int, degree: int, gamma: float) -> torch.Tensor:
@@ -212,6 +277,10 @@ def claims(result: dict) -> dict[str, float]:
     fits = result["schemes"].get("one_vs_rest", {})
     out = {f"taylor_order{d}_kernel_acc": row["test_acc"] for d, row in fits.get("degrees", {}).items()}
     out |= {f"taylor_order{d}_kernel_augmented_acc": row["test_acc"] for d, row in fits.get("augmented", {}).items()}
+    for row in fits.get("augmented", {}).values():
+        pruning = row.get("as_eq3", {}).get("pruning", {})
+        for keep, acc in zip(pruning.get("keep", []), pruning.get("test_acc", [])):
+            out[f"taylor_prune{int(round(keep * 100))}_kernel_acc"] = acc
     return {claim: value for claim, value in out.items() if claim in PAPER}
 
 
