@@ -99,7 +99,8 @@ show_markdown("\n\n".join(weighed) if weighed else f"*Not computed yet for `{pro
 show_markdown("\n".join(f"* {line}" for line in [
     claim_line(values, "taylor_prune50_acc", "half of the order-4 terms kept"),
     claim_line(values, "taylor_prune30_acc", "30 % kept"),
-    claim_line(values, "taylor_prune10_acc", "10 % kept")]))
+    claim_line(values, "taylor_prune10_acc", "10 % kept"),
+    claim_line(values, "taylor_prune10_kernel_acc", "10 % of the max-margin order-4 polynomial's terms kept")]))
 
 # %% [markdown]
 # **Fixed points of the scale transformations.** A TaylorNet whose CG coefficients were

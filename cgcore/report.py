@@ -371,6 +371,75 @@ def kernel_verdict(kernel: dict, expansion: dict) -> str:
     return text
 
 
+def kernel_as_eq3(kernel: dict | None) -> dict[int, dict]:
+    """degree -> the augmented one-vs-rest machine of taylor_kernel_svm read as Eq. (3) (its
+    ``as_eq3``: test accuracy, locality, pruning), for the degrees the run wrote out."""
+    fits = ((kernel or {}).get("schemes", {}).get("one_vs_rest", {}).get("augmented", {}))
+    return {int(d): row["as_eq3"] for d, row in fits.items() if "as_eq3" in row}
+
+
+# the two fits of Eq. (3) the chapter prunes, as the pruning table names them
+PRUNED_FITS = ("Adam fit", "max-margin fit")
+
+
+def pruning_table(result: dict, kernel: dict | None = None) -> pd.DataFrame:
+    """Sec. III's pruning: test accuracy (and its change in points) with the largest weights
+    kept, for the chapter's fit and, when taylor_kernel_svm wrote its augmented machines of the
+    same order out as Eq. (3), for theirs; each with the coefficient dropped (the paper's
+    reading) and re-centred."""
+    pruning = result["pruning"]
+    order = pruning["order"]
+    fits = {PRUNED_FITS[0]: (result["orders"][str(order)]["test_acc"], pruning)}
+    machine = kernel_as_eq3(kernel).get(order, {})
+    if "pruning" in machine:
+        fits[PRUNED_FITS[1]] = (machine["test_acc"], machine["pruning"])
+    columns = {}
+    for fit, (whole, accs) in fits.items():
+        for key, reading in (("test_acc", "coefficient dropped"), ("test_acc_centred", "re-centred")):
+            if key in accs:
+                columns[f"{fit}, {reading}"] = [f"{a:.2%} ({100 * (a - whole):+.2f})" for a in [whole] + accs[key]]
+    return pd.DataFrame({"weights kept": [f"{k:.0%}" for k in [1.0] + pruning["keep"]], **columns}).set_index(
+        "weights kept")
+
+
+def pruning_verdict(result: dict, kernel: dict | None = None) -> str:
+    """The paper's three pruning figures against the chapter's fit and the max-margin one,
+    both pruned the paper's way ("" without the max-margin polynomial of the pruning order)."""
+    pruning = result["pruning"]
+    machine = kernel_as_eq3(kernel).get(pruning["order"], {}).get("pruning")
+    if machine is None:
+        return ""
+    percents = [int(round(100 * k)) for k in pruning["keep"]]
+    paper = [PAPER[f"taylor_prune{k}_acc"].value for k in percents]
+    listed = ", ".join(f"{k} %" for k in percents)
+
+    def accs(values):
+        return " / ".join(f"{a:.2%}" for a in values)
+
+    whole = kernel_as_eq3(kernel)[pruning["order"]]["test_acc"]
+    text = (f"With {listed} of the weights kept and the others' coefficients dropped, the paper has "
+            f"{accs(paper)}; our Adam fit scores {accs(pruning['test_acc'])}, and the max-margin polynomial of the "
+            f"same order ({whole:.2%} whole) {accs(machine['test_acc'])}.")
+    nearer = [k for k, ours, theirs, ref in zip(percents, pruning["test_acc"], machine["test_acc"], paper)
+              if abs(theirs - ref) < abs(ours - ref)]
+    if not nearer:
+        text += " The Adam fit is the nearer to the paper's figure at every level."
+    elif len(nearer) == len(percents):
+        text += " The max-margin fit is the nearer to the paper's figure at every level."
+    else:
+        text += (f" The max-margin fit is the nearer to the paper's figure at {', '.join(f'{k} %' for k in nearer)}, "
+                 "the Adam fit at the other" + ("s" if len(percents) - len(nearer) > 1 else "") + ".")
+    return text
+
+
+def kernel_locality_readings(kernel: dict | None) -> dict[str, dict]:
+    """Fig. 3's locality shares of the max-margin polynomials (taylor_kernel_svm's augmented
+    machines as Eq. (3)), one reading per degree and basis, named as the chapter's readings."""
+    bases = (("u", "u_i u_j"), ("x_at_zero", "x_i x_j at the black image"))
+    return {f"order {d}, max-margin fit, {name}, largest fifth by magnitude": eq3["locality"][basis]
+            for d, eq3 in sorted(kernel_as_eq3(kernel).items()) for basis, name in bases}
+
+
 def order4_fit_choice(tuning: dict, kernel: dict) -> str:
     """Every fit of Eq. (3) at order 4 the book stores, ranked on the same held-out training
     images: the gradient fits of taylor_order4_tuning (one per candidate) and the one-vs-rest

@@ -51,9 +51,9 @@ from cgcore.experiments import run_or_load, run_or_load_each
 from cgcore.experiments.taylor_expansion import DEFAULTS as EXPANSION_DEFAULTS
 from cgcore.experiments.taylor_kernel import as_taylor_expansion, kernel_gamma, kernel_machine
 from cgcore.profiles import get_config
-from cgcore.report import (claims_table, format_claims, kernel_table, kernel_verdict, manifest_summary,
-                           order4_fit_choice, order4_tuning_verdict, seed_spread, seeds_table, show_markdown,
-                           tuned_table)
+from cgcore.report import (claims_table, format_claims, kernel_locality_readings, kernel_table, kernel_verdict,
+                           manifest_summary, order4_fit_choice, order4_tuning_verdict, pruning_table, pruning_verdict,
+                           seed_spread, seeds_table, show_markdown, tuned_table)
 from cgcore.taylor import locality_shares, monomial_exponents, term_count
 
 check_choice("dataset", dataset, ("mnist7",))
@@ -285,12 +285,10 @@ if kernel:
     display(kernel_table(kernel["svm"]["result"], result))
 
 # %% [markdown]
-# Where the two fits of the same polynomials differ, the first suspect is the loss: the
-# tuning above trained order 4 with the machine's multi-class hinge (its row says what that
-# changed). The other differences are what we think matter, not yet measured one by one: the
-# machine penalises the norm of the coefficients in the kernel's weighting of the monomials
-# (the $c_m$ above, which shrink the terms of near-constant border pixels), where our fit
-# standardises every term and lets Adam move each alike; and the machine is solved to its optimum.
+# Why the two fits differ is not measured one by one. The loss is one suspect (the tuning
+# above tried the machine's multi-class hinge); the others are the machine's norm penalty in
+# the kernel's weighting $c_m$ (small for terms of near-constant border pixels), where Adam
+# moves every standardised term alike, and its solve to the optimum.
 
 # %% [markdown]
 # ### How much of a difference is the seed?
@@ -339,17 +337,16 @@ if not seeds.empty:
 #   nothing else changes;
 # * **re-centred**: the term is replaced by its average over the training images, so the constant
 #   term absorbs what the dropped term gave on average (`prune_smallest(..., drop="to_mean")`).
+#
+#
+# The same is done to the max-margin polynomial of the section above (the augmented one-vs-rest
+# machines written out as Eq. (3), their terms standardised on the images they were fit on).
+# Test accuracy, and in brackets its change in points:
 
 # %% tags=["hide-input"]
-pruning = result["pruning"]
-full_acc = result["orders"][str(pruning["order"])]["test_acc"]
-columns = {"the paper's reading": pruning["test_acc"]}
-if "test_acc_centred" in pruning:
-    columns["re-centred"] = pruning["test_acc_centred"]
-pd.DataFrame({"weights kept": [f"{k:.0%}" for k in [1.0] + pruning["keep"]],
-              **{f"test accuracy, {name}": [f"{a:.2%}" for a in [full_acc] + accs] for name, accs in columns.items()},
-              **{f"change (pp), {name}": [f"{100 * (a - full_acc):+.2f}" for a in [full_acc] + accs]
-                 for name, accs in columns.items()}}).set_index("weights kept")
+kernel_result = kernel["svm"]["result"] if kernel else None
+display(pruning_table(result, kernel_result))
+show_markdown(pruning_verdict(result, kernel_result))
 
 # %% [markdown]
 # ## Figs. 3 and 13: where the quadratic weights sit
@@ -410,7 +407,7 @@ show_markdown(text)
 # quadratic terms' work with 270,000 cubic and quartic ones; a lower order has fewer to
 # share it with) and the level definition (the caption cuts the levels by signed value, so
 # its L5 holds the most positive weights and L1 the most negative, where the table above
-# takes the largest in magnitude). Both, from the same models:
+# takes the largest in magnitude); and the fit, for which the max-margin polynomials stand in:
 
 # %% tags=["hide-input"]
 by_order = {int(order): shares for order, shares in result.get("locality_by_order", {}).items()}
@@ -420,13 +417,14 @@ readings = {f"order {order}, {basis_name}, largest fifth by magnitude": shares[b
 for level in (5, 1):
     readings[f"order {quadratic['order']}, u_i u_j, L{level} by signed value"] = locality_shares(
         np.asarray(quadratic["upper"]), side, by="value", level=level)
+readings |= kernel_locality_readings(kernel_result)     # the max-margin polynomials of the section above
 readings_table = pd.DataFrame(readings).T
 local_rows = [name for name, r in readings_table.iterrows() if r["top_near"] > r["all_near"] and r["top_far"] < r["all_far"]]
 if not by_order:
     show_markdown("*The stored result predates the per-order readings; `python -m cgcore run taylor_expansion` "
                   "adds them (from its checkpoints, in minutes).*")
 show_markdown("No reading puts the large quadratic weights on near pairs: neither the order, nor the basis, nor "
-              "the level definition is what separates our Fig. 3 from the paper's." if not local_rows else
+              "the level definition, nor the fit is what separates our Fig. 3 from the paper's." if not local_rows else
               "Near pairs are favoured (more than their share of all pairs near, less far) in: "
               + "; ".join(f"*{name}*" for name in local_rows) + ". The other readings do not favour them.")
 

@@ -854,3 +854,32 @@ def test_tuned_seed_verdict_places_the_papers_figure_against_the_seed_spread(res
     assert store([0.9945, 0.9946, 0.9944]).endswith("above the paper's figure by more than the seed spread: the seed "
                                                     "does not decide it.")
     assert store([0.9900, 0.9901, 0.9899]).endswith("the seed does not explain it.")
+
+
+def test_pruning_table_and_verdict_set_the_max_margin_polynomial_beside_the_chapters_fit():
+    from cgcore.report import kernel_locality_readings, pruning_table, pruning_verdict
+
+    result = {"orders": {"4": {"test_acc": 0.973}},
+              "pruning": {"order": 4, "keep": [0.5, 0.3, 0.1], "test_acc": [0.974, 0.974, 0.96],
+                          "test_acc_centred": [0.973, 0.963, 0.877]}}
+    shares = {"top_near": 0.1, "all_near": 0.2, "top_far": 0.4, "all_far": 0.3}
+    machine = {"test_acc": 0.9818, "locality": {"u": shares, "x_at_zero": shares},
+               "pruning": {"keep": [0.5, 0.3, 0.1], "test_acc": [0.98, 0.97, 0.70], "test_acc_centred": [0.98, 0.97, 0.8]}}
+    kernel = {"schemes": {"one_vs_rest": {"augmented": {"3": {"as_eq3": {**machine, "pruning": None}},
+                                                        "4": {"as_eq3": machine}}}}}
+    alone = pruning_table(result)
+    assert list(alone.columns) == ["Adam fit, coefficient dropped", "Adam fit, re-centred"]
+    assert alone.loc["100%", "Adam fit, coefficient dropped"] == "97.30% (+0.00)"
+    assert alone.loc["10%", "Adam fit, re-centred"] == "87.70% (-9.60)"
+    both = pruning_table(result, kernel)
+    assert both.loc["10%", "max-margin fit, coefficient dropped"] == "70.00% (-28.18)"
+    assert pruning_verdict(result) == "" and pruning_verdict(result, {"schemes": {}}) == ""
+    text = pruning_verdict(result, kernel)
+    assert "the paper has 98.00% / 97.17% / 85.00%; our Adam fit scores 97.40% / 97.40% / 96.00%" in text
+    assert "the max-margin polynomial of the same order (98.18% whole) 98.00% / 97.00% / 70.00%." in text
+    # 98.00 is nearer 98.0 than 97.40, 97.00 nearer 97.17 than 97.40; at 10 % 70 is further from 85 than 96
+    assert "nearer to the paper's figure at 50 %, 30 %, the Adam fit at the other." in text
+    readings = kernel_locality_readings(kernel)
+    assert list(readings) == [f"order {d}, max-margin fit, {b}, largest fifth by magnitude" for d in (3, 4)
+                              for b in ("u_i u_j", "x_i x_j at the black image")]
+    assert kernel_locality_readings(None) == {}
