@@ -47,12 +47,20 @@ def legible(fig):
     return fig
 
 
-def order_sweep(result: dict, title: str = "Fig. 2: test accuracy vs expansion order"):
-    """Fig. 2: our test accuracy per order, with the paper's stated points beside it."""
+def order_sweep(result: dict, title: str = "Fig. 2: test accuracy vs expansion order", kernel: dict | None = None):
+    """Fig. 2: our test accuracy per order, with the paper's stated points beside it, and,
+    given taylor_kernel_svm's result, the same polynomials fit as one-vs-rest max-margin
+    machines (plain, and with augmented copies)."""
     orders = sorted(int(o) for o in result["orders"])  # stored JSON keys are strings
     ours = [result["orders"][str(o)]["test_acc"] for o in orders]
     fig, ax = plt.subplots(figsize=(5, 3.5))
-    ax.plot(orders, ours, "o-", label="ours")
+    ax.plot(orders, ours, "o-", label="ours (Adam)")
+    machines = (kernel or {}).get("schemes", {}).get("one_vs_rest", {})
+    for part, style, label in (("degrees", "^--", "ours (max-margin)"),
+                               ("augmented", "v:", "ours (max-margin, augmented copy)")):
+        fits = sorted((int(d), row["test_acc"]) for d, row in machines.get(part, {}).items())
+        if fits:
+            ax.plot(*zip(*fits), style, color="C2" if part == "degrees" else "C1", markersize=5, label=label)
     paper = [(o, PAPER[f"taylor_order{o}_acc"].value) for o in orders
              if f"taylor_order{o}_acc" in PAPER and PAPER[f"taylor_order{o}_acc"].value is not None]
     if paper:

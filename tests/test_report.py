@@ -883,3 +883,17 @@ def test_pruning_table_and_verdict_set_the_max_margin_polynomial_beside_the_chap
     assert list(readings) == [f"order {d}, max-margin fit, {b}, largest fifth by magnitude" for d in (3, 4)
                               for b in ("u_i u_j", "x_i x_j at the black image")]
     assert kernel_locality_readings(None) == {}
+
+
+def test_fig2_draws_the_max_margin_fits_beside_the_adam_fit():
+    from cgcore import plots
+
+    result = {"orders": {str(o): {"test_acc": acc} for o, acc in zip(range(1, 5), (0.88, 0.96, 0.97, 0.973))}}
+    alone = plots.order_sweep(result).axes[0]
+    assert [t.get_text() for t in alone.get_legend().get_texts()] == ["ours (Adam)", "paper (stated in text)"]
+    kernel = {"schemes": {"one_vs_rest": {"degrees": {"2": {"test_acc": 0.975}, "4": {"test_acc": 0.978}},
+                                          "augmented": {"4": {"test_acc": 0.9818}, "3": {"test_acc": 0.9825}}}}}
+    ax = plots.order_sweep(result, kernel=kernel).axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert list(lines["ours (max-margin, augmented copy)"].get_xdata()) == [3, 4]      # sorted by degree
+    assert list(lines["ours (max-margin)"].get_ydata()) == [0.975, 0.978]
