@@ -201,7 +201,7 @@ def tuned_seed_verdict(profile: str, experiment: str = "seeds_taylornet_mnist_tu
     """The recipe chosen on validation at every seed of its stored seed repeat: the test
     accuracies, their mean and sample standard deviation, and where the paper's figure falls
     against that spread ("" when the repeat is not stored)."""
-    from .experiments.seeds import spread, stored_repeat
+    from .experiments.seeds import SEEDED, spread, stored_repeat
 
     r = stored_repeat(experiment, profile)
     if r is None or claim not in r["claims"]:
@@ -211,7 +211,7 @@ def tuned_seed_verdict(profile: str, experiment: str = "seeds_taylornet_mnist_tu
     paper = PAPER[paper_claim].value
     from .profiles import get_config
 
-    refit = ", refit on all training images," if get_config(r["base_experiment"], profile).get("refit") else ""
+    refit = ", refit on all training images," if get_config(SEEDED[experiment], profile).get("refit") else ""
     text = (f"The chosen recipe{refit} at seeds {', '.join(map(str, r['seeds']))} (seed {r['seeds'][0]} is the run above, "
             f"read) scores {', '.join(f'{v:.2%}' for v in values)} on the test set: **{mean:.2%} ± {100 * std:.2f}** "
             f"points (mean ± sample standard deviation, experiment `{experiment}`). The paper's {paper:.1%} is "
@@ -225,6 +225,14 @@ def tuned_seed_verdict(profile: str, experiment: str = "seeds_taylornet_mnist_tu
         text += " The recipe is above the paper's figure by more than the seed spread: the seed does not decide it."
     else:
         text += " The recipe is below the paper's figure by more than the seed spread: the seed does not explain it."
+    before = r["claims"].get(claim.replace("tuned_", "tuned_before_refit_"))
+    if refit and before:
+        steps = [after - b for after, b in zip(values, before)]
+        text += (f" Before the refit, on the training set less the validation split, the same seeds scored "
+                 f"{', '.join(f'{v:.2%}' for v in before)} (mean {np.mean(before):.2%}): the refit moves each by "
+                 f"{', '.join(f'{100 * d:+.2f}' for d in steps)} points, "
+                 + ("always the same way" if all(d > 0 for d in steps) or all(d < 0 for d in steps) else "both ways")
+                 + ", by no more than a few test images each.")
     return text
 
 
@@ -1052,7 +1060,7 @@ def seeds_table(profile: str, experiments: Sequence[str] | None = None) -> pd.Da
 def seed_spread(profile: str, experiment: str, claim: str) -> tuple[float, float] | None:
     """Mean and sample standard deviation of ``claim`` over the seeds of the stored seed
     repeat ``experiment``, or None when it is not stored."""
-    from .experiments.seeds import spread, stored_repeat
+    from .experiments.seeds import SEEDED, spread, stored_repeat
 
     r = stored_repeat(experiment, profile)
     return None if r is None or claim not in r["claims"] else spread(r["claims"][claim])

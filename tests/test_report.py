@@ -854,6 +854,15 @@ def test_tuned_seed_verdict_places_the_papers_figure_against_the_seed_spread(res
     assert store([0.9945, 0.9946, 0.9944]).endswith("above the paper's figure by more than the seed spread: the seed "
                                                     "does not decide it.")
     assert store([0.9900, 0.9901, 0.9899]).endswith("the seed does not explain it.")
+    assert "The chosen recipe, refit on all training images, at seeds 0, 1, 2" in text   # the smoke run refits
+    # the same seeds before the refit: each step, and whether they agree in sign
+    save_result("seeds_taylornet_mnist_tuned", "smoke", config,
+                {"seeds": [0, 1, 2], "claims": {"taylornet_tuned_mnist_acc": [0.9941, 0.9946, 0.9946],
+                                                "taylornet_tuned_before_refit_mnist_acc": [0.9945, 0.9951, 0.9951]}},
+                device="cpu", wall_time_s=1.0)
+    text = tuned_seed_verdict("smoke")
+    assert "the same seeds scored 99.45%, 99.51%, 99.51% (mean 99.49%)" in text
+    assert "the refit moves each by -0.04, -0.05, -0.05 points, always the same way" in text
 
 
 def test_pruning_table_and_verdict_set_the_max_margin_polynomial_beside_the_chapters_fit():

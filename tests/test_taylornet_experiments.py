@@ -61,7 +61,9 @@ def test_the_tuned_recipe_is_chosen_on_validation_and_reported_on_test(store, ru
     refit = result["refit"]
     assert refit["candidate"] == result["chosen"] and refit["n_train"] == config["train_size"]
     assert len(refit["history"]["test_acc"]) == config["candidates"][result["chosen"]].get("epochs", config["epochs"])
-    assert EXPERIMENTS["taylornet_mnist_tuned"][1](result) == {"taylornet_tuned_mnist_acc": refit["test_acc"]}
+    assert EXPERIMENTS["taylornet_mnist_tuned"][1](result) == {
+        "taylornet_tuned_mnist_acc": refit["test_acc"],
+        "taylornet_tuned_before_refit_mnist_acc": result["candidates"][result["chosen"]]["test_acc"]}
     # the candidates trained on the training set less the validation split, and the split is recorded
     assert result["n_train"] == config["train_size"] - config["val_size"] and result["val_size"] == config["val_size"]
     # each candidate trains for its own epochs (the third twice as long in the cpu profile)
