@@ -1060,7 +1060,7 @@ def seeds_table(profile: str, experiments: Sequence[str] | None = None) -> pd.Da
 def seed_spread(profile: str, experiment: str, claim: str) -> tuple[float, float] | None:
     """Mean and sample standard deviation of ``claim`` over the seeds of the stored seed
     repeat ``experiment``, or None when it is not stored."""
-    from .experiments.seeds import SEEDED, spread, stored_repeat
+    from .experiments.seeds import spread, stored_repeat
 
     r = stored_repeat(experiment, profile)
     return None if r is None or claim not in r["claims"] else spread(r["claims"][claim])
