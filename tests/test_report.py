@@ -877,17 +877,22 @@ def test_pruning_table_and_verdict_set_the_max_margin_polynomial_beside_the_chap
     kernel = {"schemes": {"one_vs_rest": {"augmented": {"3": {"as_eq3": {**machine, "pruning": None}},
                                                         "4": {"as_eq3": machine}}}}}
     alone = pruning_table(result)
-    assert list(alone.columns) == ["Adam fit, coefficient dropped", "Adam fit, re-centred"]
-    assert alone.loc["100%", "Adam fit, coefficient dropped"] == "97.30% (+0.00)"
+    assert list(alone.columns) == ["Adam fit", "Adam fit, re-centred"]
+    assert alone.loc["100%", "Adam fit"] == "97.30% (+0.00)"
     assert alone.loc["10%", "Adam fit, re-centred"] == "87.70% (-9.60)"
     both = pruning_table(result, kernel)
-    assert both.loc["10%", "max-margin fit, coefficient dropped"] == "70.00% (-28.18)"
+    assert list(both.columns) == ["Adam fit", "Adam fit, re-centred", "max-margin fit"]
+    assert both.loc["10%", "max-margin fit"] == "70.00% (-28.18)"
     assert pruning_verdict(result) == "" and pruning_verdict(result, {"schemes": {}}) == ""
     text = pruning_verdict(result, kernel)
-    assert "the paper has 98.00% / 97.17% / 85.00%; our Adam fit scores 97.40% / 97.40% / 96.00%" in text
-    assert "the max-margin polynomial of the same order (98.18% whole) 98.00% / 97.00% / 70.00%." in text
-    # 98.00 is nearer 98.0 than 97.40, 97.00 nearer 97.17 than 97.40; at 10 % 70 is further from 85 than 96
-    assert "nearer to the paper's figure at 50 %, 30 %, the Adam fit at the other." in text
+    assert "own full model with 50 %, 30 %, 10 % kept: the paper's +0.00 / -0.83 / -13.00; " in text
+    assert "the Adam fit's +0.10 / +0.10 / -1.30; the max-margin fit's -0.18 / -1.18 / -28.18 points." in text
+    # changes: -0.18 is further from 0 than +0.10; -1.18 nearer -0.83 than +0.10; -28.18 further from -13 than -1.30
+    assert "The max-margin fit is the nearer to the paper's at 30 %." in text
+    assert "Neither loses" not in text                       # the max-margin fit loses more than the paper's
+    machine["pruning"]["test_acc"] = [0.9818, 0.9818, 0.9815]
+    assert "at every level" not in pruning_verdict(result, kernel)
+    assert pruning_verdict(result, kernel).endswith("Neither loses at 10 % what the paper's fit loses.")
     readings = kernel_locality_readings(kernel)
     assert list(readings) == [f"order {d}, max-margin fit, {b}, largest fifth by magnitude" for d in (3, 4)
                               for b in ("u_i u_j", "x_i x_j at the black image")]
