@@ -854,15 +854,16 @@ def test_tuned_seed_verdict_places_the_papers_figure_against_the_seed_spread(res
     assert store([0.9945, 0.9946, 0.9944]).endswith("above the paper's figure by more than the seed spread: the seed "
                                                     "does not decide it.")
     assert store([0.9900, 0.9901, 0.9899]).endswith("the seed does not explain it.")
-    assert "The chosen recipe, refit on all training images, at seeds 0, 1, 2" in text   # the smoke run refits
+    assert "refit" not in text              # a repeat stored without the before-refit claim is not called a refit
     # the same seeds before the refit: each step, and whether they agree in sign
     save_result("seeds_taylornet_mnist_tuned", "smoke", config,
                 {"seeds": [0, 1, 2], "claims": {"taylornet_tuned_mnist_acc": [0.9941, 0.9946, 0.9946],
                                                 "taylornet_tuned_before_refit_mnist_acc": [0.9945, 0.9951, 0.9951]}},
                 device="cpu", wall_time_s=1.0)
     text = tuned_seed_verdict("smoke")
+    assert "The chosen recipe, refit on all training images, at seeds 0, 1, 2" in text
     assert "the same seeds scored 99.45%, 99.51%, 99.51% (mean 99.49%)" in text
-    assert "the refit moves each by -0.04, -0.05, -0.05 points, always the same way" in text
+    assert text.endswith("the refit moves each by -0.04, -0.05, -0.05 points, always the same way.")
 
 
 def test_pruning_table_and_verdict_set_the_max_margin_polynomial_beside_the_chapters_fit():
@@ -874,7 +875,8 @@ def test_pruning_table_and_verdict_set_the_max_margin_polynomial_beside_the_chap
     shares = {"top_near": 0.1, "all_near": 0.2, "top_far": 0.4, "all_far": 0.3}
     machine = {"test_acc": 0.9818, "locality": {"u": shares, "x_at_zero": shares},
                "pruning": {"keep": [0.5, 0.3, 0.1], "test_acc": [0.98, 0.97, 0.70], "test_acc_centred": [0.98, 0.97, 0.8]}}
-    kernel = {"schemes": {"one_vs_rest": {"augmented": {"3": {"as_eq3": {**machine, "pruning": None}},
+    kernel = {"schemes": {"one_vs_rest": {"augmented": {"3": {"as_eq3": {k: v for k, v in machine.items()
+                                                                          if k != "pruning"}},
                                                         "4": {"as_eq3": machine}}}}}
     alone = pruning_table(result)
     assert list(alone.columns) == ["Adam fit", "Adam fit, re-centred"]
@@ -890,6 +892,10 @@ def test_pruning_table_and_verdict_set_the_max_margin_polynomial_beside_the_chap
     # changes: -0.18 is further from 0 than +0.10; -1.18 nearer -0.83 than +0.10; -28.18 further from -13 than -1.30
     assert "The max-margin fit is the nearer to the paper's at 30 %." in text
     assert "Neither loses" not in text                       # the max-margin fit loses more than the paper's
+    # pruned at other fractions than the chapter's fit: not set beside it
+    other = {"schemes": {"one_vs_rest": {"augmented": {"4": {"as_eq3": {**machine, "pruning": {
+        **machine["pruning"], "keep": [0.5, 0.2, 0.1]}}}}}}}
+    assert "max-margin fit" not in pruning_table(result, other) and pruning_verdict(result, other) == ""
     machine["pruning"]["test_acc"] = [0.9818, 0.9818, 0.9815]
     assert "at every level" not in pruning_verdict(result, kernel)
     assert pruning_verdict(result, kernel).endswith("Neither loses at 10 % what the paper's fit loses.")
@@ -911,3 +917,43 @@ def test_fig2_draws_the_max_margin_fits_beside_the_adam_fit():
     lines = {line.get_label(): line for line in ax.get_lines()}
     assert list(lines["ours (max-margin, augmented copy)"].get_xdata()) == [3, 4]      # sorted by degree
     assert list(lines["ours (max-margin)"].get_ydata()) == [0.975, 0.978]
+
+
+def test_locality_verdict_says_which_readings_are_local_and_whether_the_fit_decides_it():
+    from cgcore.report import locality_verdict
+
+    local = {"top_near": 0.32, "all_near": 0.17, "top_far": 0.08, "all_far": 0.28}
+    spread = {"top_near": 0.07, "all_near": 0.17, "top_far": 0.38, "all_far": 0.28}
+    adam = {"order 4, u_i u_j": spread, "order 4, x_i x_j": spread}
+    margin = {"order 4, max-margin fit, u_i u_j": local, "order 4, max-margin fit, x_i x_j": local}
+    assert locality_verdict(adam).endswith("nor the level definition is what separates our Fig. 3 from the paper's.")
+    assert ", nor the fit is what" in locality_verdict({**adam, "order 4, max-margin fit, u_i u_j": spread})
+    text = locality_verdict({**adam, **margin})
+    assert "*order 4, max-margin fit, u_i u_j*; *order 4, max-margin fit, x_i x_j*." in text
+    assert "The other readings do not favour them. So the fit decides it" in text
+    # one max-margin basis local, the other not: the fit alone does not decide it
+    assert "the fit decides" not in locality_verdict({**adam, **margin, "order 4, max-margin fit, x_i x_j": spread})
+    # an Adam reading local as well: not the fit either
+    assert "the fit decides" not in locality_verdict({**margin, "order 4, u_i u_j": local})
+
+
+def test_the_thesis_weighs_fig3s_locality_in_both_fits(results_store):
+    import numpy as np
+
+    from cgcore.profiles import get_config
+    from cgcore.report import thesis_weighed
+    from cgcore.results import save_result
+
+    rng = np.random.default_rng(0)
+    quadratic = {"order": 4, "side": 7, "upper": rng.normal(size=(10, 1225)).tolist(),
+                 "upper_at_zero": rng.normal(size=(10, 1225)).tolist()}     # no preference for near pairs
+    save_result("taylor_expansion", "smoke", get_config("taylor_expansion", "smoke"), {"quadratic": quadratic},
+                device="cpu", wall_time_s=1.0)
+    adam_only = next(t for t in thesis_weighed("smoke", {}) if t.startswith("**Interpretability, Sec. III"))
+    assert "fit by Adam" in adam_only and "maximum margin" not in adam_only
+    local = {"top_near": 0.31, "all_near": 0.17, "top_far": 0.08, "all_far": 0.28}
+    kernel = {"schemes": {"one_vs_rest": {"augmented": {"4": {"as_eq3": {"locality": {"x_at_zero": local}}}}}}}
+    save_result("taylor_kernel_svm", "smoke", get_config("taylor_kernel_svm", "smoke"), kernel,
+                device="cpu", wall_time_s=1.0)
+    both = next(t for t in thesis_weighed("smoke", {}) if t.startswith("**Interpretability, Sec. III"))
+    assert both.endswith("in the same polynomials fit to the maximum margin it holds (31% near): the fit decides it.")

@@ -118,3 +118,24 @@ def check_candidates(candidates: dict, settings: dict) -> None:
     if unknown:
         raise ValueError(f"candidates change unknown setting(s) {sorted(unknown)}; "
                          f"accepted: {', '.join(sorted(settings))}")
+
+
+def pruned_accuracies(model, keep: list[float], test: TensorData) -> dict:
+    """Sec. III's pruning of a fitted Eq. (3): the test accuracy with each fraction of ``keep``
+    of the largest standardised weights kept (no fine-tuning), the others' coefficients dropped
+    (the paper's reading) and re-centred (:func:`cgcore.taylor.prune_smallest`)."""
+    from ..taylor import prune_smallest
+    from ..train import accuracy
+
+    return {"keep": keep,
+            "test_acc": [accuracy(prune_smallest(model, k, "coefficient"), test) for k in keep],
+            "test_acc_centred": [accuracy(prune_smallest(model, k, "to_mean"), test) for k in keep]}
+
+
+def locality_by_basis(maps: dict, side: int) -> dict:
+    """Fig. 3's locality shares (:func:`cgcore.taylor.locality_shares`) of symmetric
+    (n_classes, N, N) quadratic maps, one entry per basis name of ``maps``, from the i <= j half."""
+    from ..taylor import locality_shares
+
+    iu = np.triu_indices(side * side)
+    return {basis: locality_shares(np.float64(m[:, iu[0], iu[1]]), side) for basis, m in maps.items()}

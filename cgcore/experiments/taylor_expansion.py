@@ -8,10 +8,9 @@ from ..data import load_dataset
 from ..models import count_parameters
 from ..paper import PAPER
 from ..results import checkpoint_dir
-from ..taylor import (TaylorExpansion, locality_shares, prune_smallest, quadratic_coefficients,
-                      quadratic_coefficients_at_zero)
+from ..taylor import TaylorExpansion, quadratic_coefficients, quadratic_coefficients_at_zero
 from ..train import accuracy, default_device, fit, seed_everything
-from .common import check_candidates, make_augment, train_config, training_images
+from .common import check_candidates, locality_by_basis, make_augment, pruned_accuracies, train_config, training_images
 
 NAME = "taylor_expansion"
 ABLATION = "taylor_ablation"
@@ -63,24 +62,13 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
             **({"val_acc": accuracy(model, val)} if val is not None else {}),
         }
         if order == config["prune_order"]:
-            pruning = {
-                "order": order,
-                "keep": config["prune_keep"],
-                # the paper's reading: the coefficient of Eq. (3) dropped, nothing else changed
-                "test_acc": [accuracy(prune_smallest(model, keep, "coefficient"), test)
-                             for keep in config["prune_keep"]],
-                # the term replaced by its training mean (re-centred)
-                "test_acc_centred": [accuracy(prune_smallest(model, keep, "to_mean"), test)
-                                     for keep in config["prune_keep"]],
-                "fine_tuned": False,
-            }
+            pruning = {"order": order, **pruned_accuracies(model, config["prune_keep"], test), "fine_tuned": False}
         if order >= 2:
             maps = quadratic_coefficients(model)
             iu = np.triu_indices(n_vars)
             at_zero = quadratic_coefficients_at_zero(model)
             # Fig. 3's locality at every order, in both bases: does the order decide it?
-            locality[order] = {basis: locality_shares(np.float64(m[:, iu[0], iu[1]]), side)
-                               for basis, m in (("u", maps), ("x_at_zero", at_zero))}
+            locality[order] = locality_by_basis({"u": maps, "x_at_zero": at_zero}, side)
         if order >= 2 and (quadratic is None or order == config["prune_order"]):
             quadratic = {"order": order, "side": side,
                          "expansion_point": config["expansion_point"],
