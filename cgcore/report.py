@@ -465,10 +465,12 @@ def favours_near_pairs(shares: dict) -> bool:
     return shares["top_near"] > shares["all_near"] and shares["top_far"] < shares["all_far"]
 
 
-def locality_verdict(readings: dict[str, dict]) -> str:
+def locality_verdict(readings: dict[str, dict], data: dict | None = None) -> str:
     """Fig. 3's locality over every reading of the chapter (name -> locality shares; the
     max-margin fits' named by :func:`kernel_locality_readings`): which favour near pairs, and
-    whether it is the fit that decides it (every max-margin reading local, no other)."""
+    whether it is the fit that decides it (every max-margin reading local, no other); with
+    ``data``, the shares of the training images' own class-against-rest products
+    (taylor_kernel.data_locality), whether the max-margin fit inherits its locality from them."""
     local = [name for name, shares in readings.items() if favours_near_pairs(shares)]
     margin = [name for name in readings if "max-margin" in name]
     if not local:
@@ -481,9 +483,14 @@ def locality_verdict(readings: dict[str, dict]) -> str:
         text += " The other readings do not favour them."
     if margin and set(local) == set(margin):
         text += (" So the fit decides it: the same polynomials, fit to the maximum margin, hold the paper's locality "
-                 "in every basis read. We think this is because the max-margin coefficients are a weighted sum of "
-                 "the training images' own products $s_i s_j$ (the $W_m$ above), large where neighbouring pixels "
-                 "vary together, while Adam on standardised terms moves every term alike.")
+                 "in every basis read.")
+        if data is not None and favours_near_pairs(data):
+            text += (f" The data hold it before any fit: each class's mean of $u_i u_j$ less the mean over all images "
+                     f"puts {data['top_near']:.0%} of its largest fifth on near pairs. The max-margin coefficients are "
+                     "weighted sums of such products ($W_m$ above), while Adam moves every standardised term alike.")
+        else:
+            text += (" We think this is because the max-margin coefficients are weighted sums of the training "
+                     "images' own products ($W_m$ above), while Adam moves every standardised term alike.")
     return text
 
 

@@ -421,7 +421,7 @@ readings_table = pd.DataFrame(readings).T
 if not by_order:
     show_markdown("*The stored result predates the per-order readings; `python -m cgcore run taylor_expansion` "
                   "adds them (from its checkpoints, in minutes).*")
-show_markdown(locality_verdict(readings))
+show_markdown(locality_verdict(readings, (kernel_result or {}).get("data_locality")))
 
 # %% tags=["remove-input", "hide-output"]
 readings_table.rename(columns={"top_near": "the fifth: d ≤ 1.5", "all_near": "all pairs: d ≤ 1.5",

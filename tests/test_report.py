@@ -930,7 +930,11 @@ def test_locality_verdict_says_which_readings_are_local_and_whether_the_fit_deci
     assert ", nor the fit is what" in locality_verdict({**adam, "order 4, max-margin fit, u_i u_j": spread})
     text = locality_verdict({**adam, **margin})
     assert "*order 4, max-margin fit, u_i u_j*; *order 4, max-margin fit, x_i x_j*." in text
-    assert "The other readings do not favour them. So the fit decides it" in text
+    assert "The other readings do not favour them. So the fit decides it" in text and "We think" in text
+    # the training images' own class-against-rest products local: measured, not thought
+    measured = locality_verdict({**adam, **margin}, data=local)
+    assert "puts 32% of its largest fifth on near pairs" in measured and "We think" not in measured
+    assert "We think" in locality_verdict({**adam, **margin}, data=spread)
     # one max-margin basis local, the other not: the fit alone does not decide it
     assert "the fit decides" not in locality_verdict({**adam, **margin, "order 4, max-margin fit, x_i x_j": spread})
     # an Adam reading local as well: not the fit either

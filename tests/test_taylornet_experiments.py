@@ -447,6 +447,7 @@ def test_kernel_svm_chooses_C_on_validation_and_fits_the_polynomials_of_each_deg
         eq3 = augmented[str(d)]["as_eq3"]
         assert abs(eq3["test_acc"] - augmented[str(d)]["test_acc"]) <= 2 / result["n_test"]
         assert set(eq3["locality"]) == {"u", "x_at_zero"} and 0 < eq3["locality"]["u"]["top_near"] < 1
+    assert 0 < result["data_locality"]["top_near"] < 1         # the training images' own products, no fit
     pruning = augmented[str(config["prune_degree"])]["as_eq3"]["pruning"]
     assert len(pruning["test_acc"]) == len(pruning["test_acc_centred"]) == len(config["prune_keep"])
     # the prune claims are the paper's order 4's: none from the smoke profile's degree 2, and at
@@ -510,3 +511,21 @@ def test_kernel_svm_names_the_accepted_schemes(store):
     config = {**get_config("taylor_kernel_svm", "smoke"), "schemes": ["one_vs_one"]}
     with pytest.raises(ValueError, match="expanded_degrees needs the one_vs_rest scheme"):
         run(config, "smoke", progress=False)
+
+
+def test_the_data_locality_of_class_products_follows_where_the_correlated_pixels_sit():
+    from cgcore.experiments.taylor_kernel import data_locality
+    from cgcore.report import favours_near_pairs
+
+    gen = torch.Generator().manual_seed(0)
+    labels = torch.arange(10).repeat(200)
+    scale = 1 + (torch.rand(10, 49, generator=gen) < 0.5).double()      # each class its own pixels
+    noise = torch.randn(2000, 49, generator=gen, dtype=torch.float64) * scale[labels]
+    # blurred on the 7x7 grid: neighbours vary together, and the class products are local
+    blurred = torch.nn.functional.avg_pool2d(noise.view(-1, 1, 7, 7), 3, stride=1, padding=1,
+                                             count_include_pad=False).flatten(1)
+    local = data_locality(blurred.numpy(), labels.numpy())
+    assert favours_near_pairs(local) and set(local) == {"top_near", "all_near", "top_far", "all_far"}
+    # the same images with their pixels shuffled across the grid: the correlated pairs now sit anywhere
+    shuffled = data_locality(blurred[:, torch.randperm(49, generator=gen)].numpy(), labels.numpy())
+    assert shuffled["top_near"] < local["top_near"] - 0.05 and shuffled["top_far"] > local["top_far"] + 0.05

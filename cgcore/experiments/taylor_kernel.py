@@ -175,7 +175,19 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
                 model = _expansion(d, row["chosen_C"], gamma, x0, both[1], folder)
                 row["as_eq3"] = _read_as_eq3(model, d, config, _joined([train, *copies]), test_data, progress)
     return {"schemes": schemes, "augmented_copies": config["augmented_copies"],
-            "gamma": config["gamma"], **sizes}
+            "gamma": config["gamma"], "data_locality": data_locality(plain[0] - x0, plain[1]), **sizes}
+
+
+def data_locality(u, labels) -> dict:
+    """Fig. 3's locality shares of the training images' own products, no fit: for each class,
+    the mean of u_i u_j over its images less the mean over all images (a class against the
+    rest, as a one-vs-rest machine's weighted sum of its support vectors' products is)."""
+    u, labels = torch.as_tensor(u, dtype=torch.float64), torch.as_tensor(labels)
+    overall = u.T @ u / len(u)
+    maps = torch.stack([u[labels == c].T @ u[labels == c] / int((labels == c).sum()) - overall
+                        for c in labels.unique()])
+    side = int(round(u.shape[1] ** 0.5))
+    return locality_by_basis({"u": maps.numpy()}, side)["u"]
 
 
 def _check_expanded(config: dict) -> None:
