@@ -51,9 +51,10 @@ from cgcore.experiments import run_or_load, run_or_load_each
 from cgcore.experiments.taylor_expansion import DEFAULTS as EXPANSION_DEFAULTS
 from cgcore.experiments.taylor_kernel import as_taylor_expansion, kernel_gamma, kernel_machine
 from cgcore.profiles import get_config
-from cgcore.report import (claims_table, format_claims, kernel_locality_readings, kernel_table, kernel_verdict,
-                           locality_verdict, manifest_summary, order4_fit_choice, order4_tuning_verdict, pruning_table,
-                           pruning_verdict, seed_spread, seeds_table, show_markdown, tuned_table)
+from cgcore.report import (claims_table, favours_near_pairs, format_claims, kernel_locality_readings, kernel_table,
+                           kernel_verdict, locality_verdict, manifest_summary, order4_fit_choice,
+                           order4_tuning_verdict, pruning_table, pruning_verdict, seed_spread, seeds_table,
+                           show_markdown, tuned_table)
 from cgcore.taylor import locality_shares, monomial_exponents, term_count
 
 check_choice("dataset", dataset, ("mnist7",))
@@ -383,8 +384,7 @@ locality = pd.DataFrame({name: locality_shares(np.asarray(quadratic[key]), side)
 display(locality.rename(columns={"top_near": "largest fifth: d ≤ 1.5", "all_near": "all pairs: d ≤ 1.5",
                                  "top_far": "largest fifth: d ≥ 5", "all_far": "all pairs: d ≥ 5"}).map("{:.0%}".format))
 shares = locality.iloc[0]
-adam_local = shares["top_near"] > shares["all_near"] and shares["top_far"] < shares["all_far"]
-text = (("**With the Adam fit, too, the large quadratic weights favour near pairs.**" if adam_local else
+text = (("**With the Adam fit, too, the large quadratic weights favour near pairs.**" if favours_near_pairs(shares) else
          "**Where we differ, with the Adam fit: its large quadratic weights are not local.**") + " The paper bases the CG operation on "
         f"\"the assumption that the dominant parts in the Taylor series mainly correspond to the product of x s in "
         f"local clusters, as has been partially evidenced in Fig. 3\". In the model's variables the fifth of the "
@@ -393,7 +393,7 @@ text = (("**With the Adam fit, too, the large quadratic weights favour near pair
         f"{shares['top_far']:.0%} at a distance of 5 or more (all pairs: {shares['all_far']:.0%}).")
 if len(locality) > 1:
     raw = locality.iloc[1]
-    local = raw["top_near"] > raw["all_near"] and raw["top_far"] < raw["all_far"]
+    local = favours_near_pairs(raw)
     text += (f" In the paper's basis, plain pixels at the black image, the same shares are {raw['top_near']:.0%} "
              f"near and {raw['top_far']:.0%} far: "
              + ("there the large weights *do* favour near pairs, so the basis, not the network, hid the locality."

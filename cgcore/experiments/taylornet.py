@@ -102,6 +102,14 @@ def build_model(config: dict, variant: str, stats=None) -> nn.Module:
     return nn.Sequential(OrderedDict([("standardize", Standardize(*stats)), ("net", net)]))
 
 
+def seeded_model(config: dict, variant: str, train) -> nn.Module:
+    """:func:`build_model` of ``variant`` on the default device, standardised by ``train``'s
+    channel statistics when the config asks for it, its weights drawn from ``config["seed"]``."""
+    stats = network_channel_stats(config, train) if config["normalize"] else None
+    seed_everything(config["seed"])
+    return build_model(config, variant, stats).to(default_device())
+
+
 def run(config: dict, profile: str, progress: bool = True, *, experiment: str) -> dict:
     """Train every variant of ``config`` and return accuracies, parameter counts,
     per-epoch curves and training times."""
@@ -160,9 +168,7 @@ def run_tuned(config: dict, profile: str, progress: bool = True, *, experiment: 
         seed_everything(c["seed"])
         train, test, augment = load_data(c)
         fit_on, val = train.split(c["val_size"], c["seed"])
-        stats = network_channel_stats(c, fit_on) if c["normalize"] else None
-        seed_everything(c["seed"])
-        model = build_model(c, "taylornet", stats).to(device)
+        model = seeded_model(c, "taylornet", fit_on)
         cfg = train_config(c, c["seed"])
         history = fit(model, fit_on, val, cfg, checkpoint=checkpoint_dir(profile, experiment, c) / "taylornet.pt",
                       augment=augment, desc=f"{experiment}/{name}", progress=progress)
@@ -194,9 +200,7 @@ def refit_chosen(config: dict, chosen: str, profile: str, progress: bool = True,
     c = candidate_config(config, chosen)
     seed_everything(c["seed"])
     train, test, augment = load_data(c)
-    stats = network_channel_stats(c, train) if c["normalize"] else None
-    seed_everything(c["seed"])
-    model = build_model(c, "taylornet", stats).to(default_device())
+    model = seeded_model(c, "taylornet", train)
     history = fit(model, train, test, train_config(c, c["seed"]),
                   checkpoint=checkpoint_dir(profile, f"{experiment}-refit", c) / "taylornet.pt",
                   augment=augment, desc=f"{experiment}/refit {chosen}", progress=progress)
@@ -231,9 +235,7 @@ def trained_network(experiment: str, profile: str, variant: str = "taylornet", p
     check_choice("variant", variant, tuple(config["variants"]))
     seed_everything(config["seed"])
     train, test, augment = load_data(config)
-    stats = network_channel_stats(config, train) if config["normalize"] else None
-    seed_everything(config["seed"])
-    model = build_model(config, variant, stats).to(default_device())
+    model = seeded_model(config, variant, train)
     with another_runs_checkpoints():   # the network ``experiment`` trained, not work resumed by the caller
         fit(model, train, test, train_config(config, config["seed"]),
             checkpoint=checkpoint_dir(profile, experiment, config) / f"{variant}.pt", augment=augment,
