@@ -284,6 +284,9 @@ _SEEDS_TAYLORNET_MNIST7 = {"base_experiment": "taylornet_mnist7", "seeds": [0, 1
 # candidate alone: how far its test accuracy moves with the seed (split, initialisation, batches).
 _SEEDS_TAYLORNET_MNIST_TUNED = {"base_experiment": "taylornet_mnist_tuned", "seeds": [0, 1, 2], "seed": 0,
                                 "overrides": {"candidates": [MNIST_LONG_RECIPE]}}
+# Order 4 of Eq. (3): every fit of the two runs below ranked on their shared validation
+# split, nothing trained (cgcore.experiments.taylor_fit_choice); computed after both.
+_TAYLOR_ORDER4_CHOICE = {"gradient": "taylor_order4_tuning", "machines": "taylor_kernel_svm"}
 _SEEDS_BASELINES_MNIST7 = {"base_experiment": "baselines_mnist7", "seeds": [0, 1, 2], "seed": 0}
 # The direct Taylor expansion's four orders at seeds 0, 1 and 2, so that order 4's step over
 # order 3 (Sec. III: "systematically improved") is set beside the seed's spread, seed by seed.
@@ -653,6 +656,7 @@ _BASE = {
     "taylor_ablation": _TAYLOR_ABLATION,
     "taylor_order4_tuning": _TAYLOR_ORDER4_TUNING,
     "taylor_kernel_svm": _TAYLOR_KERNEL_SVM,
+    "taylor_order4_choice": _TAYLOR_ORDER4_CHOICE,
     "taylor_features_bench": _TAYLOR_BENCH,
     "taylornet_mnist": _TAYLORNET_MNIST,
     "taylornet_mnist7": _TAYLORNET_MNIST7,

@@ -494,32 +494,27 @@ def locality_verdict(readings: dict[str, dict], data: dict | None = None) -> str
     return text
 
 
-def order4_fit_choice(tuning: dict, kernel: dict) -> str:
-    """Every fit of Eq. (3) at order 4 the book stores, ranked on the same held-out training
-    images: the gradient fits of taylor_order4_tuning (one per candidate) and the one-vs-rest
-    max-margin machines of taylor_kernel_svm (plain, and with augmented copies), each at its
-    own setting chosen there. Which one validation picks, by how much, and its test accuracy.
-    Empty unless both runs hold order 4 measured on held-out sets of the same size."""
-    machines = kernel.get("schemes", {}).get("one_vs_rest", {})
-    if tuning.get("order") != 4 or "4" not in machines.get("degrees", {}) or tuning["val_size"] != kernel.get("n_val"):
-        return ""
-    gradient = {name: (row["val_acc"], row["test_acc"]) for name, row in tuning["candidates"].items()}
-    fits = {f"gradient descent, {name}": accs for name, accs in gradient.items()}
-    for part, what in (("degrees", "the max-margin machines"), ("augmented", "the max-margin machines, with augmented copies")):
-        row = machines.get(part, {}).get("4")
-        if row is not None:
-            fits[what] = (row["val_acc"][str(row["chosen_C"])], row["test_acc"])
-    best = max(fits, key=lambda name: fits[name][0])   # ties go to the gradient fits, listed first
-    best_gradient = max(gradient, key=lambda name: gradient[name][0])
-    (val, test), n = fits[best], tuning["val_size"]
-    text = (f"Ranked on the same {n:,} held-out training images, the {len(fits)} fits of order 4 stored here score "
-            f"{min(v for v, _ in fits.values()):.2%} to {val:.2%} on validation, and validation picks *{best}*")
-    margin = val - gradient[best_gradient][0]
-    if margin > 0:     # a machine is ahead of every gradient fit
-        text += (f", {100 * margin:+.2f} points over the best gradient fit (*{best_gradient}*; "
-                 f"{margin / difference_standard_error(val, n):.1f} standard errors of a difference)")
+def order4_fit_choice(choice: dict) -> str:
+    """The stored ``taylor_order4_choice``: every fit of Eq. (3) at order 4 the book makes
+    (the gradient fits of taylor_order4_tuning, one per candidate; the one-vs-rest max-margin
+    machines of taylor_kernel_svm, plain and with augmented copies, each at its own setting
+    chosen there), ranked on the same held-out training images. Which one validation picks,
+    by how much, and its test accuracy."""
+    fits, best, n = choice["fits"], choice["chosen"], choice["val_size"]
+    gradient = {name: row for name, row in fits.items() if row["method"] == "gradient descent"}
+    val, test = fits[best]["val_acc"], fits[best]["test_acc"]
+    text = (f"Ranked on the same {n:,} held-out training images, the {len(fits)} fits of order {choice['order']} "
+            f"stored here score {min(row['val_acc'] for row in fits.values()):.2%} to {val:.2%} on validation, and "
+            f"validation picks *{best}*")
+    if gradient:
+        best_gradient = max(gradient, key=lambda name: gradient[name]["val_acc"])
+        margin = val - gradient[best_gradient]["val_acc"]
+        if margin > 0:     # a machine is ahead of every gradient fit
+            text += (f", {100 * margin:+.2f} points over the best gradient fit (*{best_gradient}*; "
+                     f"{margin / difference_standard_error(val, n):.1f} standard errors of a difference)")
     text += (f". Its test accuracy is **{test:.2%}** (the paper: about {PAPER['taylor_order4_acc'].value:.0%}; the "
-             "machines are refit on all training images before the test, the gradient fits tested as trained).")
+             "machines are refit on all training images before the test, the gradient fits tested as trained; "
+             "experiment `taylor_order4_choice`, the scorecard's row for the fit chosen on validation).")
     return text
 
 

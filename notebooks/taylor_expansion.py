@@ -53,8 +53,8 @@ from cgcore.experiments.taylor_kernel import as_taylor_expansion, kernel_gamma, 
 from cgcore.profiles import get_config
 from cgcore.report import (claims_table, favours_near_pairs, format_claims, kernel_locality_readings, kernel_table,
                            kernel_verdict, locality_verdict, manifest_summary, order4_fit_choice,
-                           order4_tuning_verdict, pruning_table, pruning_verdict, seed_spread, seeds_table,
-                           show_markdown, tuned_table)
+                           order4_tuning_verdict, pruning_table, pruning_verdict, seed_difference_note, seed_differences,
+                           seeds_table, show_markdown, tuned_table)
 from cgcore.taylor import locality_shares, monomial_exponents, term_count
 
 check_choice("dataset", dataset, ("mnist7",))
@@ -276,8 +276,11 @@ show_markdown(f"{eq3.n_terms:,} Taylor coefficients per class; the largest diffe
 show_markdown("\n\n".join(kernel_missing))
 if kernel:
     show_markdown(kernel_verdict(kernel["svm"]["result"], result))
-if kernel and tuning:   # which fit of order 4 would validation pick?
-    show_markdown(order4_fit_choice(tuning["tuning"]["result"], kernel["svm"]["result"]))
+if kernel and tuning:   # which fit of order 4 does validation pick? (nothing trained: it reads both runs)
+    choice, missing = run_or_load_each({"choice": "taylor_order4_choice"}, profile, recompute, compute="choice")
+    show_markdown("\n\n".join(missing))
+    if choice and choice["choice"]["result"]["order"] == 4:
+        show_markdown(order4_fit_choice(choice["choice"]["result"]))
 
 # %% tags=["remove-input", "hide-output"]
 if kernel:
@@ -292,29 +295,20 @@ if kernel:
 # %% [markdown]
 # ### How much of a difference is the seed?
 #
-# The cheaper orders are trained again with other seeds, all else equal (experiment
+# Every order is trained again with other seeds, all else equal (experiment
 # `seeds_taylor_expansion`). A step between two orders smaller than their spread over
 # seeds says nothing about the orders.
 
 # %% tags=["remove-input"]
 seeds_config = get_config("seeds_taylor_expansion", profile)
-left_out = [o for o in config["orders"] if o not in seeds_config["overrides"]["orders"]]
-trained = {int(order): row for order, row in result["orders"].items()}
-show_markdown(f"Orders {', '.join(map(str, seeds_config['overrides']['orders']))} at seeds "
-              f"{', '.join(map(str, seeds_config['seeds']))} (seed {config['seed']} is the run above, read)"
-              + (f"; order {', '.join(map(str, left_out))} is left out: it alone trained for "
-                 f"{sum(trained[o]['train_seconds'] for o in left_out) / 60:.0f} min above."
-                 if left_out and all(o in trained for o in left_out) else "."))
 seeds = seeds_table(profile, ["seeds_taylor_expansion"])
 if seeds.empty:
     show_markdown(f"*The seed repeats are not computed yet for the `{profile}` profile "
                   f"(`python -m cgcore run seeds_taylor_expansion --profile {profile}`).*")
-order3 = seed_spread(profile, "seeds_taylor_expansion", "taylor_order3_acc")
-if order3 is not None and 4 in trained:
-    low, high = order3[0] - 2 * order3[1], order3[0] + 2 * order3[1]
-    show_markdown(f"Order 4's {trained[4]['test_acc']:.2%} (one seed) lies "
-                  + ("within" if low <= trained[4]["test_acc"] <= high else "outside")
-                  + f" two standard deviations of order 3 over seeds, {100 * order3[0]:.2f} ± {100 * order3[1]:.2f} %.")
+step = seed_differences(profile, "seeds_taylor_expansion", "taylor_order4_acc", "taylor_order3_acc")
+if step is not None:
+    show_markdown(f"Seeds {', '.join(map(str, seeds_config['seeds']))} (seed {config['seed']} is the run above, "
+                  "read). " + seed_difference_note("Order 4 minus order 3", step))
 
 # %% tags=["remove-input", "hide-output"]
 if not seeds.empty:

@@ -814,25 +814,59 @@ def test_kernel_table_and_verdict_weigh_the_svm_against_the_paper_and_our_fit():
 
 
 def test_order4_fit_choice_ranks_every_fit_of_order_4_on_the_same_held_out_images():
+    from cgcore.experiments.taylor_fit_choice import claims, order_fits
     from cgcore.report import order4_fit_choice
 
     tuning = {"order": 4, "val_size": 5000, "candidates": {
         "as taylor_expansion": {"val_acc": 0.9710, "test_acc": 0.9722},
         "degree scale 0.5": {"val_acc": 0.9728, "test_acc": 0.9722}}}
     machine = {"val_acc": {"1.0": 0.9770, "3.0": 0.9782}, "chosen_C": 3.0, "test_acc": 0.9784}
-    kernel = {"n_val": 5000, "schemes": {"one_vs_rest": {"degrees": {"4": machine}, "augmented": {
-        "4": {**machine, "val_acc": {"3.0": 0.9802}, "test_acc": 0.9818}}}}}
-    text = order4_fit_choice(tuning, kernel)
+    kernel = {"n_val": 5000, "schemes": {"one_vs_rest": {"degrees": {"4": machine, "3": {**machine, "test_acc": 0.99}},
+                                                         "augmented": {"4": {**machine, "val_acc": {"3.0": 0.9802},
+                                                                             "test_acc": 0.9818}}},
+                                         "one_vs_one": {"degrees": {"4": {**machine, "val_acc": {"3.0": 0.999}}}}}}
+
+    def chosen(tuning, kernel):
+        fits = order_fits(tuning, kernel)
+        return {"order": tuning["order"], "val_size": tuning["val_size"], "fits": fits,
+                "chosen": max(fits, key=lambda name: fits[name]["val_acc"])}
+
+    choice = chosen(tuning, kernel)
+    assert len(choice["fits"]) == 4          # two gradient fits, two one-vs-rest machines of order 4 (not 3, not 1-vs-1)
+    text = order4_fit_choice(choice)
     assert text.startswith("Ranked on the same 5,000 held-out training images, the 4 fits of order 4 stored here "
                            "score 97.10% to 98.02% on validation, and validation picks *the max-margin machines, "
-                           "with augmented copies*, +0.74 points over the best gradient fit (*degree scale 0.5*; 2.7 "
+                           "with augmented copies*, +0.74 points over the best gradient fit (*gradient descent, degree scale 0.5*; 2.7 "
                            "standard errors of a difference). Its test accuracy is **98.18%**")
+    assert claims(choice) == {"taylor_order4_chosen_acc": 0.9818}
     # a gradient fit on top: no margin over itself
     ahead = {**tuning, "candidates": {**tuning["candidates"], "b": {"val_acc": 0.9900, "test_acc": 0.985}}}
-    assert "validation picks *gradient descent, b*. Its test accuracy is **98.50%**" in order4_fit_choice(ahead, kernel)
-    assert order4_fit_choice({**tuning, "order": 2}, kernel) == ""            # the smoke profile tunes order 2
-    assert order4_fit_choice({**tuning, "val_size": 100}, kernel) == ""       # not the same held-out images
-    assert order4_fit_choice(tuning, {"n_val": 5000, "schemes": {"one_vs_one": {}}}) == ""
+    assert "validation picks *gradient descent, b*. Its test accuracy is **98.50%**" in order4_fit_choice(
+        chosen(ahead, kernel))
+    assert claims(chosen({**tuning, "order": 2}, kernel)) == {}             # the paper gives order 4 alone a number
+    with pytest.raises(ValueError, match="different numbers of images \\(100 and 5000\\)"):
+        order_fits({**tuning, "val_size": 100}, kernel)
+
+
+def test_order4_choice_reads_both_stored_runs_and_says_when_one_is_stored_again(store, run_smoke):
+    from cgcore.experiments import run_experiment
+    from cgcore.experiments.taylor_fit_choice import stale_sources
+
+    with pytest.raises(FileNotFoundError, match="python -m cgcore run taylor_order4_tuning --profile smoke"):
+        run_experiment("taylor_order4_choice", "smoke", progress=False)
+    tuning = run_smoke("taylor_order4_tuning")["result"]                 # order 2 at the smoke profile
+    kernel = run_smoke("taylor_kernel_svm")["result"]
+    result = run_smoke("taylor_order4_choice")["result"]
+    machines = kernel["schemes"]["one_vs_rest"]
+    assert result["order"] == 2 and set(result["fits"]) == (
+        {f"gradient descent, {name}" for name in tuning["candidates"]}
+        | {"the max-margin machines", "the max-margin machines, with augmented copies"})
+    assert result["fits"]["the max-margin machines"]["test_acc"] == machines["degrees"]["2"]["test_acc"]
+    best = max(row["val_acc"] for row in result["fits"].values())
+    assert result["fits"][result["chosen"]]["val_acc"] == best
+    assert stale_sources(result, "smoke") == []
+    run_smoke("taylor_kernel_svm")                                        # stored again, after the choice
+    assert stale_sources(result, "smoke") == ["taylor_kernel_svm"]
 
 
 def test_tuned_seed_verdict_places_the_papers_figure_against_the_seed_spread(results_store):

@@ -117,3 +117,18 @@ def test_the_scorecard_skips_a_result_made_with_a_config_that_has_changed(result
     assert build_scorecard("smoke").empty
     results.save_result("taylor_expansion", "smoke", config, result, device="cpu", wall_time_s=1.0)
     assert "taylor_order4_acc" in set(build_scorecard("smoke")["claim"])
+
+
+def test_the_published_order4_choice_read_the_published_runs(monkeypatch):
+    """A choice made from results that were stored again since would score a fit the book no
+    longer shows: every stored profile's taylor_order4_choice must be recomputed after its sources."""
+    from pathlib import Path
+
+    from cgcore.experiments.taylor_fit_choice import NAME, stale_sources
+
+    monkeypatch.setenv("CGCORE_RESULTS", str(Path(__file__).resolve().parents[1] / "results"))
+    profiles = [p for p in ("cpu", "paper") if results.load_result(NAME, p) is not None]
+    assert "cpu" in profiles, "the book's profile stores the choice"
+    for profile in profiles:
+        assert stale_sources(results.load_result(NAME, profile)["result"], profile) == [], (
+            f"recompute it: python -m cgcore run {NAME} --profile {profile}")

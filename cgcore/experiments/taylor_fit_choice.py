@@ -1,0 +1,96 @@
+"""Sec. III, Fig. 2 at order 4: which fit of Eq. (3) validation picks.
+
+The book fits the same polynomials of order 4 two ways: by gradient descent on the
+standardised terms (``taylor_order4_tuning``, one fit per candidate setting) and by
+max-margin kernel machines (``taylor_kernel_svm``, with and without augmented copies, C
+chosen there). Both hold out the same training images (``TensorData.split`` is a function
+of the labels and the seed). This experiment trains nothing: it reads the two stored
+results, ranks every fit by its accuracy on those held-out images, and reports the test
+accuracy of the fit ranked first. That is Eq. (3)'s accuracy at order 4 with every choice,
+the way of fitting included, made before the test set is read.
+
+It records each result it read (``sources``: when it was stored, from which commit, and a
+hash of the file), so a stale choice, one whose source was stored again since, can be told
+(:func:`stale_sources`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from ..paper import PAPER
+from ..results import load_result, result_path
+
+NAME = "taylor_order4_choice"
+# the two stored results read: config key -> what it holds
+SOURCES = {"gradient": "the gradient fits, one per candidate setting",
+           "machines": "the max-margin machines"}
+
+
+def order_fits(tuning: dict, kernel: dict) -> dict[str, dict]:
+    """Every fit of order ``tuning["order"]`` in the two results: name -> {"method",
+    "val_acc", "test_acc"}, the gradient fits first. The machines are the one-vs-rest ones
+    (Eq. (3)'s ten outputs) at the C chosen on validation, refit on all training images
+    before the test; the gradient fits are tested as trained."""
+    if tuning["val_size"] != kernel["n_val"]:
+        raise ValueError(f"the two runs hold out different numbers of images ({tuning['val_size']} and "
+                         f"{kernel['n_val']}): fits are ranked on the same held-out images only")
+    order = str(tuning["order"])
+    fits = {f"gradient descent, {name}": {"method": "gradient descent", "val_acc": row["val_acc"],
+                                          "test_acc": row["test_acc"]}
+            for name, row in tuning["candidates"].items()}
+    machines = kernel["schemes"].get("one_vs_rest", {})
+    for part, what in (("degrees", "the max-margin machines"),
+                       ("augmented", "the max-margin machines, with augmented copies")):
+        row = machines.get(part, {}).get(order)
+        if row is not None:
+            fits[what] = {"method": "max-margin", "val_acc": row["val_acc"][str(row["chosen_C"])],
+                          "test_acc": row["test_acc"]}
+    return fits
+
+
+def _stored_source(name: str, profile: str) -> dict:
+    from ..profiles import get_config
+
+    stored = load_result(name, profile, get_config(name, profile))
+    if stored is None:
+        raise FileNotFoundError(f"{NAME} reads the stored result of {name!r}, which is not stored with its current "
+                                f"config for the {profile!r} profile: compute it first "
+                                f"(`python -m cgcore run {name} --profile {profile}`)")
+    return stored
+
+
+def run(config: dict, profile: str, progress: bool = True) -> dict:
+    """The fits of both stored results ranked on validation (ties go to the first listed);
+    the chosen one's test accuracy is read only to be reported."""
+    stored = {key: _stored_source(config[key], profile) for key in SOURCES}
+    tuning, kernel = stored["gradient"]["result"], stored["machines"]["result"]
+    fits = order_fits(tuning, kernel)
+    chosen = max(fits, key=lambda name: fits[name]["val_acc"])
+    if progress:
+        print(f"{NAME}: {len(fits)} fits, validation picks {chosen!r} ({fits[chosen]['val_acc']:.4f})", flush=True)
+    return {"order": tuning["order"], "val_size": tuning["val_size"], "fits": fits, "chosen": chosen,
+            "sources": {config[key]: {"date": s["manifest"]["date"], "git": s["manifest"]["git"],
+                                      "sha256": _file_hash(config[key], profile)} for key, s in stored.items()}}
+
+
+def _file_hash(name: str, profile: str) -> str | None:
+    path = result_path(profile, name)
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+def stale_sources(result: dict, profile: str) -> list[str]:
+    """The sources of a stored choice that were stored again since it read them (or are
+    gone): their names, empty when the choice is current."""
+    return [name for name, seen in result["sources"].items() if _file_hash(name, profile) != seen["sha256"]]
+
+
+def claims(result: dict) -> dict[str, float]:
+    """taylor_order<n>_chosen_acc: the test accuracy of the fit validation picks (a claim for
+    order 4 only, the order the paper gives a number for)."""
+    claim = f"taylor_order{result['order']}_chosen_acc"
+    return {claim: result["fits"][result["chosen"]]["test_acc"]} if claim in PAPER else {}
+
+
+def runners() -> dict:
+    return {NAME: (run, claims)}
