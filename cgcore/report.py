@@ -1513,16 +1513,18 @@ def thesis_weighed(profile: str, values: dict | None = None) -> list[str]:
     if taylor is not None and "upper_at_zero" in taylor["result"]["quadratic"]:
         q = taylor["result"]["quadratic"]
         shares = locality_shares(np.asarray(q["upper_at_zero"]), q["side"])
+        holds_adam = favours_near_pairs(shares)     # one test for both fits
         text = ("**Interpretability, Sec. III.** The premise that the dominant Taylor terms are products of "
-                "nearby pixels (Fig. 3) " + ("holds" if shares["top_near"] > shares["all_near"] else "does not hold")
+                "nearby pixels (Fig. 3) " + ("holds" if holds_adam else "does not hold")
                 + f" in the paper's basis in our order-4 expansion fit by Adam (the largest fifth of the quadratic "
                 f"coefficients: {shares['top_near']:.0%} on pairs at distance ≤ 1.5, against "
-                f"{shares['all_near']:.0%} of all pairs)")
+                f"{shares['all_near']:.0%} of all pairs; {shares['top_far']:.0%} at distance ≥ 5, against "
+                f"{shares['all_far']:.0%})")
         kernel = load_result("taylor_kernel_svm", profile)
         margin = kernel_as_eq3(kernel["result"] if kernel else None).get(q["order"], {}).get("locality", {})
         if "x_at_zero" in margin:
             m = margin["x_at_zero"]
-            holds, holds_adam = favours_near_pairs(m), shares["top_near"] > shares["all_near"]
+            holds = favours_near_pairs(m)
             text += (f"; in the same polynomials fit to the maximum margin it {'holds' if holds else 'does not hold'} "
                      f"({m['top_near']:.0%} near)" + (": the fit decides it" if holds != holds_adam else ""))
         weighed.append(text + ".")

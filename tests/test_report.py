@@ -995,3 +995,13 @@ def test_the_thesis_weighs_fig3s_locality_in_both_fits(results_store):
                 device="cpu", wall_time_s=1.0)
     both = next(t for t in thesis_weighed("smoke", {}) if t.startswith("**Interpretability, Sec. III"))
     assert both.endswith("in the same polynomials fit to the maximum margin it holds (31% near): the fit decides it.")
+    # large weights on near pairs and on far ones alike: near pairs are not favoured, by the
+    # same test (favours_near_pairs) the max-margin fit is read with
+    i, j = np.triu_indices(49)
+    distance = np.hypot(i // 7 - j // 7, i % 7 - j % 7)
+    both_ends = 1 + 10 * ((distance <= 1.5) | (distance >= 5)) + 0.01 * rng.random(len(i))
+    save_result("taylor_expansion", "smoke", get_config("taylor_expansion", "smoke"),
+                {"quadratic": {**quadratic, "upper_at_zero": np.tile(both_ends, (10, 1)).tolist()}},
+                device="cpu", wall_time_s=1.0)
+    text = next(t for t in thesis_weighed("smoke", {}) if t.startswith("**Interpretability, Sec. III"))
+    assert "(Fig. 3) does not hold in the paper's basis" in text and "the fit decides it." in text
