@@ -194,6 +194,31 @@ def tuned_verdict(result: dict, first_recipe_acc: float | None) -> str:
     return text
 
 
+def longer_verdict(longer: dict, tuned: dict) -> str:
+    """taylornet_mnist_longer against the tuning run: its one candidate (the chosen recipe
+    trained longer, on the same images) on the same held-out split as the recipe chosen, the
+    step within or beyond two standard errors of a difference, and its test accuracy for the
+    record. Empty when the two were measured on different splits."""
+    if longer["val_size"] != tuned["val_size"] or longer["n_train"] != tuned["n_train"]:
+        return ""
+    row, chosen = longer["candidates"][longer["chosen"]], tuned["candidates"][tuned["chosen"]]
+    epochs, chosen_epochs = len(row["history"]["epoch"]), len(chosen["history"]["epoch"])
+    step, se = row["val_acc"] - chosen["val_acc"], difference_standard_error(chosen["val_acc"], tuned["val_size"])
+    text = (f"**Is the recipe held back by its length?** *{tuned['chosen']}* trained for {epochs} epochs instead of "
+            f"{chosen_epochs}, on the same {longer['n_train']:,} images (experiment `taylornet_mnist_longer`): "
+            f"{row['val_acc']:.2%} on the held-out images against {chosen['val_acc']:.2%}, {100 * step:+.2f} points, ")
+    if abs(step) <= 2 * se:
+        text += (f"within 2 standard errors of a difference ({100 * 2 * se:.2f} points): training longer is no "
+                 "measurable gain, so the recipe's length is not what holds it")
+    elif step > 0:
+        text += (f"beyond 2 standard errors of a difference ({100 * 2 * se:.2f} points): a longer recipe would have "
+                 "been chosen had it been a candidate")
+    else:
+        text += f"beyond 2 standard errors of a difference ({100 * 2 * se:.2f} points), below: longer training hurts"
+    return text + (f". Its test accuracy, for the record: {row['test_acc']:.2%} (trained without the held-out "
+                   f"images; the chosen recipe so trained: {chosen['test_acc']:.2%}).")
+
+
 def difference_standard_error(accuracy: float, n: int) -> float:
     """The binomial standard error of the difference of two independent accuracies near
     ``accuracy``, each measured on ``n`` images."""

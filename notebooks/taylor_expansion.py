@@ -187,10 +187,14 @@ fig = plots.training_curves(result)
 top = max(result["orders"], key=int)
 row = result["orders"][top]
 paper_acc = PAPER["taylor_order4_acc"].value
+chosen_fit = run_or_load_each({"choice": "taylor_order4_choice"}, profile, "never")[0].get("choice")
+chosen_fit = chosen_fit["result"] if chosen_fit and chosen_fit["result"]["order"] == 4 else None
 show_markdown(
     f"**Against the paper.** At order {top} our test accuracy is **{row['test_acc']:.2%}**"
     + (f", {100 * (row['test_acc'] - paper_acc):+.2f} percentage points from the paper's "
-       f"about {paper_acc:.0%}." if top == "4" else " (this profile stops below order 4).")
+       f"about {paper_acc:.0%}" if top == "4" else " (this profile stops below order 4)")
+    + (f"; the fit of order 4 validation picks among all of ours (below) scores "
+       f"**{chosen_fit['fits'][chosen_fit['chosen']]['test_acc']:.2%}**." if chosen_fit and top == "4" else ".")
     + f"\n\n**Parameter count.** Ours: {row['params']:,}, one per term ({row['terms']:,}) and class. "
     f"The paper's TaylorNet paragraph says {PAPER['taylor_order4_params'].value / 1e6:.2f} million: half "
     f"of ours ({row['params'] / 2:,.0f}) to the digits given, the size after half of $N_0$ is discarded "

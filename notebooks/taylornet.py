@@ -34,7 +34,7 @@ from cgcore.paper import PAPER
 from cgcore.profiles import MNIST_LONG_RECIPE, MNIST_REGULARISED_RECIPE, PROFILES, get_config
 from cgcore.report import (claims_table, fig5_readings_table, format_claims, manifest_summary, taylornet_runs_table,
                            taylornet_verdict, training_results_table, tuned_seed_verdict, tuned_table, tuned_verdict,
-                           show_markdown)
+                           longer_verdict, show_markdown)
 
 check_choice("dataset", dataset, tuple(name.removeprefix("taylornet_") for name in TAYLORNETS))
 check_choice("profile", profile, PROFILES)
@@ -184,6 +184,9 @@ if dataset == "mnist":
         show_markdown(tuned_seed_verdict(profile) or
                       f"*The chosen recipe's seed repeat is not computed yet for the `{profile}` profile "
                       f"(`python -m cgcore run seeds_taylornet_mnist_tuned --profile {profile}`).*")
+        longer, missing = run_or_load_each({"longer": "taylornet_mnist_longer"}, profile, recompute)
+        show_markdown("\n\n".join(missing) if missing else
+                      longer_verdict(longer["longer"]["result"], tuned["tuned"]["result"]))
 
 # %% [markdown]
 # The three data sets side by side, as far as the results store holds them for this

@@ -869,6 +869,25 @@ def test_order4_choice_reads_both_stored_runs_and_says_when_one_is_stored_again(
     assert stale_sources(result, "smoke") == ["taylor_kernel_svm"]
 
 
+def test_longer_verdict_weighs_the_step_on_validation_against_two_standard_errors():
+    from cgcore.report import longer_verdict
+
+    def run(val_acc, epochs):
+        return {"val_acc": val_acc, "test_acc": 0.9945, "history": {"epoch": list(range(1, epochs + 1))}}
+
+    tuned = {"val_size": 5000, "n_train": 55000, "chosen": "long", "candidates": {"long": run(0.9950, 30)}}
+
+    def longer(val_acc):
+        return {"val_size": 5000, "n_train": 55000, "chosen": "longer", "candidates": {"longer": run(val_acc, 60)}}
+
+    # two standard errors of a difference at 99.5 % on 5,000 images: 0.28 points
+    text = longer_verdict(longer(0.9960), tuned)
+    assert "for 60 epochs instead of 30" in text and "99.60% on the held-out images against 99.50%, +0.10 points" in text
+    assert "no measurable gain" in text
+    assert "would have been chosen" in longer_verdict(longer(0.9980), tuned)
+    assert "longer training hurts" in longer_verdict(longer(0.9920), tuned)
+
+
 def test_tuned_seed_verdict_places_the_papers_figure_against_the_seed_spread(results_store):
     from cgcore.profiles import get_config
     from cgcore.report import tuned_seed_verdict

@@ -529,3 +529,29 @@ def test_the_data_locality_of_class_products_follows_where_the_correlated_pixels
     # the same images with their pixels shuffled across the grid: the correlated pairs now sit anywhere
     shuffled = data_locality(blurred[:, torch.randperm(49, generator=gen)].numpy(), labels.numpy())
     assert shuffled["top_near"] < local["top_near"] - 0.05 and shuffled["top_far"] > local["top_far"] + 0.05
+
+
+@pytest.mark.parametrize("profile", ["smoke", "cpu", "paper"])
+def test_the_longer_recipe_is_the_long_candidate_with_more_epochs_alone(profile):
+    from cgcore.experiments.taylornet import candidate_config
+    from cgcore.profiles import MNIST_LONG_RECIPE, MNIST_LONGER_RECIPE
+
+    longer, tuned = get_config("taylornet_mnist_longer", profile), get_config("taylornet_mnist_tuned", profile)
+    assert list(longer["candidates"]) == [MNIST_LONGER_RECIPE] and not longer["refit"]
+    a, b = candidate_config(longer, MNIST_LONGER_RECIPE), candidate_config(tuned, MNIST_LONG_RECIPE)
+    assert {k for k in a if a[k] != b.get(k)} == {"epochs"} and a["epochs"] == 4 * tuned["epochs"]
+
+
+def test_the_longer_recipe_reads_against_the_tuning_run_on_the_same_split(store, run_smoke):
+    from cgcore.experiments import EXPERIMENTS
+    from cgcore.report import longer_verdict
+
+    tuned = run_smoke("taylornet_mnist_tuned")["result"]
+    longer = run_smoke("taylornet_mnist_longer")["result"]
+    assert "refit" not in longer and (longer["n_train"], longer["val_size"]) == (tuned["n_train"], tuned["val_size"])
+    row = longer["candidates"][longer["chosen"]]
+    assert len(row["history"]["epoch"]) == 4
+    assert EXPERIMENTS["taylornet_mnist_longer"][1](longer) == {"taylornet_longer_mnist_acc": row["test_acc"]}
+    text = longer_verdict(longer, tuned)
+    assert f"{row['val_acc']:.2%} on the held-out images against" in text
+    assert longer_verdict({**longer, "val_size": 10}, tuned) == ""
