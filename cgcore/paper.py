@@ -232,8 +232,8 @@ LABELS = {
     "taylor_order1_acc": "direct Taylor expansion, order 1, 7×7 MNIST",
     "taylor_order2_acc": "direct Taylor expansion, order 2, 7×7 MNIST",
     "taylor_order3_acc": "direct Taylor expansion, order 3, 7×7 MNIST",
-    "taylor_order4_acc": "direct Taylor expansion, order 4, 7×7 MNIST",
-    "taylor_order4_chosen_acc": "direct Taylor expansion, order 4, the fit chosen on validation",
+    "taylor_order4_acc": "direct Taylor expansion, order 4, 7×7 MNIST, Adam fit",
+    "taylor_order4_chosen_acc": "direct Taylor expansion, order 4, 7×7 MNIST, fit chosen on validation",
     "taylor_order4_tuned_acc": "direct Taylor expansion, order 4, setting chosen on validation",
     **{f"taylor_order{d}_kernel_acc": f"polynomial-kernel SVMs of degree {d}, one per class, 7×7 MNIST"
        for d in (2, 3, 4)},

@@ -706,19 +706,19 @@ def test_verdict_table_sets_the_recipe_chosen_on_validation_beside_the_papers_cl
     save_result("taylor_expansion", "smoke", get_config("taylor_expansion", "smoke"),
                 {"orders": {"4": {"test_acc": 0.97, "terms": 292_825, "params": 2_928_250}}, "pruning": None},
                 device="cpu", wall_time_s=1.0)
-    why = verdict_table("smoke").set_index("claim").loc["direct Taylor expansion, order 4, 7×7 MNIST", "why"]
+    why = verdict_table("smoke").set_index("claim").loc["direct Taylor expansion, order 4, 7×7 MNIST, Adam fit", "why"]
     assert why == "-1.0 points"                       # no tuning run stored: nothing beside it
     tuned = {"order": 4, "epochs": 2, "val_size": 50, "chosen": "b",
              "candidates": {"a": {"changes": {}, "val_acc": 0.9, "test_acc": 0.96},
                             "b": {"changes": {"lr": 3e-4}, "val_acc": 0.95, "test_acc": 0.9812}}}
     save_result("taylor_order4_tuning", "smoke", get_config("taylor_order4_tuning", "smoke"), tuned,
                 device="cpu", wall_time_s=1.0)
-    why = verdict_table("smoke").set_index("claim").loc["direct Taylor expansion, order 4, 7×7 MNIST", "why"]
+    why = verdict_table("smoke").set_index("claim").loc["direct Taylor expansion, order 4, 7×7 MNIST, Adam fit", "why"]
     assert why == "-1.0 points; 98.12% with the training recipe chosen on validation"
     kernel = {"schemes": {"one_vs_rest": {"degrees": {"2": {"test_acc": 0.95}, "4": {"test_acc": 0.9769}}}}}
     save_result("taylor_kernel_svm", "smoke", get_config("taylor_kernel_svm", "smoke"), kernel,
                 device="cpu", wall_time_s=1.0)
-    why = verdict_table("smoke").set_index("claim").loc["direct Taylor expansion, order 4, 7×7 MNIST", "why"]
+    why = verdict_table("smoke").set_index("claim").loc["direct Taylor expansion, order 4, 7×7 MNIST, Adam fit", "why"]
     assert why.endswith("; 97.69% for polynomial-kernel SVMs of degree 4, one per class, on the same images")
 
 
