@@ -147,14 +147,13 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
         return data.images.flatten(1).double().numpy(), data.labels.numpy()
 
     sizes = {"n_train": len(train), "n_val": len(val), "n_test": len(test)}
-    test_data = test
-    plain, fit, val, test = map(arrays, (train, fit_part, val, test))
+    plain, fit, val, test_xy = map(arrays, (train, fit_part, val, test))   # test stays the data, for Eq. (3)
     # centred at the mean training image, as taylor_expansion's "mean" expansion point
     x0 = plain[0].mean(0)
     gamma = kernel_gamma(plain[0], x0, config["gamma"])
     folder = _fits_folder(profile, config, augmented=False)
-    schemes = {scheme: {"degrees": {d: _fit_degree(d, scheme, config, gamma, x0, (fit, plain), val, test, progress, "",
-                                                    folder)
+    schemes = {scheme: {"degrees": {d: _fit_degree(d, scheme, config, gamma, x0, (fit, plain), val, test_xy, progress,
+                                                    "", folder)
                                     for d in config["degrees"]}, "augmented": {}}
                for scheme in config["schemes"]}
     if config["augmented_degrees"]:
@@ -166,14 +165,14 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
         both = (arrays(_joined([fit_part, *fit_copies])), arrays(_joined([train, *copies])))
         folder = _fits_folder(profile, config, augmented=True)
         for scheme, fits in schemes.items():
-            fits["augmented"] = {d: _fit_degree(d, scheme, config, gamma, x0, both, val, test, progress, "augmented, ",
-                                                folder)
+            fits["augmented"] = {d: _fit_degree(d, scheme, config, gamma, x0, both, val, test_xy, progress,
+                                                "augmented, ", folder)
                                  for d in config["augmented_degrees"]}
         if "one_vs_rest" in schemes:
             for d in config["expanded_degrees"]:
                 row = schemes["one_vs_rest"]["augmented"][d]
                 model = _expansion(d, row["chosen_C"], gamma, x0, both[1], folder)
-                row["as_eq3"] = _read_as_eq3(model, d, config, _joined([train, *copies]), test_data, progress)
+                row["as_eq3"] = _read_as_eq3(model, d, config, _joined([train, *copies]), test, progress)
     return {"schemes": schemes, "augmented_copies": config["augmented_copies"],
             "gamma": config["gamma"], "data_locality": data_locality(plain[0] - x0, plain[1]), **sizes}
 
