@@ -250,20 +250,16 @@ if tuned_order in config["orders"] and tuning:
 # norm penalty, solved to the optimum. Experiment `taylor_kernel_svm` (scikit-learn's `SVC`)
 # does this on the same 7×7 images, centred at the mean training image; $C$ is chosen on
 # 5,000 held-out training images, and the chosen machine is refit on all 60,000 and tested
-# once. Degrees 3 and 4 are fit again on the training images plus one augmented copy of each
-# (120,000 fixed images): the step from order 3 to 4 twice, each with one fit on the same images.
-#
-# Ten classes: *one vs rest* fits one polynomial per class against the others, the largest
-# wins (Eq. (3) exactly; the verdict is read off it); *one vs one*, `SVC`'s own, fits one for
-# each of the 45 pairs of classes, voting (a larger model, shown beside).
+# once. Degrees 3 and 4 are also fit with one augmented copy of each image (120,000 fixed images).
+# Ten classes: *one vs rest*, one polynomial per class, the largest wins (Eq. (3) exactly; the
+# verdict is read off it), or *one vs one*, `SVC`'s own, 45 pairwise polynomials voting (a
+# larger model, shown beside).
 
 # %% [markdown]
-# That one-vs-rest machines *are* Eq. (3) can be checked. Each class's decision function,
-# $f(u) = \sum_i a_i (\gamma\, s_i \cdot u + 1)^d + b$ over the support vectors $s_i$,
-# expands into the monomials of $u$ with the Taylor coefficients
-# $W_m = c_m \sum_i a_i s_i^m$ ($c_m$ the kernel's weight of monomial $m$, above), and
-# loaded into the chapter's `TaylorExpansion` those coefficients give the machine's own
-# outputs. Here at degree 2 on 2,000 training images:
+# One-vs-rest machines *are* Eq. (3): each class's $f(u) = \sum_i a_i (\gamma\, s_i \cdot u + 1)^d + b$
+# over the support vectors $s_i$ has the Taylor coefficients $W_m = c_m \sum_i a_i s_i^m$ ($c_m$
+# the kernel's weight of monomial $m$), which in `TaylorExpansion` give the machine's own
+# outputs. At degree 2 on 2,000 training images:
 
 # %% tags=["hide-input"]
 sample = load_dataset("mnist7", "train", size=7, antialias=config["antialias"]).subset(2000, 0)
@@ -291,10 +287,9 @@ if kernel:
     display(kernel_table(kernel["svm"]["result"], result))
 
 # %% [markdown]
-# Why the two fits differ is not measured one by one. The loss is one suspect (the tuning
-# above tried the machine's multi-class hinge); the others are the machine's norm penalty in
-# the kernel's weighting $c_m$ (small for terms of near-constant border pixels), where Adam
-# moves every standardised term alike, and its solve to the optimum.
+# Why the fits differ is not measured cause by cause: the loss (the tuning tried the hinge),
+# the norm penalty in the kernel's weighting $c_m$ (Adam moves every standardised term
+# alike), or the solve to the optimum.
 
 # %% [markdown]
 # ### How much of a difference is the seed?
