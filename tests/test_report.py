@@ -865,6 +865,8 @@ def test_order4_choice_reads_both_stored_runs_and_says_when_one_is_stored_again(
     best = max(row["val_acc"] for row in result["fits"].values())
     assert result["fits"][result["chosen"]]["val_acc"] == best
     assert stale_sources(result, "smoke") == []
+    with pytest.raises(ValueError, match="drawn from seed 1; the runs read were made with seeds"):
+        run_experiment("taylor_order4_choice", "smoke", progress=False, seed=1)
     run_smoke("taylor_kernel_svm")                                        # stored again, after the choice
     assert stale_sources(result, "smoke") == ["taylor_kernel_svm"]
 

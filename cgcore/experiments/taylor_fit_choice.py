@@ -64,6 +64,10 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
     """The fits of both stored results ranked on validation (ties go to the first listed);
     the chosen one's test accuracy is read only to be reported."""
     stored = {key: _stored_source(config[key], profile) for key in SOURCES}
+    seeds = {config[key]: s["manifest"]["config"]["seed"] for key, s in stored.items()}
+    if set(seeds.values()) != {config["seed"]}:     # the held-out split is drawn from the seed
+        raise ValueError(f"{NAME} ranks fits on one held-out split, drawn from seed {config['seed']}; "
+                         f"the runs read were made with seeds {seeds}")
     tuning, kernel = stored["gradient"]["result"], stored["machines"]["result"]
     fits = order_fits(tuning, kernel)
     chosen = max(fits, key=lambda name: fits[name]["val_acc"])
