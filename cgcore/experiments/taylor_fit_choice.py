@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 
 from ..paper import PAPER
-from ..results import load_result, result_path
+from ..results import result_path
 
 NAME = "taylor_order4_choice"
 # the two stored results read: config key -> what it holds
@@ -49,21 +49,13 @@ def order_fits(tuning: dict, kernel: dict) -> dict[str, dict]:
     return fits
 
 
-def _stored_source(name: str, profile: str) -> dict:
-    from ..profiles import get_config
-
-    stored = load_result(name, profile, get_config(name, profile))
-    if stored is None:
-        raise FileNotFoundError(f"{NAME} reads the stored result of {name!r}, which is not stored with its current "
-                                f"config for the {profile!r} profile: compute it first "
-                                f"(`python -m cgcore run {name} --profile {profile}`)")
-    return stored
-
-
 def run(config: dict, profile: str, progress: bool = True) -> dict:
     """The fits of both stored results ranked on validation (ties go to the first listed);
     the chosen one's test accuracy is read only to be reported."""
-    stored = {key: _stored_source(config[key], profile) for key in SOURCES}
+    from . import run_or_load    # the package imports this module
+
+    # each as stored with its current config; a missing one raises, saying how to compute it
+    stored = {key: run_or_load(config[key], profile, recompute="never") for key in SOURCES}
     seeds = {config[key]: s["manifest"]["config"]["seed"] for key, s in stored.items()}
     if set(seeds.values()) != {config["seed"]}:     # the held-out split is drawn from the seed
         raise ValueError(f"{NAME} ranks fits on one held-out split, drawn from seed {config['seed']}; "

@@ -228,7 +228,7 @@ def claims_tuned(result: dict) -> dict[str, float]:
 
 def claims_longer(result: dict) -> dict[str, float]:
     """The test accuracy of the recipe trained longer (its one candidate, not refit)."""
-    return {f"taylornet_longer_{result['dataset']}_acc": result["candidates"][result["chosen"]]["test_acc"]}
+    return {f"taylornet_longer_{result['dataset']}_acc": tuned_test_acc(result)}
 
 
 def trained_network(experiment: str, profile: str, variant: str = "taylornet", progress: bool = False):
