@@ -97,9 +97,10 @@ def _fits_folder(profile: str, config: dict, augmented: bool):
 
 
 def _fit_degree(degree: int, scheme: str, config: dict, gamma: float, x0, train, val, test, progress: bool,
-                label: str, folder) -> dict:
+                label: str, folder, expand: bool = False) -> tuple[dict, TaylorExpansion | None]:
     """C chosen on ``val`` among ``config["C"]`` (fit on ``train[0]``), then refit on ``train[1]``;
-    each fit checkpointed in ``folder``."""
+    each fit checkpointed in ``folder``. With ``expand``, the refit machine is also written out
+    as Eq. (3) (:func:`as_taylor_expansion`) and returned beside the row, else None."""
     (x_fit, y_fit), (x_all, y_all) = train
     label = f"{scheme}, {label}"
 
@@ -119,15 +120,23 @@ def _fit_degree(degree: int, scheme: str, config: dict, gamma: float, x0, train,
         start = time.perf_counter()
         machine = kernel_machine(degree, chosen, gamma, scheme).fit(x_all - x0, y_all)
         fit_seconds = time.perf_counter() - start
-        return {"test_acc": float((machine.predict(test[0] - x0) == test[1]).mean()),
-                "support_vectors": _support_vectors(machine), "fit_seconds": fit_seconds}
+        out = {"test_acc": float((machine.predict(test[0] - x0) == test[1]).mean()),
+               "support_vectors": _support_vectors(machine), "fit_seconds": fit_seconds}
+        if expand:
+            out["eq3_state"] = as_taylor_expansion(machine, x0, degree, gamma).state_dict()
+        return out
 
-    refitted = stored_or_computed(folder / f"{scheme}-degree{degree}-C{chosen:g}-refit.pt", refit)
+    suffix = "-refit-eq3" if expand else "-refit"
+    refitted = stored_or_computed(folder / f"{scheme}-degree{degree}-C{chosen:g}{suffix}.pt", refit)
     row = {"val_acc": val_acc, "chosen_C": chosen, "test_acc": refitted["test_acc"],
            "support_vectors": refitted["support_vectors"], "n_fit": len(y_all), "fit_seconds": refitted["fit_seconds"]}
     if progress:
         print(f"{label}degree {degree}: C = {chosen}, test {row['test_acc']:.4f}", flush=True)
-    return row
+    model = None
+    if expand:
+        model = TaylorExpansion(len(x0), degree, expansion_point="mean").double()
+        model.load_state_dict(refitted["eq3_state"])
+    return row, model
 
 
 def run(config: dict, profile: str, progress: bool = True) -> dict:
@@ -153,7 +162,7 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
     gamma = kernel_gamma(plain[0], x0, config["gamma"])
     folder = _fits_folder(profile, config, augmented=False)
     schemes = {scheme: {"degrees": {d: _fit_degree(d, scheme, config, gamma, x0, (fit, plain), val, test_xy, progress,
-                                                    "", folder)
+                                                    "", folder)[0]
                                     for d in config["degrees"]}, "augmented": {}}
                for scheme in config["schemes"]}
     if config["augmented_degrees"]:
@@ -164,15 +173,16 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
         fit_copies = [copy.split(config["val_size"], config["seed"])[0] for copy in copies]
         both = (arrays(_joined([fit_part, *fit_copies])), arrays(_joined([train, *copies])))
         folder = _fits_folder(profile, config, augmented=True)
+        seen = _joined([train, *copies])
         for scheme, fits in schemes.items():
-            fits["augmented"] = {d: _fit_degree(d, scheme, config, gamma, x0, both, val, test_xy, progress,
-                                                "augmented, ", folder)
-                                 for d in config["augmented_degrees"]}
-        if "one_vs_rest" in schemes:
-            for d in config["expanded_degrees"]:
-                row = schemes["one_vs_rest"]["augmented"][d]
-                model = _expansion(d, row["chosen_C"], gamma, x0, both[1], folder)
-                row["as_eq3"] = _read_as_eq3(model, d, config, _joined([train, *copies]), test, progress)
+            for d in config["augmented_degrees"]:
+                # only the one-vs-rest machines have Eq. (3)'s form (ten polynomials)
+                expand = scheme == "one_vs_rest" and d in config["expanded_degrees"]
+                row, model = _fit_degree(d, scheme, config, gamma, x0, both, val, test_xy, progress,
+                                         "augmented, ", folder, expand=expand)
+                if expand:
+                    row["as_eq3"] = _read_as_eq3(model, d, config, seen, test, progress)
+                fits["augmented"][d] = row
     return {"schemes": schemes, "augmented_copies": config["augmented_copies"],
             "gamma": config["gamma"], "data_locality": data_locality(plain[0] - x0, plain[1]), **sizes}
 
@@ -197,21 +207,6 @@ def _check_expanded(config: dict) -> None:
     if config["expanded_degrees"] and "one_vs_rest" not in config["schemes"]:
         raise ValueError("expanded_degrees needs the one_vs_rest scheme (Eq. (3)'s form); "
                          f"schemes are {config['schemes']}")
-
-
-def _expansion(degree: int, C: float, gamma: float, x0, data, folder) -> TaylorExpansion:
-    """The augmented one-vs-rest machine of ``degree`` refit at ``C`` on ``data`` (the refit
-    :func:`_fit_degree` scored) and written as Eq. (3), kept in ``folder``."""
-    x, y = data
-
-    def compute():
-        machine = kernel_machine(degree, C, gamma, "one_vs_rest").fit(x - x0, y)
-        return {"state": as_taylor_expansion(machine, x0, degree, gamma).state_dict()}
-
-    stored = stored_or_computed(folder / f"one_vs_rest-degree{degree}-C{C:g}-eq3.pt", compute)
-    model = TaylorExpansion(len(x0), degree, expansion_point="mean").double()
-    model.load_state_dict(stored["state"])
-    return model
 
 
 def _read_as_eq3(model: TaylorExpansion, degree: int, config: dict, seen: TensorData, test: TensorData,
