@@ -127,7 +127,7 @@ def quadratic_maps(quadratic: dict, by: str = "value", class_names=None, title: 
     iu = np.triu_indices(n)
     n_classes = upper.shape[0]
     columns = (n_classes + 1) // 2
-    fig, axes = plt.subplots(2, columns, figsize=(2.0 * columns + 0.6, 4.9), layout="constrained")
+    fig, axes = plt.subplots(2, columns, figsize=(2.0 * columns + 0.6, 5.3), layout="constrained")
     cmap = ListedColormap(LEVEL_COLORS)
     ticks = [0, n // 2, n - 1]
     image = None
@@ -143,7 +143,8 @@ def quadratic_maps(quadratic: dict, by: str = "value", class_names=None, title: 
         ax.set_title(class_names[c] if class_names else f"class {c}", fontsize=11)
         ax.set_xticks(ticks, [str(t) for t in ticks], fontsize=9)
         ax.set_yticks(ticks, [str(t) for t in ticks], fontsize=9)
-        ax.set_xlabel("pixel i\n" + " ".join(f"L{k + 1}:{v}" for k, v in enumerate(counts)), fontsize=9)
+        per_level = [f"L{k + 1}:{v}" for k, v in enumerate(counts)]    # on two lines, to fit under the map
+        ax.set_xlabel("pixel i\n" + " ".join(per_level[:3]) + "\n" + " ".join(per_level[3:]), fontsize=9)
         if c % columns == 0:
             ax.set_ylabel("pixel j", fontsize=10)
     bar = fig.colorbar(image, ax=axes, ticks=range(1, 6), shrink=0.6)

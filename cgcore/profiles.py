@@ -47,7 +47,7 @@ _TAYLOR_EXPANSION = {
     "train_size": None,          # None = the full 60,000 training images
     "test_size": None,           # None = the full 10,000 test images
     "standardize_samples": 20000,  # images used for the per-term mean/std
-    "epochs": [10, 10, 12, 24],   # one entry per order
+    "epochs": [10, 10, 12, 24],   # one entry per order; set by hand for the time budget, not on validation
     # Training augmentation: a small random shift/rotation/zoom of the 28x28 image before
     # it is resized (cgcore.data.random_affine); None trains on the fixed 7x7 images.
     "augment": {"kind": "affine", "max_shift": 0.04, "max_degrees": 5.0, "max_scale": 0.05},
@@ -213,7 +213,7 @@ _TAYLORNET_MNIST7 = {
     "antialias": True,            # resized as in the Taylor-expansion chapter
     # The Taylor-expansion chapter's augmentation: shift/rotate/zoom the 28x28 original, then resize.
     "augment": _TAYLOR_EXPANSION["augment"],
-    "epochs": 30,
+    "epochs": 30,                 # set by hand for the time budget, not on validation
 }
 
 # The residual network of Sec. III on 7x7 MNIST, same data and recipe as taylornet_mnist7.

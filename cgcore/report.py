@@ -74,6 +74,16 @@ def fig5_readings_table(readings: dict = FIG5_READINGS) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("reading")
 
 
+def device_text(manifest: dict) -> str:
+    """The device a run used, its thread count and, where the manifest records it, whether the
+    CPU had bfloat16 instructions (bfloat16 autocast is emulated, and slow, without them)."""
+    text = f"{manifest.get('device')} ({manifest.get('device_name')}, {manifest.get('threads')} threads"
+    flags = manifest.get("cpu_bf16")
+    if flags is not None:
+        text += f"; bfloat16 instructions: {', '.join(flags)}" if flags else "; no bfloat16 instructions"
+    return text + ")"
+
+
 def taylornet_runs_table(runs: dict, manifests: dict, paper_claims: dict) -> pd.DataFrame:
     """The TaylorNet chapter's trained networks, ``{label: stored model row}``, beside the
     paper's accuracy and parameter count (``paper_claims``: ``{label: (acc claim, params
@@ -93,11 +103,11 @@ def taylornet_runs_table(runs: dict, manifests: dict, paper_claims: dict) -> pd.
                                      + (" (ours sized to match)" if params_claim in SIZED_TO_MATCH else ""),
                      "epochs": len(row["history"]["epoch"]),
                      "training time": f"{row['train_seconds'] / 60:.1f} min",
-                     "device": f"{m['device']} ({m.get('device_name')}, {m.get('threads')} threads)"})
+                     "device": device_text(m)})
     return pd.DataFrame(rows).set_index("model")
 
 
-def taylornet_verdict(dataset: str, runs: dict, profile: str) -> str:
+def taylornet_verdict(dataset: str, runs: dict, profile: str, n_test: int) -> str:
     """The TaylorNet chapter's comparison with the paper, read off the trained ``runs``
     (labels "TaylorNet", "CG as conv", optionally "TaylorNet, diCGs after CG2" and
     "ResNet"): the accuracy, the CG → conv drop in both of the paper's readings, Fig. 5's
@@ -127,10 +137,14 @@ def taylornet_verdict(dataset: str, runs: dict, profile: str) -> str:
         text += "; the paper reports the ablation on MNIST and CIFAR-10 only."
     if "TaylorNet, diCGs after CG2" in runs:
         other = runs["TaylorNet, diCGs after CG2"]["test_acc"]
+        step = other - ours_cg
+        noise = 2 * difference_standard_error(ours_cg, n_test)
         text += (f"\n\n**Fig. 5's two readings.** With the diCGs after CG2 (dilations (3, 2)) the same recipe "
-                 f"gives **{other:.2%}**, {100 * (other - ours_cg):+.2f} points from the caption's reading. "
-                 f"One seed each, and the seed-to-seed spread of this network is not measured here, so a "
-                 f"difference of a few tenths of a point is no evidence for either reading.")
+                 f"gives **{other:.2%}**, {100 * step:+.2f} points from the caption's reading, "
+                 f"{'within' if abs(step) <= noise else 'beyond'} two standard errors of a difference on "
+                 f"{n_test:,} test images ({100 * noise:.2f} points). One seed each (the seed spread below is "
+                 f"the tuned recipe's, not this one's)"
+                 + (": no evidence for either reading." if abs(step) <= noise else "."))
     if "ResNet" in runs:
         rn = runs["ResNet"]
         text += (f"\n\nThe residual network reaches **{rn['test_acc']:.2%}** with {rn['params']:,} "
@@ -190,7 +204,7 @@ def tuned_verdict(result: dict, first_recipe_acc: float | None) -> str:
                  f"{result['n_test']:,} test images ({100 * 2 * se:.2f} points).")
     if first_recipe_acc is not None and abs(acc - first_recipe_acc) < 0.002:
         text += (" One seed each: a difference of a tenth of a point is within what another seed could move "
-                 "(the spread over seeds is measured for the 7×7 networks on the chapter on networks of its size).")
+                 "(the chosen recipe's spread over seeds follows).")
     return text
 
 
@@ -342,8 +356,8 @@ def kernel_verdict(kernel: dict, expansion: dict) -> str:
     if step is not None:
         if abs(step) < noise:
             text += (f" Degree 4 gains nothing measurable over degree 3 in this fit either ({100 * step:+.2f} points), "
-                     "so the flat step between orders 3 and 4 belongs to these polynomials on these images, "
-                     "not to our training.")
+                     "so the missing step from order 3 to 4 (the step, not the level) belongs to these polynomials "
+                     "on these images, not to our training.")
         elif step > 0:
             o3 = expansion["orders"].get("3")
             ours_flat = (ours is not None and o3 is not None
@@ -398,7 +412,7 @@ def kernel_verdict(kernel: dict, expansion: dict) -> str:
                  + ".")
     elif ours is not None and ours["test_acc"] < paper - 2 * se:
         text += (" The same polynomials reach the paper's figure on these images, so the shortfall of our "
-                 "order 4 lies in how we train it.")
+                 "order 4's level (the step from order 3 aside) lies in how we train it.")
     pairs = kernel["schemes"].get("one_vs_one", {}).get("degrees", {}).get("4")
     if pairs is not None:
         text += (f" SVC's own split, a polynomial for each of the 45 pairs of classes voting (a larger model than "
@@ -763,7 +777,7 @@ def manifest_summary(manifest: dict) -> pd.DataFrame:
         "profile": manifest["profile"],
         "seed": manifest.get("seed"),
         "git commit": (git.get("commit") or "unknown")[:12] + (" (dirty)" if git.get("dirty") else ""),
-        "device": f"{manifest.get('device')} ({manifest.get('device_name')}, {manifest.get('threads')} threads)",
+        "device": device_text(manifest),
         "wall time": f"{manifest['wall_time_s'] / 60:.1f} min"
                      + (restored_note(manifest["restored"]) if manifest.get("restored", {}).get("checkpoints") else ""),
         "date": manifest.get("date"),

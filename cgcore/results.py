@@ -233,6 +233,21 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def cpu_bf16_flags(cpuinfo: str | None = None) -> list[str] | None:
+    """Which of the CPU's bfloat16 instructions (:data:`BF16_CPU_FLAGS`) /proc/cpuinfo (or the
+    text ``cpuinfo``) lists: without them PyTorch emulates bfloat16 and an autocast run can
+    be slower than float32 (None where the OS does not tell)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text() if cpuinfo is None else cpuinfo
+    except OSError:
+        return None
+    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), None)
+    return None if flags is None else [f for f in BF16_CPU_FLAGS if f in flags]
+
+
 def peak_rss_mib() -> float | None:
     """The largest resident memory this process has had, in MiB (None where the OS does
     not tell). A run's manifest records it at the end of the run."""
@@ -258,6 +273,8 @@ def make_manifest(experiment: str, profile: str, config: dict, device: str,
         "device": device,
         "device_name": torch.cuda.get_device_name() if device.startswith("cuda") else cpu_name(),
         "threads": torch.get_num_threads(),
+        # bfloat16 autocast is fast only where the CPU has these instructions
+        "cpu_bf16": None if device.startswith("cuda") else cpu_bf16_flags(),
         # processes the run was spread over (torchrun), and how they talked
         "world_size": distributed.world().size,
         **({"backend": distributed.backend()} if distributed.world().size > 1 else {}),

@@ -80,3 +80,22 @@ def test_quadratic_maps_draw_one_map_per_class_under_the_callers_title():
     assert sum(bool(ax.images) for ax in fig.axes) == 10
     assert "u_i u_j" in plots.quadratic_maps(quadratic)._suptitle.get_text()   # the direct expansion's default
     plt.close("all")
+
+
+def test_quadratic_maps_count_lines_do_not_run_into_the_next_map():
+    import matplotlib.pyplot as plt
+
+    from cgcore import plots
+
+    # counts of four digits at every level, the widest labels a 49 x 49 map can have
+    quadratic = {"upper": np.random.default_rng(0).normal(size=(10, 49 * 50 // 2)), "side": 7}
+    fig = plots.quadratic_maps(quadratic, by="value")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    maps = [ax for ax in fig.axes if ax.images]
+    labels = [ax.xaxis.label.get_window_extent(renderer) for ax in maps]
+    assert all("L5:" in ax.get_xlabel() for ax in maps)
+    for row in (labels[:5], labels[5:]):
+        for left, right in zip(row, row[1:]):
+            assert left.x1 < right.x0, "a map's level counts overlap the next map's"
+    plt.close("all")

@@ -516,13 +516,26 @@ def test_taylornet_runs_table_and_verdict_read_the_runs():
     assert table.loc["TaylorNet", "paper"] == "97.9%" and table.loc["CG as conv", "paper"] == "—"
     assert table.loc["TaylorNet", "paper params"] == "248,000 (ours sized to match)"
     assert table.loc["ResNet", "training time"] == "2.0 min"
-    text = taylornet_verdict("mnist7", runs, "cpu")
+    text = taylornet_verdict("mnist7", runs, "cpu", 10_000)
     assert "reaches **98.00%** on mnist7 (+0.10 points from the paper's 97.9%) after 3 epochs" in text
     assert "a drop of 8.0 points" in text and "MNIST and CIFAR-10 only" in text
     assert "The residual network reaches **99.00%** with 1,300,426 parameters" in text
-    cifar = taylornet_verdict("cifar10", {"TaylorNet": _trained(0.78), "CG as conv": _trained(0.80)}, "cpu")
+    cifar = taylornet_verdict("cifar10", {"TaylorNet": _trained(0.78), "CG as conv": _trained(0.80)}, "cpu", 10_000)
     assert "on the JPEG (q75) copy" in cifar and "no drop but a gain of 2.0 points" in cifar
     assert "two readings" in cifar
+
+
+def test_fig5_readings_are_judged_against_the_noise_of_their_difference():
+    from cgcore.report import difference_standard_error, taylornet_verdict
+
+    noise = 2 * difference_standard_error(0.99, 10_000)           # about 0.28 points
+    near = {"TaylorNet": _trained(0.99), "CG as conv": _trained(0.92), "TaylorNet, diCGs after CG2": _trained(0.989)}
+    text = taylornet_verdict("mnist", near, "cpu", 10_000)
+    assert "-0.10 points from the caption's reading, within two standard errors" in text
+    assert f"({100 * noise:.2f} points)" in text and "no evidence for either reading" in text
+    far = {**near, "TaylorNet, diCGs after CG2": _trained(0.98)}
+    text = taylornet_verdict("mnist", far, "cpu", 10_000)
+    assert "beyond two standard errors" in text and "no evidence" not in text
 
 
 def test_scorecard_blocks_and_budget_format():
@@ -772,11 +785,11 @@ def test_kernel_table_and_verdict_weigh_the_svm_against_the_paper_and_our_fit():
     assert "**97.69%**" in text and "-0.31 points from the paper's" in text
     assert "97.67% (degree 3), 97.69% (degree 4); our Eq. (3) at order 4 scores 97.30%." in text
     assert "points at the 7×7 images" in text                  # 0.31 points is over two standard errors
-    assert "flat step between orders 3 and 4 belongs to these polynomials" in text   # +0.02: no step
+    assert "missing step from order 3 to 4 (the step, not the level) belongs to these polynomials" in text   # +0.02: no step
     assert "is one that order 4 can reach" not in text          # degree 4 is the best fit itself
     assert text.endswith("scores 97.60% at degree 4.")          # the one-vs-one machines beside
     reached = {**kernel, "schemes": {"one_vs_rest": {"degrees": {"4": {**ovr["degrees"]["4"], "test_acc": 0.9805}}}}}
-    assert "lies in how we train it" in kernel_verdict(reached, expansion)
+    assert "order 4's level (the step from order 3 aside) lies in how we train it" in kernel_verdict(reached, expansion)
     augmented = {**kernel, "augmented_copies": 1, "schemes": {
         **kernel["schemes"], "one_vs_rest": {**ovr, "augmented": {"4": {**ovr["degrees"]["4"], "test_acc": 0.9812}}}}}
     assert len(kernel_table(augmented, expansion)) == 4
