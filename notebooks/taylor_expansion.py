@@ -108,13 +108,12 @@ x = sympy.symbols("x1:4")
 #   same way as the test images (`augment`; `None` switches it off). The test images are
 #   never transformed.
 # * **Training.** Adam with a one-cycle learning-rate schedule, cross-entropy on the
-#   logits of Eq. (3); epochs per order and the rest are in the config above. The epochs
-#   were set by hand to fit the `cpu` profile's time budget, not chosen on validation.
+#   logits of Eq. (3); the rest is in the config above (the epochs set by hand for the
+#   time budget, not on validation).
 #
 # What each choice is worth, in short runs at orders 2 and 3 with one choice changed at
-# a time (experiment `taylor_ablation`). Each variant is trained with images held out of
-# the training set (the table gives how many), and the choice is made on their accuracy
-# (validation); the test accuracy is shown beside it, not used.
+# a time (experiment `taylor_ablation`), chosen on images held out of the training set
+# (validation); the test accuracy is shown beside, not used.
 #
 # ```{admonition} How exactly these numbers repeat
 # :class: dropdown
@@ -158,9 +157,8 @@ manifest_summary(stored["manifest"])
 # > order n is increased. When n = 4, the number of total terms retained is about 293
 # > thousand, and the obtained accuracy is about 98%."
 #
-# The text gives a number only for $n = 4$; the paper's figure is not available as data,
-# so only that point is drawn beside ours, with the max-margin fits of the same polynomials
-# from the kernel-machine section below.
+# The text gives a number only for $n = 4$ (the figure is not available as data), drawn
+# beside ours and the max-margin fits of the kernel-machine section below.
 
 # %% tags=["remove-input"]
 kernel, kernel_missing = run_or_load_each({"svm": "taylor_kernel_svm"}, profile, recompute)
@@ -258,9 +256,8 @@ kernel_config = get_config("taylor_kernel_svm", profile)
 copies = kernel_config["augmented_copies"]
 show_markdown(
     "Experiment `taylor_kernel_svm` (scikit-learn's `SVC`) does this on the same 7×7 images, centred at the mean "
-    f"training image; $C$ is chosen among {', '.join(f'{c:g}' for c in kernel_config['C'])} on "
-    f"{kernel_config['val_size']:,} held-out training images, and the chosen machine is refit on the whole "
-    "training set and tested once. Degrees "
+    f"training image; $C$ is chosen on {kernel_config['val_size']:,} held-out training images, and the "
+    "chosen machine is refit on the whole training set and tested once. Degrees "
     + " and ".join(map(str, kernel_config["augmented_degrees"]))
     + f" are also fit with {copies} augmented cop{'y' if copies == 1 else 'ies'} of each training image, "
     "drawn once and then fixed.")
