@@ -223,29 +223,30 @@ def package_versions() -> dict:
     return versions
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
-
-
-def cpu_bf16_flags(cpuinfo: str | None = None) -> list[str] | None:
-    """Which of the CPU's bfloat16 instructions (:data:`BF16_CPU_FLAGS`) /proc/cpuinfo (or the
-    text ``cpuinfo``) lists: without them PyTorch emulates bfloat16 and an autocast run can
-    be slower than float32 (None where the OS does not tell)."""
+def _cpuinfo_field(prefixes: tuple[str, ...], cpuinfo: str | None = None) -> str | None:
+    """The value of the first line of /proc/cpuinfo (or of the text ``cpuinfo``) that starts
+    with one of ``prefixes``; None where there is no such line or no such file."""
     try:
         text = Path("/proc/cpuinfo").read_text() if cpuinfo is None else cpuinfo
     except OSError:
         return None
-    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), None)
-    return None if flags is None else [f for f in BF16_CPU_FLAGS if f in flags]
+    return next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith(prefixes)), None)
+
+
+def cpu_name() -> str:
+    return _cpuinfo_field(("model name",)) or platform.processor() or platform.machine()
+
+
+# x86's names for them, and Arm's
+BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16", "bf16")
+
+
+def cpu_bf16_flags(cpuinfo: str | None = None) -> list[str] | None:
+    """Which of the CPU's bfloat16 instructions (:data:`BF16_CPU_FLAGS`) /proc/cpuinfo (or the
+    text ``cpuinfo``) lists in its ``flags`` (x86) or ``Features`` (Arm) line: without them
+    PyTorch emulates bfloat16 (None where the OS does not tell)."""
+    flags = _cpuinfo_field(("flags", "Features"), cpuinfo)
+    return None if flags is None else [f for f in BF16_CPU_FLAGS if f in flags.split()]
 
 
 def peak_rss_mib() -> float | None:

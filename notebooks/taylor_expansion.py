@@ -257,9 +257,11 @@ copies = kernel_config["augmented_copies"]
 show_markdown(
     "Experiment `taylor_kernel_svm` (scikit-learn's `SVC`) does this on the same 7×7 images, centred at the mean "
     f"training image; $C$ is chosen on {kernel_config['val_size']:,} held-out training images, and the "
-    "chosen machine is refit on the whole training set and tested once. Degrees "
+    "chosen machine is refit on the whole training set and tested once. "
+    + ("Degrees " if len(kernel_config["augmented_degrees"]) > 1 else "Degree ")
     + " and ".join(map(str, kernel_config["augmented_degrees"]))
-    + f" are also fit with {copies} augmented cop{'y' if copies == 1 else 'ies'} of each training image, "
+    + (" are" if len(kernel_config["augmented_degrees"]) > 1 else " is")
+    + f" also fit with {copies} augmented cop{'y' if copies == 1 else 'ies'} of each training image, "
     "drawn once and then fixed.")
 
 # %% [markdown]

@@ -60,11 +60,11 @@ pd.Series({k: v for k, v in config.items()}, name=f"{EXPERIMENT} [{profile}]").t
 #   are set by hand to fit the profile's time budget, not chosen on validation (the MNIST
 #   recipe chosen on validation follows the first results). The networks of
 #   Figs. 5 and 12 and their twins train in bfloat16 autocast with NHWC activations
-#   (`precision`, `channels_last`), much faster than float32 on cores with bfloat16
-#   instructions (AVX512-BF16 or AMX; without them it can be slower), as the benchmarks
-#   appendix measures; a float32 run of Fig. 5's TaylorNet (`taylornet_mnist_float32`)
-#   checks that a polynomial of degree 16 keeps its accuracy (the [benchmarks appendix](benchmarks.ipynb)). The 7×7
-#   networks stay in float32, where bfloat16 gains little.
+#   (`precision`, `channels_last`), faster than float32 on the CPU that computed these
+#   results (by how much depends on the CPU's bfloat16 support); a float32 run of Fig. 5's
+#   TaylorNet (`taylornet_mnist_float32`) checks that a polynomial of degree 16 keeps its
+#   accuracy (both in the [benchmarks appendix](benchmarks.ipynb)). The 7×7 networks stay
+#   in float32, where bfloat16 gains little.
 # * **Augmentation.** None on MNIST (the paper mentions none); on 7×7 MNIST the small
 #   shift/rotation/zoom of the Taylor-expansion chapter, applied to the 28×28 image before
 #   it is resized; on CIFAR-10 the usual random crop (zero padding) and horizontal flip.
@@ -173,7 +173,7 @@ tuned_config = get_config("taylornet_mnist_tuned", profile)
 TUNED_INTRO = f"""### More training, chosen on validation
 
 The recipe above is the `{profile}` profile's first: {config['epochs']} epochs, no augmentation, nothing tuned.
-On cores with bfloat16 instructions a TaylorNet epoch in bfloat16 is much cheaper than in float32
+In bfloat16 a TaylorNet epoch was cheaper than in float32 on the CPU that computed these results
 (the benchmarks appendix measures by how much), and the time saved buys more epochs. Which recipe to use is decided on
 {tuned_config['val_size']:,} training images held out for validation, never on the test set:
 {tuned_config['epochs']} epochs without augmentation, or as many with a small random shift, rotation and zoom of

@@ -87,7 +87,7 @@ def test_quadratic_maps_count_lines_do_not_run_into_the_next_map():
 
     from cgcore import plots
 
-    # counts of four digits at every level, the widest labels a 49 x 49 map can have
+    # a map's 1,225 pairs by level: three-digit counts at every level, as on the book's pages
     quadratic = {"upper": np.random.default_rng(0).normal(size=(10, 49 * 50 // 2)), "side": 7}
     fig = plots.quadratic_maps(quadratic, by="value")
     fig.canvas.draw()

@@ -525,6 +525,15 @@ def test_taylornet_runs_table_and_verdict_read_the_runs():
     assert "two readings" in cifar
 
 
+def test_device_text_says_whether_the_cpu_had_bfloat16_instructions():
+    from cgcore.report import device_text
+
+    m = {"device": "cpu", "device_name": "x", "threads": 2}
+    assert device_text({**m, "cpu_bf16": []}) == "cpu (x, 2 threads; no bfloat16 instructions)"
+    assert device_text({**m, "cpu_bf16": ["amx_bf16"]}) == "cpu (x, 2 threads; bfloat16 instructions: amx_bf16)"
+    assert device_text(m) == "cpu (x, 2 threads)"                      # results stored before the record
+
+
 def test_fig5_readings_are_judged_against_the_noise_of_their_difference():
     from cgcore.report import difference_standard_error, taylornet_verdict
 
@@ -536,6 +545,8 @@ def test_fig5_readings_are_judged_against_the_noise_of_their_difference():
     far = {**near, "TaylorNet, diCGs after CG2": _trained(0.98)}
     text = taylornet_verdict("mnist", far, "cpu", 10_000)
     assert "beyond two standard errors" in text and "no evidence" not in text
+    text = taylornet_verdict("mnist", far, "cpu", 500)                  # the same step on fewer test images
+    assert "within two standard errors of a difference on 500 test images" in text
 
 
 def test_scorecard_blocks_and_budget_format():
@@ -785,7 +796,10 @@ def test_kernel_table_and_verdict_weigh_the_svm_against_the_paper_and_our_fit():
     assert "**97.69%**" in text and "-0.31 points from the paper's" in text
     assert "97.67% (degree 3), 97.69% (degree 4); our Eq. (3) at order 4 scores 97.30%." in text
     assert "points at the 7×7 images" in text                  # 0.31 points is over two standard errors
-    assert "missing step from order 3 to 4 (the step, not the level) belongs to these polynomials" in text   # +0.02: no step
+    assert "missing step from order 3 to 4 of ours (the step, not the level) belongs to these" in text   # +0.02: no step
+    ours_steps = {"orders": {"3": {"test_acc": 0.9700}, "4": {"test_acc": 0.9760}}}      # ours gains 0.6 points
+    assert "where our fit gains over order 3" in kernel_verdict(kernel, ours_steps)
+    assert "belongs to these polynomials" not in kernel_verdict(kernel, ours_steps)
     assert "is one that order 4 can reach" not in text          # degree 4 is the best fit itself
     assert text.endswith("scores 97.60% at degree 4.")          # the one-vs-one machines beside
     reached = {**kernel, "schemes": {"one_vs_rest": {"degrees": {"4": {**ovr["degrees"]["4"], "test_acc": 0.9805}}}}}

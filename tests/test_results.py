@@ -67,20 +67,15 @@ def test_manifest_records_peak_memory():
     assert manifest["peak_rss_mib"] > 10         # a Python process with torch loaded
 
 
-def test_manifest_records_whether_the_cpu_has_bfloat16_instructions():
-    from cgcore.report import device_text
-    from cgcore.results import cpu_bf16_flags, make_manifest
+def test_the_cpus_bfloat16_instructions_are_read_off_cpuinfo():
+    from cgcore.results import cpu_bf16_flags
 
     assert cpu_bf16_flags("model name : x\nflags : fpu avx512f avx512_bf16 amx_tile amx_bf16\n") == [
         "avx512_bf16", "amx_bf16"]
     assert cpu_bf16_flags("flags : fpu avx512f avx512_vnni\n") == []
+    assert cpu_bf16_flags("processor : 0\nFeatures : fp asimd sve bf16 i8mm\n") == ["bf16"]   # Arm
+    assert cpu_bf16_flags("flags : fpu avx512bf16x\n") == []          # whole flags, not substrings
     assert cpu_bf16_flags("processor : 0\n") is None                  # no flags line: unknown
-    manifest = make_manifest("x", "smoke", {"seed": 0}, "cpu", 1.0)
-    assert manifest["cpu_bf16"] == cpu_bf16_flags()
-    m = {"device": "cpu", "device_name": "x", "threads": 2}
-    assert device_text({**m, "cpu_bf16": []}) == "cpu (x, 2 threads; no bfloat16 instructions)"
-    assert device_text({**m, "cpu_bf16": ["amx_bf16"]}) == "cpu (x, 2 threads; bfloat16 instructions: amx_bf16)"
-    assert device_text(m) == "cpu (x, 2 threads)"                      # results stored before the record
 
 
 def test_a_second_run_of_the_same_experiment_stops_with_a_clear_message(tmp_path, monkeypatch):

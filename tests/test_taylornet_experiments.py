@@ -459,7 +459,8 @@ def test_kernel_svm_chooses_C_on_validation_and_fits_the_polynomials_of_each_deg
         **{f"taylor_prune{round(keep * 100)}_kernel_acc": acc for keep, acc in zip(pruning["keep"], pruning["test_acc"])}}
 
 
-def test_kernel_svm_resumes_from_its_fits_and_an_added_degree_costs_only_its_own(store, run_smoke):
+def test_kernel_svm_resumes_from_its_fits_and_an_added_degree_costs_only_its_own(store, run_smoke, monkeypatch):
+    from cgcore.experiments import taylor_kernel
     from cgcore.experiments.taylor_kernel import run
     from cgcore.results import reset_restored_work, restored_work
 
@@ -468,6 +469,12 @@ def test_kernel_svm_resumes_from_its_fits_and_an_added_degree_costs_only_its_own
     # every validation fit and every refit is a checkpoint of its own
     fits = len(config["schemes"]) * (len(config["degrees"]) + len(config["augmented_degrees"])) * (len(config["C"]) + 1)
     added = [d for d in config["degrees"] if d not in config["augmented_degrees"]][:1]
+    assert not set(added) & set(config["expanded_degrees"])
+
+    def written_out_again(*args, **kwargs):
+        raise AssertionError("a stored machine was written out as Eq. (3) again")
+
+    monkeypatch.setattr(taylor_kernel, "as_taylor_expansion", written_out_again)
     reset_restored_work()
     again = run({**config, "augmented_degrees": config["augmented_degrees"] + added}, "smoke", progress=False)
     # nothing fit before is fit again, nor written out as Eq. (3) again (that is stored with its refit)
