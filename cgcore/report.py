@@ -76,7 +76,7 @@ def fig5_readings_table(readings: dict = FIG5_READINGS) -> pd.DataFrame:
 
 def device_text(manifest: dict) -> str:
     """The device a run used, its thread count and, where the manifest records it, whether the
-    CPU had bfloat16 instructions (bfloat16 autocast is emulated, and slow, without them)."""
+    CPU had bfloat16 instructions (bfloat16 autocast is emulated without them)."""
     text = f"{manifest.get('device')} ({manifest.get('device_name')}, {manifest.get('threads')} threads"
     flags = manifest.get("cpu_bf16")
     if flags is not None:

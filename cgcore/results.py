@@ -274,7 +274,7 @@ def make_manifest(experiment: str, profile: str, config: dict, device: str,
         "device": device,
         "device_name": torch.cuda.get_device_name() if device.startswith("cuda") else cpu_name(),
         "threads": torch.get_num_threads(),
-        # bfloat16 autocast is fast only where the CPU has these instructions
+        # without these instructions bfloat16 autocast is emulated (slower than float32 on some CPUs)
         "cpu_bf16": None if device.startswith("cuda") else cpu_bf16_flags(),
         # processes the run was spread over (torchrun), and how they talked
         "world_size": distributed.world().size,

@@ -253,15 +253,14 @@ if tuned_order in config["orders"] and tuning:
 
 # %% tags=["remove-input"]
 kernel_config = get_config("taylor_kernel_svm", profile)
-copies = kernel_config["augmented_copies"]
+copies, augmented_degrees = kernel_config["augmented_copies"], kernel_config["augmented_degrees"]
+several = len(augmented_degrees) > 1
 show_markdown(
     "Experiment `taylor_kernel_svm` (scikit-learn's `SVC`) does this on the same 7×7 images, centred at the mean "
     f"training image; $C$ is chosen on {kernel_config['val_size']:,} held-out training images, and the "
     "chosen machine is refit on the whole training set and tested once. "
-    + ("Degrees " if len(kernel_config["augmented_degrees"]) > 1 else "Degree ")
-    + " and ".join(map(str, kernel_config["augmented_degrees"]))
-    + (" are" if len(kernel_config["augmented_degrees"]) > 1 else " is")
-    + f" also fit with {copies} augmented cop{'y' if copies == 1 else 'ies'} of each training image, "
+    f"Degree{'s' if several else ''} {' and '.join(map(str, augmented_degrees))} {'are' if several else 'is'} "
+    f"also fit with {copies} augmented cop{'y' if copies == 1 else 'ies'} of each training image, "
     "drawn once and then fixed.")
 
 # %% [markdown]

@@ -171,9 +171,9 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
             raise RuntimeError("the 28x28 originals and the 7x7 training images are not in the same order")
         # each copy holds the same labels in the same order, so the split leaves out the same images
         fit_copies = [copy.split(config["val_size"], config["seed"])[0] for copy in copies]
-        both = (arrays(_joined([fit_part, *fit_copies])), arrays(_joined([train, *copies])))
-        folder = _fits_folder(profile, config, augmented=True)
         seen = _joined([train, *copies])
+        both = (arrays(_joined([fit_part, *fit_copies])), arrays(seen))
+        folder = _fits_folder(profile, config, augmented=True)
         for scheme, fits in schemes.items():
             for d in config["augmented_degrees"]:
                 # only the one-vs-rest machines have Eq. (3)'s form (ten polynomials)
