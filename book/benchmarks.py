@@ -29,7 +29,8 @@ from IPython.display import display
 from cgcore.checks import check_choice
 from cgcore.experiments import run_or_load, run_or_load_each
 from cgcore.profiles import PROFILES
-from cgcore.report import (bf16_training_verdict, budget_table, budget_verdict, dash_or, taylor_roofline_table,
+from cgcore.report import (batched_step_verdict, bf16_training_verdict, budget_table, budget_verdict, dash_or,
+                           distill_workload, taylor_roofline_table,
                            taylor_roofline_verdict, train_precision_table, train_precision_verdict, show_markdown)
 
 check_choice("profile", profile, PROFILES)
@@ -60,7 +61,7 @@ for layer, entry in b["layers"].items():
                      "its one convolution alone, × conv": dash_or(cell.get("stacked_conv_ratio_vs_conv"), "{:.2f}"),
                      "generic ops, × conv": dash_or(cell.get("generic_ratio_vs_conv"), "{:.2f}"),
                      "parameters": "—" if cell["params"] is None else f"{cell['params']:,}"})
-display(pd.DataFrame(rows).set_index(["layer", "shape", "form"]))
+display(pd.DataFrame(rows).set_index(["layer", "shape", "form"]).fillna("—"))
 claim_cell = b["layers"][b["claim_layer"]]["cg"][b["claim_parameterisation"]]
 show_markdown(
     f"Batch of {b['batch_size']}, device {b['device']}, {b['torch_threads']} thread(s). The models' CG "
@@ -198,8 +199,9 @@ if found:
 # ## Distillation: the batched step against a loop over subsets
 #
 # One iteration over all 600 subsets of MNIST's level 1 (`cgcore.bench.run_distill_step`):
-# `pooled` is the step the `cpu` profile runs (real statistics computed beforehand),
-# `fresh` includes embedding the real images with a new network, as Ref. 63 does.
+# `pooled` steps with a fixed network (the real images' statistics computed beforehand),
+# `fresh` includes embedding the real images with a new network, as Ref. 63 and the `cpu`
+# profile do (here in float32 eager mode; the profile's compiled embedding is measured above).
 
 # %% tags=["hide-input"]
 found, missing = run_or_load_each({"step": "distill_step_bench"}, profile, recompute, compute="step")
@@ -207,26 +209,22 @@ show_markdown("\n\n".join(missing))
 bench = found["step"]["result"] if found else None
 if bench is not None:
     display(pd.DataFrame(bench["workloads"]).T.map(lambda v: f"{v:.2f}"))
-    show_markdown(
-        f"{bench['n_references']:,} references, {bench['n_real']:,} real images, device {bench['device']}, "
-        f"{bench['torch_threads']} thread(s): the batched step is **{bench['workloads'][bench['claim_workload']]['speedup']:.1f}×** "
-        f"faster than the loop on the `{bench['claim_workload']}` workload. On a CPU the "
-        "work per image is the same either way and the convolutions of a 10-image batch are already "
-        "efficient, so batching saves little; the CPU runs fastest on chunks of a few subsets "
-        "(`subset_chunk`), which the profile uses.")
+    show_markdown(batched_step_verdict(bench, distill_workload(profile)))
 
 # %% [markdown]
-# ## Distillation: what the `cpu` profile's shortcuts cost
+# ## Distillation: what the `cpu` profile's former shortcuts cost
 #
 # This measurement is why the `cpu` profile draws a fresh network every iteration. A
 # random sample of each data set's level-1 subsets is distilled four ways: with the
-# settings the `cpu` profile had before (a pool of 4 fixed networks, 40 iterations), with the same for more iterations, with a fresh width-32
-# network at every iteration, and in Ref. 63's manner (a fresh width-128 network at every
-# iteration). Each result is then scored in fresh
-# width-128 networks that none of them was distilled in (`cgcore.distill.unseen_network_scores`):
-# Eq. (5) itself, and the distance of each reference's embedding to the mean embedding of
-# its real images, in units of the real images' own spread (0: on the mean; a random real
-# image of the class: about 1). "initial" is the real images the references start from.
+# settings the `cpu` profile had before (a pool of fixed networks, few iterations), with
+# the same pool for more iterations, with a fresh width-32 network at every iteration, and
+# in Ref. 63's manner (a fresh width-128 network at every iteration); the table gives each
+# one's settings. Each result is then scored in fresh width-128 networks that none of them
+# was distilled in (`cgcore.distill.unseen_network_scores`): Eq. (5) itself, and the gap to
+# the class mean, the squared distance of each reference's embedding to the mean
+# embedding of its real images over the real images' own mean squared distance to it (0:
+# on the mean; a random real image of the class: about 1). "initial" is the real images
+# the references start from.
 
 # %% tags=["hide-input"]
 budgets, missing = run_or_load_each({"mnist": "distill_budget", "cifar10": "distill_budget_cifar10"},

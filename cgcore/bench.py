@@ -238,10 +238,10 @@ def run_distill_step(config: dict, profile: str, progress: bool = True) -> dict:
     (:func:`cgcore.distill.distill_step`) against the per-subset loop it replaces
     (:func:`cgcore.distill.distill_step_loop`), on the same references, network and data.
 
-    Two workloads: ``pooled``, the step the cpu profile runs (real-image statistics
-    computed beforehand, outside the timing), and ``fresh``, Ref. 63's step with a new
-    network, so the real images are embedded inside the step too (batched: all at once;
-    loop: each subset's own images).
+    Two workloads: ``pooled``, a step with a fixed network (real-image statistics computed
+    beforehand, outside the timing), and ``fresh``, Ref. 63's step and the cpu profile's,
+    with a new network, so the real images are embedded inside the step too (batched: all
+    at once; loop: each subset's own images), in float32 eager mode.
     """
     import torch
 

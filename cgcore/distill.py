@@ -76,7 +76,8 @@ def assign_level0(labels: torch.Tensor, n_classes: int, group_sizes, mode: str =
     Each class is shuffled and cut into ``images_per_class(group_sizes, 1)`` groups.
     ``mode="exact"`` needs every class to hold exactly ``images_per_class(group_sizes, 0)``
     images (MNIST's "6000"); ``mode="uneven"`` cuts a class of any size into that many
-    groups of nearly equal size (MNIST's 5421-6742 images per class give groups of 9-11).
+    groups of nearly equal size (:func:`level0_group_sizes`; MNIST's 5421-6742 images per
+    class give groups of 9 to 12).
     """
     sizes = check_group_sizes(group_sizes)
     check_choice("level0 mode", mode, LEVEL0_MODES)
@@ -100,6 +101,12 @@ def assign_level0(labels: torch.Tensor, n_classes: int, group_sizes, mode: str =
         # group j gets members j, j + n_subsets, ... : sizes floor(n/S) or ceil(n/S)
         subset[members] = torch.arange(n) % n_subsets
     return subset
+
+
+def level0_group_sizes(class_sizes, n_subsets: int) -> tuple[int, int]:
+    """The smallest and largest group that :func:`assign_level0` cuts classes of
+    ``class_sizes`` images into, ``n_subsets`` groups per class."""
+    return min(n // n_subsets for n in class_sizes), max(-(-n // n_subsets) for n in class_sizes)
 
 
 def next_level_subsets(n_subsets: int, group_size: int) -> torch.Tensor:

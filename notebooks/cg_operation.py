@@ -156,11 +156,12 @@ show_markdown(
     "totals rule it out; the factorised rank-1 CG is the one used in every experiment "
     "below (`model_kwargs` in the config). Fig. 5's network on 28×28 MNIST has no count "
     "in the paper.\n\n"
-    "**These counts are sized to match, not reproduced.** The paper draws neither the 7×7 TaylorNet "
+    "**The 7×7 counts are sized to match, not reproduced.** The paper draws neither the 7×7 TaylorNet "
     "nor the 7×7 residual network: both are our designs, built to land near the counts the paper "
-    "states, and for Fig. 12 we chose the CG parameterisation whose count comes closest. A count "
-    "that agrees here therefore confirms nothing about the paper's networks; the scorecard marks "
-    "these rows *sized to match*.")
+    "states, so a count that agrees confirms nothing about the paper's networks; the scorecard marks "
+    "these rows *sized to match*. Fig. 12's network is the paper's own drawing, but we chose its CG "
+    "parameterisation as the one whose count comes closest: its count is judged like any other, with "
+    "that choice said beside it.")
 
 # %% [markdown]
 # ## A stack of $L$ CGs is a polynomial of degree $2^L$

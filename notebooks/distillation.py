@@ -79,13 +79,13 @@ pd.DataFrame({f"distillation_{name} [{profile}]": {k: str(v) for k, v in config.
 pd.concat({name: hierarchy_table(config["group_sizes"]) for name, config in configs.items()}, axis=1)
 
 # %% [markdown]
-# The paper writes MNIST as $D^{(0)}(10, 6000)$, but its classes hold 5,421 to 6,742
-# training images. `level0="exact"` insists on the product of the group sizes per class
-# and says what is wrong otherwise; for MNIST the book uses `level0="uneven"`: each class
-# is shuffled and cut into 600 groups of nearly equal size (9 to 11 images), so all 60,000
-# images are used and the levels above are exactly as in Fig. 7. CIFAR-10 has 5,000 per
-# class and no partition in the paper; ours keeps Fig. 7's shape with five levels,
-# 10-to-1, then 5, 5, 5 and 4-to-1.
+# The paper writes MNIST as $D^{(0)}(10, 6000)$, but its classes are not all of that size
+# (below). `level0="exact"` insists on the product of the group sizes per class and says
+# what is wrong otherwise; for MNIST the book uses `level0="uneven"`: each class is
+# shuffled and cut into as many groups of nearly equal size as Fig. 7's level 1 holds, so
+# all 60,000 images are used and the levels above are exactly as in Fig. 7. CIFAR-10 has
+# no partition in the paper; ours keeps Fig. 7's shape with five levels, 10-to-1, then 5,
+# 5, 5 and 4-to-1.
 
 # %% [markdown]
 # The stored results, with what produced them:
@@ -94,6 +94,14 @@ pd.concat({name: hierarchy_table(config["group_sizes"]) for name, config in conf
 stored, arrays, missing = load_distillations(SHOWN, profile, recompute)
 show_markdown("\n\n".join(missing))
 results = {name: found["result"] for name, found in stored.items()}
+for name, r in results.items():
+    n_groups = distill.images_per_class(r["group_sizes"], 1)
+    smallest, largest = distill.level0_group_sizes(r["level0_class_sizes"], n_groups)
+    fewest, most = min(r["level0_class_sizes"]), max(r["level0_class_sizes"])
+    held = f"{fewest:,} training images each" if fewest == most else f"{fewest:,} to {most:,} training images"
+    groups = f"{smallest}" if smallest == largest else f"{smallest} to {largest}"
+    show_markdown(f"**{name}**: its classes hold {held}, cut into {n_groups:,} groups each of {groups} "
+                  f"images (`level0=\"{configs[name]['level0']}\"`).")
 
 # %% tags=["remove-input", "hide-output"]
 pd.concat({name: manifest_summary(found["manifest"])["value"] for name, found in stored.items()}, axis=1)

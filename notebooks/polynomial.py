@@ -111,10 +111,10 @@ fig = plots.quadratic_maps(quadratic, by="magnitude",
 
 # %% tags=["hide-input"]
 ours = quadratic["locality"]
-rows = {f"TaylorNet ({quadratic['network']})": ours}
+rows = {f"TaylorNet ({quadratic['network']}), pixels x, at the mean test image": ours}
 direct = result.get("direct_quadratic_locality")
 if direct:
-    rows["direct expansion, order 4 (Taylor chapter)"] = direct
+    rows["direct expansion, order 4 (Taylor chapter), standardised u = (x − x̄)/s, at the mean image"] = direct
 table = pd.DataFrame(rows).T.rename(columns={
     "top_near": "top fifth at distance ≤ 1.5", "all_near": "all pairs at ≤ 1.5",
     "top_far": "top fifth at distance ≥ 5", "all_far": "all pairs at ≥ 5"})
@@ -125,8 +125,10 @@ verdict += (": the hierarchical CG does favour near pairs." if ours["top_near"] 
             ": no clear preference for near pairs.")
 if direct:
     more = "more" if ours["top_near"] > direct["top_near"] else "less"
-    verdict += (f" The direct expansion of the Taylor chapter, with no hierarchy, puts {direct['top_near']:.1%} there: "
-                f"the TaylorNet concentrates {more} of its large quadratic weight on near pairs than it.")
+    verdict += (f" The direct expansion of the Taylor chapter, with no hierarchy, puts {direct['top_near']:.1%} there "
+                f"in its standardised variables: the TaylorNet concentrates {more} of its large quadratic weight on "
+                "near pairs than it. (Each is read in its own variables; the Taylor chapter also reads the direct "
+                "expansion in the paper's raw pixels at the black image.)")
 show_markdown(verdict)
 
 # %% [markdown]

@@ -93,6 +93,8 @@ def test_level0_groups_exact_and_uneven():
     subset = distill.assign_level0(uneven, 2, (3, 2, 2), "uneven")
     per_group = torch.bincount(subset[uneven == 0], minlength=4)
     assert sorted(per_group.tolist()) == [3, 3, 3, 4] and (subset >= 0).all()
+    sizes = torch.bincount(subset * 2 + uneven)             # every group of either class
+    assert distill.level0_group_sizes([13, 10], 4) == (int(sizes.min()), int(sizes.max())) == (2, 4)
 
 
 def test_group_sizes_that_do_not_divide_raise_clear_errors():

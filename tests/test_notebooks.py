@@ -26,6 +26,15 @@ def test_ipynb_is_in_sync_with_py(source):
 
 
 @pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_heading_is_lost_in_a_code_cell(source):
+    """A markdown heading left as a comment in a code cell (a missing `# %% [markdown]`
+    marker) would vanish from the page with the cell's hidden input."""
+    lost = [line for c in jupytext.read(source).cells if c.cell_type == "code"
+            for line in c.source.splitlines() if line.startswith("# #")]
+    assert lost == [], f"{source.name}: headings inside code cells: {lost}"
+
+
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=lambda p: p.name)
 def test_parameters_cell_declares_profile(source):
     nb = jupytext.read(source)
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]

@@ -8,7 +8,7 @@ from cgcore.report import budget_table, budget_verdict
 
 def budget(gaps: dict) -> dict:
     """A stored distill_budget run with the given gap per variant."""
-    variants = {"cpu profile": {"iterations": 40},
+    variants = {"cpu profile": {"iterations": 40}, "cpu, 200 iterations": {"iterations": 200},
                 "fresh narrow": {"iterations": 200, "pool_size": None},
                 "fresh wide": {"iterations": 200, "width": 128, "pool_size": None}}
     config = {"distill": {"width": 32, "pool_size": 4}, "variants": variants}
@@ -18,19 +18,68 @@ def budget(gaps: dict) -> dict:
 
 def test_budget_table_reads_each_variants_settings():
     table = budget_table(budget({"initial": 1.0, "cpu profile": 0.6, "fresh narrow": 0.5, "fresh wide": 0.4}))
-    assert list(table.index) == ["initial", "cpu profile", "fresh narrow", "fresh wide"]
+    former = "the cpu profile before"          # the variant keeps its stored name, the page says what it is
+    assert list(table.index) == ["initial", former, "fresh narrow", "fresh wide"]
     assert table.loc["initial", "networks"] == "—" and table.loc["initial", "iterations"] == 0
-    assert table.loc["cpu profile", "networks"] == "pool of 4" and table.loc["cpu profile", "width"] == 32
+    assert table.loc[former, "networks"] == "pool of 4" and table.loc[former, "width"] == 32
     assert table.loc["fresh wide", "networks"] == "fresh each iteration" and table.loc["fresh wide", "width"] == 128
 
 
-def test_budget_verdict_names_the_shortcut_that_costs_most():
+def test_budget_verdict_splits_the_fall_into_its_steps():
+    three = budget_verdict(budget({"cpu profile": 0.671, "cpu, 200 iterations": 0.559, "fresh narrow": 0.457,
+                                   "fresh wide": 0.426}))
+    assert "falls from 0.671 with a pool of 4 fixed networks and 40 iterations (the cpu profile's setting before" in three
+    assert ("0.112 from 200 iterations with the same pool, 0.102 from a fresh network at every iteration, "
+            "0.031 from width 128 instead of 32") in three
+    assert three.endswith("The largest part, 46% of the fall, comes from 200 iterations with the same pool.")
+    assert "about 1 for a random real image" in three          # the measure is defined where it is read
     freshness = budget_verdict(budget({"cpu profile": 0.65, "fresh narrow": 0.46, "fresh wide": 0.45}))
-    assert "fresh width-32 networks already reach 0.460" in freshness and "not from the width" in freshness
+    assert freshness.endswith("95% of the fall, comes from a fresh network at every iteration and 200 iterations.")
     width = budget_verdict(budget({"cpu profile": 0.65, "fresh narrow": 0.60, "fresh wide": 0.40}))
-    assert width.endswith("so the width matters more.")
+    assert width.endswith("comes from width 128 instead of 32.")
     assert budget_verdict(budget({"cpu profile": 0.65, "fresh wide": 0.40})) is None   # a fresh variant missing
     assert budget_verdict(budget({"fresh narrow": 0.5, "fresh wide": 0.4})) is None
+
+
+def test_batched_step_verdict_reads_the_profiles_workload():
+    from cgcore.report import batched_step_verdict
+
+    bench = {"n_references": 6000, "n_real": 60000, "device": "cpu", "torch_threads": 2, "claim_workload": "fresh",
+             "workloads": {"pooled": {"speedup": 1.86}, "fresh": {"speedup": 0.83}}}
+    text = batched_step_verdict(bench, "fresh")
+    assert "on the `fresh` workload (the step the cpu profile runs), the batched step runs at **0.83×**" in text
+    assert "the loop's speed (slower; `pooled`: 1.86×)" in text and "float32 eager mode" in text
+    other = batched_step_verdict({**bench, "claim_workload": "pooled"}, "fresh")
+    assert "on the `pooled` workload, the batched step runs at **1.86×** the loop's speed (faster; `fresh`: 0.83×)" in other
+
+
+def test_missing_claims_table_names_each_claim_without_a_row():
+    from cgcore.paper import PAPER
+    from cgcore.report import missing_claims_table
+
+    claims = list(PAPER)
+    missing = missing_claims_table(pd.DataFrame({"claim": claims[1:]}))
+    assert list(missing.index) == [claims[0]] and missing.loc[claims[0], "source"] == PAPER[claims[0]].source
+    assert missing.loc[claims[0], "what"] and len(missing_claims_table(pd.DataFrame({"claim": claims}))) == 0
+
+
+def test_budget_summary_names_the_longest_run_and_the_total(results_store):
+    import json
+
+    from cgcore.report import budget_summary
+    from cgcore.results import result_path
+
+    assert budget_summary("smoke") == ""
+    _store_training("taylornet_mnist7", {"taylornet": 0.98}, {"taylornet": 30}, wall_time_s=1800.0)
+    _store_training("baselines_mnist7", {"relu_cnn": 0.99}, {"relu_cnn": 10}, wall_time_s=5400.0)
+    text = budget_summary("smoke")
+    assert text.startswith("The stored `smoke` results took 2.0 h on their machines, the longest experiment "
+                           "(`baselines_mnist7`) 90 min;") and "seed repeats" not in text
+    path = result_path("smoke", "taylornet_mnist7")               # a manifest from before the restored record
+    stored = json.loads(path.read_text())
+    del stored["manifest"]["restored"]
+    path.write_text(json.dumps(stored))
+    assert budget_summary("smoke").startswith("The stored `smoke` results took at least 2.0 h")
 
 
 # --------------------------------------------------------------------------- verdicts
@@ -48,6 +97,10 @@ def test_accuracy_verdict_thresholds(ours, expected):
 
 def test_scorecard_verdicts_by_kind_of_claim():
     assert verdict("taylornet_mnist7_params", 248_000, 248_000) == "sized to match"
+    assert verdict("taylornet_cifar10_params", 1_099_722, 1_200_000) == "partly"        # the paper's drawing: counted
+    assert verdict("distill_convnet_1ipc_mnist_acc", 0.458, 0.897) == "below Ref. 63"     # a yardstick, not a claim
+    assert verdict("distill_convnet_1ipc_mnist_acc", 0.90, 0.897) == "at Ref. 63 or above"
+    assert verdict("distill_dm_flat_1ipc_mnist_acc", 0.458, 0.897) == "not reproduced"    # Ref. 63's own method
     assert verdict("taylor_order4_terms", 292_825, 293_000) == "reproduced"
     assert verdict("taylor_order4_params", 2_928_250, 1_460_000) == "not reproduced"
     assert verdict("conv_ablation_cifar10_acc", 0.417 + 0.05, 0.417) == "not reproduced"   # two-sided
@@ -110,8 +163,7 @@ def test_verdict_table_covers_every_stated_number(results_store):
     table = verdict_table("smoke")
     stated = [c for c, ref in PAPER.items() if ref.value is not None or c in SIZED_TO_MATCH]
     assert len(table) == len(stated)
-    assert set(table["verdict"]) <= {"reproduced", "partly", "not reproduced", "sized to match",
-                                     "not computed for this profile"}
+    assert set(table["verdict"]) <= set(VERDICTS) - {"ours (no paper value)", "no number in the paper"}
 
 
 def test_ablation_verdict_reads_the_variants():
@@ -156,8 +208,9 @@ def test_distillation_gap_reason_names_what_the_ablation_measured():
                 "variants": {"cpu profile": variant(0.057), "flat: one level": variant(0.348),
                              "a trained Fig. 8 ConvNet as f": variant(0.134, embedding_test_acc=0.721),
                              "in the trained backbone's embedding": variant(0.821)}}
-    text = distillation_gap_reason("cifar10", result, ablation)
+    text = distillation_gap_reason("cifar10", result, ablation, "a sample of 5,000 training images, a 10-5 hierarchy")
     assert "Our D5 references reach 9.80% against the paper's 86.9%" in text
+    assert "On a sample of 5,000 training images, a 10-5 hierarchy (the ablation below), no setting" in text
     assert "the best, *flat: one level*, reaches 34.8%" in text                # neither upper bound nor trained
     assert "(72.1% test accuracy) as f gives 13.4%" in text
     assert "give 82.1% (ceiling 83.0%)" in text
@@ -272,6 +325,19 @@ def test_training_results_table_says_what_is_not_computed(results_store):
     assert len(table) == 4
 
 
+def test_training_results_table_reads_a_stored_run(results_store):
+    from cgcore.report import device_text, training_results_table
+    from cgcore.results import load_result
+
+    _store_training("taylornet_mnist7", {"taylornet": 0.9712}, {"taylornet": 60}, params=1234)
+    table = training_results_table("smoke").loc["taylornet_mnist7"]
+    row = table.iloc[0]
+    assert (row["test accuracy"], row["parameters"], row["training time"]) == ("97.12%", "1,234", "3.0 min")
+    manifest = load_result("taylornet_mnist7", "smoke")["manifest"]
+    assert row["device"] == device_text(manifest, with_name=False) and "threads" in row["device"]
+    assert manifest["device_name"] not in row["device"]
+
+
 def test_every_measured_cifar10_label_carries_the_jpeg_caveat():
     from cgcore.paper import CIFAR10_CAVEAT, PAPER, claim_label
 
@@ -282,15 +348,25 @@ def test_every_measured_cifar10_label_carries_the_jpeg_caveat():
             assert CIFAR10_CAVEAT not in claim_label(claim)
 
 
-def _store_training(name: str, accs: dict, seconds: dict, params: int = 1000, n_test: int | None = None):
+def test_cifar10_reference_verdicts_name_the_backbone_when_it_is_not_the_papers():
+    from cgcore.report import backbone_caveat
+
+    assert backbone_caveat("cpu") == "judged in the `cpu` profile's own backbone (`fast_cifar`), not the paper's ResNet50"
+    assert backbone_caveat("paper") == ""                     # the paper profile trains the ResNet50
+
+
+def _store_training(name: str, accs: dict, seconds: dict, params: int = 1000, n_test: int | None = None,
+                    wall_time_s: float = 1.0):
     from cgcore.profiles import get_config
     from cgcore.results import save_result
 
-    models = {variant: {"test_acc": acc, "params": params, "history": {"seconds": [seconds[variant]] * 3}}
+    models = {variant: {"test_acc": acc, "params": params, "train_seconds": 3 * seconds[variant],
+                        "history": {"epoch": [1, 2, 3], "seconds": [seconds[variant]] * 3}}
               for variant, acc in accs.items()}
     config = get_config(name, "smoke")
     save_result(name, "smoke", config, {"models": models, "dataset": config["dataset"],
-                                        **({"n_test": n_test} if n_test else {})}, device="cpu", wall_time_s=1.0)
+                                        **({"n_test": n_test} if n_test else {})}, device="cpu",
+                wall_time_s=wall_time_s)
 
 
 def test_baselines_table_pairs_each_taylornet_with_its_twins(results_store):
@@ -352,15 +428,20 @@ def test_bf16_training_verdict_applies_its_tolerance(results_store, bf16_acc, ho
 def test_similarity_trend_reason_reads_the_high_frequency_share():
     from cgcore.report import similarity_trend_reason
 
-    def result(real, top):
-        return {"similarity_level0": {"high_freq": real, "saturated": 0.0},
-                "levels": {"euclidean": [{"level": 1, "high_freq": (real + top) / 2}, {"level": 2, "high_freq": top}]}}
+    def result(real, top, s_top):
+        """Level 0, level 1 (the top level with pairs: s measured) and level 2 (one image per
+        class: no s, noisier still, which the reason must not read)."""
+        return {"similarity_level0": {"high_freq": real, "saturated": 0.0, "s": [0.5] * 10, "d": [1.0] * 10},
+                "levels": {"euclidean": [{"level": 1, "high_freq": top, "s": [s_top] * 10, "d": [1.0] * 10},
+                                         {"level": 2, "high_freq": 0.9}]}}
 
-    assert similarity_trend_reason("cifar10", result(0.1, 0.3), falls=0) == ""
-    noisy = similarity_trend_reason("cifar10", result(0.1, 0.3), falls=7)
-    assert "7 of 10 classes" in noisy and "0.100 for the real images and 0.300 at D2" in noisy
-    assert "noise of Fig. 9(b)" in noisy
-    assert "does not explain" in similarity_trend_reason("cifar10", result(0.3, 0.1), falls=7)
+    assert similarity_trend_reason("cifar10", result(0.1, 0.3, 0.4), falls=0) == ""
+    noisy = similarity_trend_reason("cifar10", result(0.1, 0.3, 0.4), falls=7)
+    assert "7 of 10 classes" in noisy and "0.100 for the real images and 0.300 at D1, the top level with pairs" in noisy
+    assert "consistent with the noise of Fig. 9(b)" in noisy and "0.500 at level 0, 0.400 at D1" in noisy
+    rising = similarity_trend_reason("cifar10", result(0.1, 0.3, 0.6), falls=3)
+    assert "noise alone does not explain" in rising and "Fig. 9(b)" not in rising
+    assert "does not explain the fall" in similarity_trend_reason("cifar10", result(0.3, 0.1, 0.4), falls=7)
 
 
 def test_claim_line_and_the_thesis_read_the_store(results_store):
@@ -370,6 +451,8 @@ def test_claim_line_and_the_thesis_read_the_store(results_store):
     assert claim_line({}, "taylornet_mnist7_acc", "TaylorNet") == "TaylorNet: not computed yet"
     line = claim_line({"taylornet_cifar10_acc": 0.78}, "taylornet_cifar10_acc", "Fig. 12")
     assert line.startswith("Fig. 12: **78.00%** (paper 71.7%, +6.3 points)") and line.endswith("(q75) copy")
+    assert claim_line({"distill_dm_flat_1ipc_mnist_acc": 0.895}, "distill_dm_flat_1ipc_mnist_acc", "DM").startswith(
+        "DM: **89.50%** (Ref. 63 89.7%, -0.2 points)")
     _store_training("taylornet_mnist7", {"taylornet": 0.98, "cg_as_conv": 0.90}, {"taylornet": 30, "cg_as_conv": 10},
                     params=237_770)
     _store_training("baselines_mnist7", {"relu_cnn": 0.99, "pinet": 0.97}, {"relu_cnn": 10, "pinet": 20})
@@ -393,13 +476,14 @@ def test_the_thesis_weighs_sec_iv_by_the_full_in_backbone_run_when_stored(result
     save_result("distill_ablation_cifar10", "smoke", get_config("distill_ablation_cifar10", "smoke"), ablation,
                 device="cpu", wall_time_s=1.0)
     sample_only = next(t for t in thesis_weighed("smoke", {}) if t.startswith("**Interpretability, Sec. IV"))
-    assert "at best at 30.0% (one random real image per class: 75.0%)" in sample_only
-    assert "reaches 82.0% on a tenth of the data, near the 83.0% of the class centroids" in sample_only
+    scope = "(one random real image per class: 75.0%) in the ablation (a sample of 200 training images, a 5-4 hierarchy)"
+    assert f"at best at 30.0% {scope}" in sample_only
+    assert "reaches 82.0%, near the 83.0% of the class centroids" in sample_only
     full = next(t for t in thesis_weighed("smoke", {"distill_ref_in_backbone_cifar10_acc": 0.85,
                                                     "distill_ceiling_cifar10_acc": 0.88})
                 if t.startswith("**Interpretability, Sec. IV"))
     assert "the whole hierarchy's D5 reaches 85.0%, against the 88.0% of the class centroids and the paper's 86.9%" in full
-    assert "tenth of the data" not in full
+    assert scope in full          # the sample's numbers are named as the sample's on either branch
 
 
 def test_claims_table_of_an_empty_store_keeps_its_columns(results_store):
@@ -522,7 +606,10 @@ def test_taylornet_runs_table_and_verdict_read_the_runs():
     assert "The residual network reaches **99.00%** with 1,300,426 parameters" in text
     cifar = taylornet_verdict("cifar10", {"TaylorNet": _trained(0.78), "CG as conv": _trained(0.80)}, "cpu", 10_000)
     assert "on the JPEG (q75) copy" in cifar and "no drop but a gain of 2.0 points" in cifar
-    assert "two readings" in cifar
+    assert "two readings" in cifar and "MLP-Mixer, not tested" in cifar and "MLP-Mixer" not in text
+    table = taylornet_runs_table({"TaylorNet": _trained(0.78, 1_099_722)}, {"TaylorNet": manifest},
+                                 {"TaylorNet": ("taylornet_cifar10_acc", "taylornet_cifar10_params")})
+    assert table.loc["TaylorNet", "paper params"] == "1,200,000 (our CG form chosen by it)"
 
 
 def test_device_text_says_whether_the_cpu_had_bfloat16_instructions():
@@ -532,6 +619,7 @@ def test_device_text_says_whether_the_cpu_had_bfloat16_instructions():
     assert device_text({**m, "cpu_bf16": []}) == "cpu (x, 2 threads; no bfloat16 instructions)"
     assert device_text({**m, "cpu_bf16": ["amx_bf16"]}) == "cpu (x, 2 threads; bfloat16 instructions: amx_bf16)"
     assert device_text(m) == "cpu (x, 2 threads)"                      # results stored before the record
+    assert device_text({**m, "cpu_bf16": []}, with_name=False) == "cpu (2 threads; no bfloat16 instructions)"
 
 
 def test_fig5_readings_are_judged_against_the_noise_of_their_difference():
@@ -707,6 +795,17 @@ def test_restored_note_says_at_least_where_a_checkpoint_recorded_no_time():
         " (and 10.0 min of work read from 3 checkpoints)"
     assert restored_note({"checkpoints": 3, "seconds": 600.0, "without_seconds": 1}) == \
         " (and at least 10.0 min of work read from 3 checkpoints, 1 of which recorded no time)"
+
+
+def test_verdict_table_says_fig12s_cg_form_was_chosen_by_its_count(results_store):
+    from cgcore.paper import claim_label
+    from cgcore.report import verdict_table
+
+    _store_training("taylornet_cifar10", {"taylornet": 0.72, "cg_as_conv": 0.42}, {"taylornet": 60, "cg_as_conv": 30},
+                    params=1_099_722)
+    row = verdict_table("smoke").set_index("claim").loc[claim_label("taylornet_cifar10_params")]
+    assert row["verdict"] == "partly" and row["why"].startswith("-8%")
+    assert "chosen as the one closest to this count, so the count is no independent check" in row["why"]
 
 
 def test_verdict_table_reads_the_papers_parameter_count_as_half_of_ours(results_store):

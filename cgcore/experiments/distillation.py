@@ -377,9 +377,9 @@ BUDGETS = ("distill_budget", "distill_budget_cifar10")   # MNIST (the issue's qu
 
 
 def run_budget(config: dict, profile: str, progress: bool = True) -> dict:
-    """What the cpu profile's shortcuts cost: a random sample of level-1 subsets distilled
-    with each of ``config["variants"]`` (the cpu profile's level-1 settings, and longer
-    runs up to Ref. 63's fresh full-width network at every iteration), every result scored
+    """What the cpu profile's former shortcuts cost: a random sample of level-1 subsets
+    distilled with each of ``config["variants"]`` (the cpu profile's former level-1 settings,
+    and longer runs up to Ref. 63's fresh full-width network at every iteration), every result scored
     in ``eval_networks`` fresh networks of Fig. 8's width that none of them was distilled in
     (:func:`cgcore.distill.unseen_network_scores`). "initial" is the real images the
     references start from."""
