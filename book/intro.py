@@ -19,7 +19,7 @@
 # Every number the paper states, against ours, generated from the stored results of the
 # profile below (the [scorecard](scorecard.ipynb) also holds the baselines and benchmarks
 # the book adds). Each chapter says, where ours differs, what we see and what we think
-# causes it. The verdict rule:
+# causes it.
 
 # %% tags=["parameters"]
 import os
@@ -35,10 +35,13 @@ from cgcore.report import budget_summary, show_markdown, verdict_table
 from cgcore.scorecard import VERDICT_RULES
 
 check_choice("profile", profile, PROFILES)
-show_markdown(VERDICT_RULES)
+show_markdown("The verdict rule:\n\n" + VERDICT_RULES)
 table = verdict_table(profile)
 display(HTML(table.style.hide(axis="index").set_table_styles(
-    [{"selector": "td, th", "props": "white-space: normal; vertical-align: top; font-size: 0.85em"}]).to_html()))
+    [{"selector": "td, th", "props": "white-space: normal; vertical-align: top; font-size: 0.85em"}]).set_table_styles(
+    {**{column: [{"selector": "td", "props": "white-space: nowrap; padding-right: 0.6em"}] for column in ("paper", "ours")},
+     **{column: [{"selector": "td", "props": "overflow-wrap: normal"}] for column in ("section", "verdict")}},
+    overwrite=False).to_html()))              # numbers whole, and words broken only between them
 
 # %% [markdown]
 # ## What the paper claims

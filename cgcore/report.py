@@ -903,12 +903,12 @@ def distill_workload(profile: str) -> str:
     return "fresh" if get_config("distillation_mnist", profile)["distill"]["pool_size"] is None else "pooled"
 
 
-def budget_verdict(stored: dict) -> str | None:
-    """What the cpu profile's former shortcuts cost, read off a stored ``distill_budget`` run:
-    the fall of the gap to the class mean from the former setting ("cpu profile") to the
-    fresh full-width networks, split into its steps (more iterations with the same pool of
-    networks, where the run has that variant; a fresh network every iteration; the width).
-    None when the run lacks the former setting or the two fresh-network variants."""
+def budget_steps(stored: dict) -> dict | None:
+    """The fall of the gap to the class mean in a stored ``distill_budget`` run, from the cpu
+    profile's former setting ("cpu profile") to the fresh full-width networks, split into its
+    steps: more iterations with the same pool of networks (where the run has that variant),
+    a fresh network every iteration, the width. None when the run lacks the former setting
+    or the two fresh-network variants."""
     config = stored["manifest"]["config"]
     gap = {variant: scores["gap_to_class_mean"] for variant, scores in stored["result"]["variants"].items()}
     settings = {v: {**config["distill"], **config["variants"][v]} for v in config["variants"] if v in gap}
@@ -926,15 +926,23 @@ def budget_verdict(stored: dict) -> str | None:
     steps["a fresh network at every iteration" + ("" if pooled else f" and {iterations} iterations")] = \
         gap[start] - gap[narrow]
     steps[f"width {settings[wide]['width']} instead of {settings[narrow]['width']}"] = gap[narrow] - gap[wide]
-    total = gap[former] - gap[wide]
     largest = max(steps, key=steps.get)
-    parts = ", ".join(f"{drop:.3f} from {step}" for step, drop in steps.items())
+    return {"former": settings[former], "wide": wide, "from": gap[former], "to": gap[wide], "steps": steps,
+            "largest": largest, "largest_share": steps[largest] / (gap[former] - gap[wide])}
+
+
+def budget_verdict(stored: dict) -> str | None:
+    """:func:`budget_steps` in words, with the measure defined (None where it is None)."""
+    b = budget_steps(stored)
+    if b is None:
+        return None
+    parts = ", ".join(f"{drop:.3f} from {step}" for step, drop in b["steps"].items())
     return (f"the gap to the class mean (the squared distance of a reference's embedding to its class's mean "
             f"embedding, over the real images' mean squared distance to it: 0 on the mean, about 1 for a random "
-            f"real image) falls from {gap[former]:.3f} with a pool of {settings[former]['pool_size']} fixed "
-            f"networks and {settings[former]['iterations']} iterations (the cpu profile's setting before this "
-            f"measurement) to {gap[wide]:.3f} ({wide}): {parts}. The largest part, {steps[largest] / total:.0%} "
-            f"of the fall, comes from {largest}.")
+            f"real image) falls from {b['from']:.3f} with a pool of {b['former']['pool_size']} fixed networks and "
+            f"{b['former']['iterations']} iterations (the cpu profile's setting before this measurement) to "
+            f"{b['to']:.3f} ({b['wide']}): {parts}. The largest part, {b['largest_share']:.0%} of the fall, comes "
+            f"from {b['largest']}.")
 
 
 # --------------------------------------------------------------------------- Sec. IV
@@ -1038,10 +1046,11 @@ def distillation_verdict(dataset: str, result: dict, budget: dict | None = None)
         parts.append(f"The high-frequency share of the images {trend} from {d1:.3f} at D1 to {dtop:.3f} at {top} "
                      f"(real images: {real:.3f}): the references get "
                      f"{'noisier' if dtop > real else 'smoother'} than real images, where the paper sees them blur.")
-    if budget is not None:
-        text = budget_verdict(budget)
-        if text:
-            parts.append(f"On a sample of level-1 subsets, {text}")
+    steps = budget_steps(budget) if budget is not None else None
+    if steps:
+        parts.append(f"Of what the cpu profile's former shortcuts cost the references (measured on a sample of "
+                     f"level-1 subsets in the [benchmarks appendix](benchmarks.ipynb)), the largest part, "
+                     f"{steps['largest_share']:.0%}, came from {steps['largest']}.")
     return " ".join(parts)
 
 

@@ -142,6 +142,10 @@ def test_distillation_verdict_reads_the_result():
     assert "do not beat" in text and "67% of it" in text
     assert "31.0%, above the same training" in text
     assert "rises from 0.200 at D1 to 0.300 at D2" in text and "noisier" in text
+    costed = distillation_verdict("cifar10", distillation_result(), budget(
+        {"cpu profile": 0.671, "cpu, 200 iterations": 0.559, "fresh narrow": 0.457, "fresh wide": 0.426}))
+    assert costed.endswith("the largest part, 46%, came from 200 iterations with the same pool.")
+    assert "On a sample" not in text and "benchmarks appendix" not in text         # no budget run, no sentence
     better = distillation_verdict("cifar10", distillation_result(top_acc=0.88, random_real=0.7, hf=(0.3, 0.2, 0.1)))
     assert "**reproduced**" in better and " beat " in better and "smoother" in better
 
