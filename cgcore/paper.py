@@ -349,6 +349,11 @@ def claim_label(claim: str) -> str:
     return label + (f" ({CIFAR10_CAVEAT})" if carries_cifar10_caveat(claim) else "")
 
 
+def from_ref63(claim: str) -> bool:
+    """Whether ``claim``'s value is Ref. 63's published figure, not this paper's."""
+    return claim in PAPER and PAPER[claim].source.startswith("Ref. 63")
+
+
 def carries_cifar10_caveat(claim: str) -> bool:
     """Whether ``claim`` is measured on CIFAR-10 (so on the JPEG copy), not counted."""
     return "cifar10" in claim and not claim.endswith("_params")

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .paper import PAPER, claim_label
+from .paper import PAPER, claim_label, from_ref63
 from .scorecard import build_scorecard
 
 # The book's tables (configs, manifests, the paper's wording) are shown whole, never cut to
@@ -834,8 +834,8 @@ COMPACT_COLUMNS = ("label", "paper", "ours", "delta", "verdict")
 def missing_claims_table(table: pd.DataFrame) -> pd.DataFrame:
     """The claims of ``cgcore.paper`` that a scorecard ``table`` has no row for: id, label and
     source ("(ours)" for a number the book adds)."""
-    rows = [{"claim": c, "what": claim_label(c), "source": ref.source}
-            for c, ref in PAPER.items() if c not in set(table["claim"])]
+    scored = set(table["claim"])
+    rows = [{"claim": c, "what": claim_label(c), "source": ref.source} for c, ref in PAPER.items() if c not in scored]
     return pd.DataFrame(rows, columns=["claim", "what", "source"]).set_index("claim")
 
 
@@ -849,28 +849,47 @@ def format_claims(table: pd.DataFrame, compact: bool = False) -> pd.DataFrame:
     return shown[list(COMPACT_COLUMNS)] if compact else shown
 
 
-# distill_budget's variants named after the cpu profile hold the settings it had before that
-# run measured their cost (a pool of 4 fixed networks); the pages name them for what they are.
+# distill_budget's variant "cpu profile" holds the settings the cpu profile had before that
+# run measured their cost (a pool of fixed networks); the pages name it, and the variants that
+# keep its pool, for what they are.
 FORMER_PROFILE_VARIANT = "cpu profile"
-FORMER_PROFILE_LABELS = {FORMER_PROFILE_VARIANT: "the cpu profile before",
-                         "cpu, 200 iterations": "the cpu profile before, 200 iterations"}
 
 
-def budget_variant_label(variant: str) -> str:
-    """How a page names a ``distill_budget`` variant."""
-    return FORMER_PROFILE_LABELS.get(variant, variant)
+def budget_variant_label(variant: str, settings: dict, former: dict) -> str:
+    """How a page names a ``distill_budget`` variant of ``settings``, given the former cpu
+    profile's (``former``): a variant with its pool of fixed networks is "the cpu profile
+    before", with its iteration count when that differs."""
+    if settings.get("pool_size") is None or settings["pool_size"] != former.get("pool_size"):
+        return variant
+    more = "" if settings["iterations"] == former["iterations"] else f", {settings['iterations']} iterations"
+    return f"the cpu profile before{more}"
+
+
+def level0_groups_text(result: dict, level0: str) -> str:
+    """How a stored distillation cut its classes into level 1's groups (``level0``, the
+    config's mode): class sizes, group count and group sizes (:func:`distill.level0_group_sizes`)."""
+    from .distill import images_per_class, level0_group_sizes
+
+    sizes = result["level0_class_sizes"]
+    n_groups = images_per_class(result["group_sizes"], 1)
+    smallest, largest = level0_group_sizes(sizes, n_groups)
+    held = (f"{min(sizes):,} training images each" if min(sizes) == max(sizes)
+            else f"{min(sizes):,} to {max(sizes):,} training images")
+    groups = f"{smallest}" if smallest == largest else f"{smallest} to {largest}"
+    return f"its classes hold {held}, cut into {n_groups:,} groups each of {groups} images (`level0=\"{level0}\"`)."
 
 
 def budget_table(stored: dict) -> pd.DataFrame:
     """A stored ``distill_budget`` run as a table: one row per variant (and "initial", the
     real images the references start from), with its settings and unseen-network scores."""
     config, rows = stored["manifest"]["config"], []
+    former = {**config["distill"], **config["variants"].get(FORMER_PROFILE_VARIANT, {})}
     for variant, scores in stored["result"]["variants"].items():
         distilled = variant in config["variants"]
         settings = {**config["distill"], **config["variants"].get(variant, {})}
         networks = ("—" if not distilled else "fresh each iteration" if settings["pool_size"] is None
                     else f"pool of {settings['pool_size']}")
-        rows.append({"variant": budget_variant_label(variant),
+        rows.append({"variant": budget_variant_label(variant, settings, former) if distilled else variant,
                      "iterations": settings["iterations"] if distilled else 0,
                      "width": settings["width"] if distilled else "—",
                      "networks": networks,
@@ -1647,7 +1666,7 @@ def claim_line(values: dict, claim: str, what: str) -> str:
     value, paper = values[claim], PAPER[claim].value
     text = f"{what}: **{value:.2%}**"
     if paper is not None:
-        whose = "Ref. 63" if PAPER[claim].source.startswith("Ref. 63") else "paper"
+        whose = "Ref. 63" if from_ref63(claim) else "paper"
         text += f" ({whose} {paper:.1%}, {100 * (value - paper):+.1f} points)"
     return text + (f", {CIFAR10_CAVEAT}" if carries_cifar10_caveat(claim) else "")
 
@@ -1719,9 +1738,10 @@ def thesis_weighed(profile: str, values: dict | None = None) -> list[str]:
                      "a statement about that network as much as about the data")
         weighed.append(text + ".")
     mnist_ablation = load_result("distill_ablation", profile)
-    if mnist_ablation is not None and ablation_convnet_verdict(mnist_ablation["result"]):
+    convnet = ablation_convnet_verdict(mnist_ablation["result"]) if mnist_ablation is not None else ""
+    if convnet:
         weighed.append(f"**As training data (MNIST, Ref. 63's test, in the ablation: "
-                       f"{ablation_scope(mnist_ablation)}).** " + ablation_convnet_verdict(mnist_ablation["result"]))
+                       f"{ablation_scope(mnist_ablation)}).** " + convnet)
     polynomial = load_result("taylornet_polynomial", profile)
     if polynomial is not None and "quadratic" in polynomial["result"]:
         q = polynomial["result"]["quadratic"]

@@ -12,7 +12,7 @@ import tempfile
 
 import pandas as pd
 
-from .paper import PAPER, RELATIVE_TO, SIZED_TO_MATCH, TWO_SIDED, YARDSTICKS, claim_label
+from .paper import PAPER, RELATIVE_TO, SIZED_TO_MATCH, TWO_SIDED, YARDSTICKS, claim_label, from_ref63
 from .results import load_result, result_path, results_root
 
 COLUMNS = ["claim", "paper", "ours", "unit", "delta", "result_file", "section", "label", "verdict"]
@@ -91,7 +91,7 @@ def scorecard_block(claim: str) -> str:
     """The block of the scorecard page a claim is listed in."""
     ref = PAPER.get(claim)
     source = ref.source if ref else ""
-    if source.startswith("Ref. 63"):
+    if from_ref63(claim):
         return "Ref. 63 (distribution matching): the distillation literature's yardstick"
     if source == "(ours)" and ref.unit in ("ratio", "seconds"):
         return "Benchmarks of the book's code"

@@ -43,8 +43,8 @@ from cgcore.data import CIFAR10_CLASSES
 from cgcore.experiments import run_or_load_each
 from cgcore.models import distill_convnet
 from cgcore.profiles import PROFILES, get_config
-from cgcore.report import (cifar10_caveat, hierarchy_table, image_measures, layer_output_table, load_distillations, manifest_summary,
-                           on_this_page, show_markdown)
+from cgcore.report import (cifar10_caveat, hierarchy_table, image_measures, layer_output_table, level0_groups_text,
+                           load_distillations, manifest_summary, on_this_page, show_markdown)
 
 DATASETS = ("mnist", "cifar10")
 check_choice("dataset", dataset, (*DATASETS, "both"))
@@ -94,25 +94,19 @@ pd.concat({name: hierarchy_table(config["group_sizes"]) for name, config in conf
 stored, arrays, missing = load_distillations(SHOWN, profile, recompute)
 show_markdown("\n\n".join(missing))
 results = {name: found["result"] for name, found in stored.items()}
-for name, r in results.items():
-    n_groups = distill.images_per_class(r["group_sizes"], 1)
-    smallest, largest = distill.level0_group_sizes(r["level0_class_sizes"], n_groups)
-    fewest, most = min(r["level0_class_sizes"]), max(r["level0_class_sizes"])
-    held = f"{fewest:,} training images each" if fewest == most else f"{fewest:,} to {most:,} training images"
-    groups = f"{smallest}" if smallest == largest else f"{smallest} to {largest}"
-    show_markdown(f"**{name}**: its classes hold {held}, cut into {n_groups:,} groups each of {groups} "
-                  f"images (`level0=\"{configs[name]['level0']}\"`).")
 
 # %% tags=["remove-input", "hide-output"]
 pd.concat({name: manifest_summary(found["manifest"])["value"] for name, found in stored.items()}, axis=1)
 
 # %% [markdown]
-# Training images per class, and what `level0="exact"` says about them:
+# Training images per class, how they are cut into level 1's groups, and what
+# `level0="exact"` says about them:
 
 # %% tags=["hide-input"]
 for name, result in results.items():
     counts = result["level0_class_sizes"]
     display(pd.DataFrame({"images": counts}, index=pd.Index(CLASS_NAMES[name], name=f"{name}, class")).T)
+    show_markdown(f"{name}: {level0_groups_text(result, configs[name]['level0'])}")
     labels = torch.repeat_interleave(torch.arange(len(counts)), torch.tensor(counts))
     try:
         distill.assign_level0(labels, len(counts), result["group_sizes"], "exact")

@@ -17,9 +17,10 @@ def budget(gaps: dict) -> dict:
 
 
 def test_budget_table_reads_each_variants_settings():
-    table = budget_table(budget({"initial": 1.0, "cpu profile": 0.6, "fresh narrow": 0.5, "fresh wide": 0.4}))
-    former = "the cpu profile before"          # the variant keeps its stored name, the page says what it is
-    assert list(table.index) == ["initial", former, "fresh narrow", "fresh wide"]
+    table = budget_table(budget({"initial": 1.0, "cpu profile": 0.6, "cpu, 200 iterations": 0.55, "fresh narrow": 0.5,
+                                 "fresh wide": 0.4}))
+    former = "the cpu profile before"          # the variants keep their stored names, the page says what they are
+    assert list(table.index) == ["initial", former, f"{former}, 200 iterations", "fresh narrow", "fresh wide"]
     assert table.loc["initial", "networks"] == "—" and table.loc["initial", "iterations"] == 0
     assert table.loc[former, "networks"] == "pool of 4" and table.loc[former, "width"] == 32
     assert table.loc["fresh wide", "networks"] == "fresh each iteration" and table.loc["fresh wide", "width"] == 128
@@ -51,6 +52,17 @@ def test_batched_step_verdict_reads_the_profiles_workload():
     assert "the loop's speed (slower; `pooled`: 1.86×)" in text and "float32 eager mode" in text
     other = batched_step_verdict({**bench, "claim_workload": "pooled"}, "fresh")
     assert "on the `pooled` workload, the batched step runs at **1.86×** the loop's speed (faster; `fresh`: 0.83×)" in other
+
+
+def test_level0_groups_text_reads_the_class_sizes():
+    from cgcore.report import level0_groups_text
+
+    uneven = {"level0_class_sizes": [5421, 6742, 5923], "group_sizes": [10, 6, 5, 5, 4]}
+    assert level0_groups_text(uneven, "uneven") == ("its classes hold 5,421 to 6,742 training images, cut into 600 "
+                                                    "groups each of 9 to 12 images (`level0=\"uneven\"`).")
+    even = {"level0_class_sizes": [5000, 5000], "group_sizes": [10, 5, 5, 5, 4]}
+    assert level0_groups_text(even, "exact").startswith("its classes hold 5,000 training images each, cut into 500 "
+                                                        "groups each of 10 images")
 
 
 def test_missing_claims_table_names_each_claim_without_a_row():
@@ -455,6 +467,9 @@ def test_claim_line_and_the_thesis_read_the_store(results_store):
     assert claim_line({}, "taylornet_mnist7_acc", "TaylorNet") == "TaylorNet: not computed yet"
     line = claim_line({"taylornet_cifar10_acc": 0.78}, "taylornet_cifar10_acc", "Fig. 12")
     assert line.startswith("Fig. 12: **78.00%** (paper 71.7%, +6.3 points)") and line.endswith("(q75) copy")
+    from cgcore.paper import from_ref63
+
+    assert from_ref63("distill_dm_flat_1ipc_mnist_acc") and not from_ref63("taylornet_cifar10_acc")
     assert claim_line({"distill_dm_flat_1ipc_mnist_acc": 0.895}, "distill_dm_flat_1ipc_mnist_acc", "DM").startswith(
         "DM: **89.50%** (Ref. 63 89.7%, -0.2 points)")
     _store_training("taylornet_mnist7", {"taylornet": 0.98, "cg_as_conv": 0.90}, {"taylornet": 30, "cg_as_conv": 10},
