@@ -11,7 +11,8 @@ from matplotlib.ticker import FormatStrFormatter, MaxNLocator, NullFormatter
 from .paper import PAPER
 from .taylor import level_counts, weight_levels
 
-LEVEL_COLORS = sns.color_palette("Blues", 5)
+# the five levels L1..L5, light to dark; the palest shades are left out, so that L1 shows on white
+LEVEL_COLORS = sns.color_palette("Blues", 7)[2:]
 
 # The widest a figure is shown in the book (px, the text column at a 1280 px window, as
 # tools/check_book.py measures it); wider figures are scaled down to it, text and all.
@@ -187,10 +188,16 @@ def taylornet_curves(runs: dict, paper: dict | None = None,
     for ax in (ax_acc, ax_loss):
         ax.set_xlim(0.5, last + 0.5)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
-    ax_acc.legend(fontsize=10, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2)
     ax_loss.legend(fontsize=10)
+    # the accuracy panel's key in rows of its own below both panels, where no axis label sits
+    handles, labels = ax_acc.get_legend_handles_labels()
+    ncol = 3
+    key_inches = 0.3 * -(-len(labels) // ncol) + 0.1
+    height = 3.6 + key_inches
+    fig.set_size_inches(10, height)
+    fig.legend(handles, labels, fontsize=10, loc="lower center", ncol=ncol, frameon=False)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, key_inches / height, 1, 1))
     return legible(fig)
 
 

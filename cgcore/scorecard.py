@@ -35,7 +35,7 @@ VERDICT_RULES = f"""\
 - the pruned order-4 expansion's accuracies are changes the paper states from its full model
   ("remains unchanged", "drops only by 0.83 percent", about 85 % where the full model has about
   98 %): ours are judged as the same change from our full model, and the 10 % loss, like an
-  ablation's, either way;
+  ablation's, either way; their delta is our change less the paper's;
 - a count is *reproduced* within {COUNT_REPRODUCED:.0%}, *partly* within {COUNT_PARTLY:.0%}; where we
   chose an option the paper leaves open by that count (Fig. 12's CG form), the row says so;
 - *sized to match*: a count that a network of ours was designed to hit (the paper does not draw
@@ -80,6 +80,15 @@ def verdict(claim: str, ours: float | None, paper: float | None, our_reference: 
     if claim in YARDSTICKS:
         return YARDSTICK_VERDICTS[accuracy_verdict(ours, paper)]
     return accuracy_verdict(ours, paper)
+
+
+def relative_delta(claim: str, ours: float | None, our_reference: float | None) -> float | None:
+    """For a claim the paper states as a change from another (``paper.RELATIVE_TO``): our
+    change from ``our_reference`` less the paper's change, the gap :func:`verdict` weighs
+    (None when either of ours is missing)."""
+    if ours is None or our_reference is None:
+        return None
+    return (ours - our_reference) - (PAPER[claim].value - PAPER[RELATIVE_TO[claim]].value)
 
 
 # Claims of the chapters beyond the paper (the trained polynomial, the equal-size twins)
@@ -151,7 +160,10 @@ def build_scorecard(profile: str) -> pd.DataFrame:
             })
     ours_of = {row["claim"]: row["ours"] for row in rows}
     for row in rows:   # after every claim is known: a relative claim reads the one it is relative to
-        row["verdict"] = verdict(row["claim"], row["ours"], row["paper"], ours_of.get(RELATIVE_TO.get(row["claim"])))
+        reference = ours_of.get(RELATIVE_TO.get(row["claim"]))
+        row["verdict"] = verdict(row["claim"], row["ours"], row["paper"], reference)
+        if row["claim"] in RELATIVE_TO:   # its delta is what the verdict weighs: our change less the paper's
+            row["delta"] = relative_delta(row["claim"], row["ours"], reference)
     order = {c: i for i, c in enumerate(PAPER)}
     rows.sort(key=lambda r: order.get(r["claim"], len(order)))
     return pd.DataFrame(rows, columns=COLUMNS)

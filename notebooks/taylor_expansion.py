@@ -67,18 +67,21 @@ pd.Series(config, name=f"taylor_expansion [{profile}]").to_frame()
 # ## How many Taylor terms?
 #
 # All monomials of degree $\le n$ in $N$ variables number $\binom{N+n}{n}$ (the constant
-# included). For the 49 pixels of a 7×7 image that is 50, 1,275, 22,100 and 292,825 for
-# $n = 1..4$. The paper's "about 293 thousand terms" at $n=4$ is this count.
+# included). For the 49 pixels of a 7×7 image the table counts them; the paper's "about
+# 293 thousand terms" at $n=4$ is its last count.
 
 # %%
 pd.DataFrame({"order n": range(1, 5),
               "Taylor terms p": [term_count(49, n) for n in range(1, 5)],
               "weights (10 classes)": [10 * term_count(49, n) for n in range(1, 5)]}).set_index("order n")
 
+# %% tags=["remove-input"]
+show_markdown(f"The terms are computed batch by batch by `cgcore.taylor.TaylorFeatures`, never stored for the whole "
+              f"data set (the order-4 terms of MNIST's 60,000 training images, {term_count(49, 4):,} per image in "
+              f"float32, would take {60_000 * term_count(49, 4) * 4 / 1e9:.0f} GB).")
+
 # %% [markdown]
-# The terms are computed batch by batch by `cgcore.taylor.TaylorFeatures`, never stored
-# for the whole data set (the order-4 terms of the 60,000 training images, 292,825 per
-# image in float32, would take 70 GB). Here are the terms of a 3-pixel image up to order
+# Here are the terms of a 3-pixel image up to order
 # 2, in the order cgcore lays them out (graded, then by largest index): the degree-$d$ terms ending in $x_k$ are
 # the degree-$(d-1)$ terms with indices $\le k$, times $x_k$, so each block is one
 # broadcast multiply.
@@ -102,7 +105,7 @@ x = sympy.symbols("x1:4")
 #   deviation. Neither changes the model, a polynomial of degree $n$ in $x$ is one in
 #   $u$, but both change how fast gradient descent finds it: raw $x^4$ terms of pixels in
 #   $[0,1]$ are tiny and almost collinear.
-# * **Augmentation.** The paper mentions none. A model with 2.9 million coefficients fits
+# * **Augmentation.** The paper mentions none. A model with millions of coefficients fits
 #   60,000 images long before it generalises as well as it can, so the `cpu` profile
 #   trains on a mildly shifted, rotated and zoomed copy of each 28×28 image, resized the
 #   same way as the test images (`augment`; `None` switches it off). The test images are
@@ -267,7 +270,7 @@ show_markdown(
 # One-vs-rest machines *are* Eq. (3): each class's $f(u) = \sum_i a_i (\gamma\, s_i \cdot u + 1)^d + b$
 # over the support vectors $s_i$ has the Taylor coefficients $W_m = c_m \sum_i a_i s_i^m$ ($c_m$
 # the kernel's weight of monomial $m$), which in `TaylorExpansion` give the machine's own
-# outputs. At degree 2 on 2,000 training images:
+# outputs. At degree 2 on a sample of the training images:
 
 # %% tags=["hide-input"]
 sample = load_dataset("mnist7", "train", size=7, antialias=config["antialias"]).subset(2000, 0)
@@ -277,7 +280,8 @@ gamma = kernel_gamma(u, x0)                          # as taylor_kernel_svm sets
 machine = kernel_machine(2, 1.0, gamma, "one_vs_rest").fit(u - x0, sample.labels.numpy())
 eq3 = as_taylor_expansion(machine, x0, 2, gamma)
 gap = (eq3(sample.images.double()) - torch.as_tensor(machine.decision_function(u - x0))).abs().max().item()
-show_markdown(f"{eq3.n_terms:,} Taylor coefficients per class; the largest difference between the outputs of "
+show_markdown(f"{len(sample):,} training images, {eq3.n_terms:,} Taylor coefficients per class; the largest "
+              "difference between the outputs of "
               f"the machine and of Eq. (3) with its coefficients: {gap:.1e}.")
 
 # %% tags=["remove-input"]
@@ -352,7 +356,7 @@ show_markdown(pruning_verdict(result, kernel_result))
 # > "Weights are ordered by value in ascending order, and equally divided into five
 # > groups that are referred to as level-1 (L1) to level-5 (L5)."
 #
-# The coefficients $a^{(2)}_{ij}$ of $u_i u_j$ ($i \le j$, 1,225 per class) of the
+# The coefficients $a^{(2)}_{ij}$ of $u_i u_j$ ($i \le j$, $49 \cdot 50 / 2 = 1{,}225$ per class) of the
 # highest-order model, pooled over the 10 classes, sorted by signed value and cut into
 # five equal levels (`level_order_by` in the config; `"magnitude"` sorts $|a|$ instead).
 # $d_{ij}$ is the Euclidean distance between pixels $i$ and $j$ on the 7×7 grid.
@@ -403,7 +407,8 @@ show_markdown(text)
 
 # %% [markdown]
 # Two more readings could hide a locality: the order (the order-4 model shares the
-# quadratic terms' work with 291,550 cubic and quartic ones; a lower order has fewer to
+# quadratic terms' work with the $292{,}825 - 1{,}275 = 291{,}550$ cubic and quartic ones of
+# the table at the top; a lower order has fewer to
 # share it with) and the level definition (the caption cuts the levels by signed value, so
 # its L5 holds the most positive weights and L1 the most negative, where the table above
 # takes the largest in magnitude); and the fit, for which the max-margin polynomials stand in:

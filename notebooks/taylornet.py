@@ -30,7 +30,7 @@ from cgcore import models, plots
 from cgcore.checks import check_choice
 from cgcore.experiments import run_or_load, run_or_load_each
 from cgcore.experiments.taylornet import BUILDERS, TAYLORNETS
-from cgcore.paper import PAPER
+from cgcore.paper import PAPER, SIZED_TO_MATCH
 from cgcore.profiles import MNIST_LONG_RECIPE, MNIST_REGULARISED_RECIPE, PROFILES, get_config
 from cgcore.report import (claims_table, fig5_readings_table, format_claims, manifest_summary, taylornet_runs_table,
                            taylornet_verdict, training_results_table, tuned_seed_verdict, tuned_table, tuned_verdict,
@@ -103,8 +103,11 @@ fig5_readings_table()
 
 # %%
 net = BUILDERS[config["model"]](**config["model_kwargs"])
-show_markdown(f"**{config['model']}** ({FIGURE[dataset]}), input {'x'.join(map(str, INPUT_SHAPE[dataset]))}, "
-                 f"{models.count_parameters(net):,} parameters:")
+params_claim = f"taylornet_{dataset}_params"
+show_markdown(f"**{config['model']}** ({FIGURE[dataset]}"
+              + (f"; our design, sized to match the paper's {PAPER[params_claim].value:,.0f} parameters"
+                 if params_claim in SIZED_TO_MATCH else "")     # a network the paper does not draw
+              + f"), input {'x'.join(map(str, INPUT_SHAPE[dataset]))}, {models.count_parameters(net):,} parameters:")
 pd.DataFrame(models.layer_table(net, INPUT_SHAPE[dataset])).set_index("layer")
 
 # %% tags=["hide-input"]

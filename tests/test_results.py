@@ -57,6 +57,10 @@ def test_scorecard_rows_from_stored_result(results_store):
     assert row["ours"] == 0.97 and row["paper"] == 0.98 and row["delta"] == pytest.approx(-0.01)
     assert row["result_file"] == "results/smoke/taylor_expansion.json"
     assert table.set_index("claim").loc["taylor_prune10_acc", "paper"] == 0.85
+    # a pruned accuracy is a change from the full model: its delta is our change less the paper's
+    # (0.80 - 0.97 against 0.85 - 0.98), not its distance from the paper's 85 %
+    assert table.set_index("claim").loc["taylor_prune10_acc", "delta"] == pytest.approx(-0.04)
+    assert table.set_index("claim").loc["taylor_prune50_acc", "delta"] == pytest.approx(-0.001)
     assert build_scorecard("cpu").empty
 
 
