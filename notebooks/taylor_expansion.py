@@ -78,13 +78,10 @@ pd.DataFrame({"order n": range(1, 5),
 # %% tags=["remove-input"]
 show_markdown(f"The terms are computed batch by batch by `cgcore.taylor.TaylorFeatures`, never stored for the whole "
               f"data set (the order-4 terms of MNIST's 60,000 training images, {term_count(49, 4):,} per image in "
-              f"float32, would take {60_000 * term_count(49, 4) * 4 / 1e9:.0f} GB).")
-
-# %% [markdown]
-# Here are the terms of a 3-pixel image up to order
-# 2, in the order cgcore lays them out (graded, then by largest index): the degree-$d$ terms ending in $x_k$ are
-# the degree-$(d-1)$ terms with indices $\le k$, times $x_k$, so each block is one
-# broadcast multiply.
+              f"float32, would take {60_000 * term_count(49, 4) * 4 / 1e9:.0f} GB). Here are the terms of a 3-pixel "
+              "image up to order 2, in the order cgcore lays them out (graded, then by largest index): the "
+              "degree-$d$ terms ending in $x_k$ are the degree-$(d-1)$ terms with indices $\\le k$, times $x_k$, so "
+              "each block is one broadcast multiply.")
 
 # %%
 x = sympy.symbols("x1:4")
@@ -280,9 +277,8 @@ gamma = kernel_gamma(u, x0)                          # as taylor_kernel_svm sets
 machine = kernel_machine(2, 1.0, gamma, "one_vs_rest").fit(u - x0, sample.labels.numpy())
 eq3 = as_taylor_expansion(machine, x0, 2, gamma)
 gap = (eq3(sample.images.double()) - torch.as_tensor(machine.decision_function(u - x0))).abs().max().item()
-show_markdown(f"{len(sample):,} training images, {eq3.n_terms:,} Taylor coefficients per class; the largest "
-              "difference between the outputs of "
-              f"the machine and of Eq. (3) with its coefficients: {gap:.1e}.")
+show_markdown(f"{len(sample):,} images, {eq3.n_terms:,} Taylor coefficients per class; the largest difference "
+              f"between the machine's outputs and those of Eq. (3) with its coefficients: {gap:.1e}.")
 
 # %% tags=["remove-input"]
 show_markdown("\n\n".join(kernel_missing))
