@@ -1684,7 +1684,8 @@ def thesis_weighed(profile: str, values: dict | None = None) -> list[str]:
         ratio = values["resnet_mnist7_params"] / values["taylornet_mnist7_params"]
         weighed.append(f"**Performance, at a fixed budget.** On 7×7 MNIST our TaylorNet ({cg:.2%}, "
                        f"{values['taylornet_mnist7_params']:,.0f} parameters) against our residual network, sized to "
-                       f"the paper's {PAPER['resnet_mnist7_params'].value / 1e6:.1f} million ({resnet:.2%}, {values['resnet_mnist7_params']:,.0f} parameters): "
+                       f"the paper's {PAPER['resnet_mnist7_params'].value / 1e6:.1f} million ({resnet:.2%}, "
+                       f"{values['resnet_mnist7_params']:,.0f} parameters): "
                        f"{100 * (cg - resnet):+.2f} points with {ratio:.1f}× fewer parameters.")
     at_equal_size = thesis_verdict(baselines_table(profile), profile,
                                    heading="Performance, at equal size (beyond the paper).")
