@@ -67,7 +67,7 @@ def verdict(claim: str, ours: float | None, paper: float | None, our_reference: 
     if claim in RELATIVE_TO and ours is not None:
         if our_reference is None:
             return "not computed for this profile"
-        ours = ours - our_reference + PAPER[RELATIVE_TO[claim]].value
+        ours = on_papers_reference(claim, ours, our_reference)
     if claim in SIZED_TO_MATCH:
         return "sized to match"
     if ref is None or paper is None or ours is None:
@@ -82,13 +82,11 @@ def verdict(claim: str, ours: float | None, paper: float | None, our_reference: 
     return accuracy_verdict(ours, paper)
 
 
-def relative_delta(claim: str, ours: float | None, our_reference: float | None) -> float | None:
+def on_papers_reference(claim: str, ours: float, our_reference: float) -> float:
     """For a claim the paper states as a change from another (``paper.RELATIVE_TO``): our
-    change from ``our_reference`` less the paper's change, the gap :func:`verdict` weighs
-    (None when either of ours is missing)."""
-    if ours is None or our_reference is None:
-        return None
-    return (ours - our_reference) - (PAPER[claim].value - PAPER[RELATIVE_TO[claim]].value)
+    change from ``our_reference`` added to the paper's value of that other, the number
+    :func:`verdict` judges against the paper's (its distance from it is the scorecard's delta)."""
+    return ours - our_reference + PAPER[RELATIVE_TO[claim]].value
 
 
 # Claims of the chapters beyond the paper (the trained polynomial, the equal-size twins)
@@ -163,7 +161,8 @@ def build_scorecard(profile: str) -> pd.DataFrame:
         reference = ours_of.get(RELATIVE_TO.get(row["claim"]))
         row["verdict"] = verdict(row["claim"], row["ours"], row["paper"], reference)
         if row["claim"] in RELATIVE_TO:   # its delta is what the verdict weighs: our change less the paper's
-            row["delta"] = relative_delta(row["claim"], row["ours"], reference)
+            row["delta"] = (None if row["ours"] is None or reference is None
+                            else on_papers_reference(row["claim"], row["ours"], reference) - row["paper"])
     order = {c: i for i, c in enumerate(PAPER)}
     rows.sort(key=lambda r: order.get(r["claim"], len(order)))
     return pd.DataFrame(rows, columns=COLUMNS)
