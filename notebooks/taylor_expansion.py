@@ -51,10 +51,10 @@ from cgcore.experiments import run_or_load, run_or_load_each
 from cgcore.experiments.taylor_expansion import DEFAULTS as EXPANSION_DEFAULTS
 from cgcore.experiments.taylor_kernel import as_taylor_expansion, kernel_gamma, kernel_machine
 from cgcore.profiles import get_config
-from cgcore.report import (claims_table, favours_near_pairs, format_claims, kernel_locality_readings, kernel_table,
-                           kernel_verdict, locality_verdict, manifest_summary, order4_fit_choice,
-                           order4_tuning_verdict, pruning_table, pruning_verdict, seed_difference_note, seed_differences,
-                           seeds_table, show_markdown, tuned_table)
+from cgcore.report import (claims_table, favours_near_pairs, format_claims, kernel_gamma_table, kernel_gamma_verdict,
+                           kernel_locality_readings, kernel_table, kernel_verdict, locality_verdict, manifest_summary,
+                           order4_fit_choice, order4_tuning_verdict, pruning_table, pruning_verdict,
+                           seed_difference_note, seed_differences, seeds_table, show_markdown, tuned_table)
 from cgcore.taylor import locality_shares, monomial_exponents, term_count
 
 check_choice("dataset", dataset, ("mnist7",))
@@ -293,10 +293,19 @@ if kernel and tuning:   # which fit of order 4 validation picks (loaded with the
 if kernel:
     display(kernel_table(kernel["svm"]["result"], result))
 
+# %% tags=["remove-input"]
+scaled, scaled_missing = run_or_load_each({"gamma": "taylor_kernel_gamma"}, profile, recompute)
+show_markdown("\n\n".join(scaled_missing))
+if scaled:
+    show_markdown(kernel_gamma_verdict(scaled["gamma"]["result"], kernel_result))
+
+# %% tags=["remove-input", "hide-output"]
+if scaled:
+    display(kernel_gamma_table(scaled["gamma"]["result"]))
+
 # %% [markdown]
-# Why the fits differ is not measured cause by cause: the loss (the tuning tried the hinge),
-# the norm penalty in the kernel's weighting $c_m$ (Adam moves every standardised term
-# alike), or the solve to the optimum.
+# Which cause separates the two fits is not measured: the loss (the tuning tried the
+# hinge), the kernel's weighting $c_m$ of the terms, or the solve to the optimum.
 
 # %% [markdown]
 # ### How much of a difference is the seed?

@@ -520,6 +520,44 @@ def test_kernel_svm_names_the_accepted_schemes(store):
         run(config, "smoke", progress=False)
 
 
+def test_kernel_gamma_chooses_gamma_and_C_on_validation_and_resumes_from_its_fits(store, run_smoke):
+    from cgcore.experiments.taylor_kernel import run_gamma
+    from cgcore.results import reset_restored_work, restored_work
+
+    stored = run_smoke("taylor_kernel_gamma")
+    result, config = stored["result"], stored["manifest"]["config"]
+    assert [int(d) for d in result["degrees"]] == config["degrees"]
+    for d, fits in result["degrees"].items():
+        grid = fits["grid"]
+        # every gamma with every C = (C x gamma) / gamma of the degree's own grid
+        assert [(row["gamma"], row["C_times_gamma"]) for row in grid] == [
+            (g, c) for g in config["gammas"] for c in config["C_times_gamma"][d]]
+        assert all(row["C"] == pytest.approx(row["C_times_gamma"] / row["gamma"]) for row in grid)
+        assert fits["chosen"] == max(grid, key=lambda row: row["val_acc"])     # the first of equals
+        assert fits["test_acc"] > 0.5                    # 600 real 7x7 digits and a copy: far above chance
+        assert fits["n_fit"] == (1 + config["augmented_copies"]) * config["train_size"]
+    assert EXPERIMENTS["taylor_kernel_gamma"][1](result) == {"taylor_order3_kernel_gamma_acc": result["degrees"]["3"]["test_acc"]}
+    reset_restored_work()
+    assert run_gamma(config, "smoke", progress=False)["degrees"] == result["degrees"]
+    fits = sum(len(config["gammas"]) * len(grid) + 1 for grid in config["C_times_gamma"].values())
+    assert restored_work()["checkpoints"] == fits        # every fit and refit read back, none fit again
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"C_times_gamma": {"2": [1.0]}}, r"no grid for degree\(s\) \[3\]"),
+    ({"gammas": [0.0, 1.0]}, "must be non-empty and positive"),
+    ({"gammas": []}, "must be non-empty and positive"),
+    ({"C_times_gamma": {"2": [1.0], "3": [-1.0]}}, "must be non-empty and positive"),
+])
+def test_kernel_gamma_names_what_is_wrong_with_its_grid(change, message):
+    from cgcore.experiments.taylor_kernel import check_gamma_grid
+    from cgcore.profiles import get_config
+
+    check_gamma_grid(get_config("taylor_kernel_gamma", "smoke"))
+    with pytest.raises(ValueError, match=message):
+        check_gamma_grid({**get_config("taylor_kernel_gamma", "smoke"), **change})
+
+
 def test_the_data_locality_of_class_products_follows_where_the_correlated_pixels_sit():
     from cgcore.experiments.taylor_kernel import data_locality
     from cgcore.report import favours_near_pairs
