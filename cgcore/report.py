@@ -238,6 +238,10 @@ def longer_verdict(longer: dict, tuned: dict) -> str:
                  "been chosen had it been a candidate")
     else:
         text += f"beyond 2 standard errors of a difference ({100 * 2 * se:.2f} points), below: longer training hurts"
+        if "train_acc" in row and "train_acc" in chosen:
+            text += (f" (it fits its augmented training batches to {row['train_acc']:.2%}, against "
+                     f"{chosen['train_acc']:.2%} in {chosen_epochs} epochs: closer to the training images, further "
+                     "from the held-out ones)")
     return text + (f". Its test accuracy, for the record: {row['test_acc']:.2%} (trained without the held-out "
                    f"images; the chosen recipe so trained: {chosen['test_acc']:.2%}).")
 

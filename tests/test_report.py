@@ -1070,7 +1070,10 @@ def test_longer_verdict_weighs_the_step_on_validation_against_two_standard_error
     assert "for 60 epochs instead of 30" in text and "99.60% on the held-out images against 99.50%, +0.10 points" in text
     assert "no measurable gain" in text
     assert "would have been chosen" in longer_verdict(longer(0.9980), tuned)
-    assert "longer training hurts" in longer_verdict(longer(0.9920), tuned)
+    hurts = longer(0.9920)
+    assert "longer training hurts" in longer_verdict(hurts, tuned) and "batches to" not in longer_verdict(hurts, tuned)
+    hurts["candidates"]["longer"]["train_acc"], tuned["candidates"]["long"]["train_acc"] = 0.9985, 0.9978
+    assert "fits its augmented training batches to 99.85%, against 99.78% in 30 epochs" in longer_verdict(hurts, tuned)
 
 
 def test_tuned_seed_verdict_places_the_papers_figure_against_the_seed_spread(results_store):
