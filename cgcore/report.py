@@ -319,6 +319,36 @@ def order4_tuning_verdict(result: dict, config: dict) -> str:
     return text
 
 
+def order4_epochs_verdict(lengths: dict, tuning: dict | None = None) -> str:
+    """taylor_order4_epochs: order 4's validation accuracy at the chapter's length and longer
+    (with the 12-epoch run of ``tuning``, taylor_order4_tuning's unchanged candidate, when it
+    holds out the same number of images), and whether validation picks a longer run than the
+    chapter's by more than two standard errors of a difference."""
+    n, rows = lengths["val_size"], lengths["candidates"]
+    points = {len(row["history"]["epoch"]): row["val_acc"] for row in rows.values()}
+    base = next((row for row in (tuning or {}).get("candidates", {}).values() if not row["changes"]), None)
+    if base is not None and tuning["val_size"] == n and tuning["order"] == lengths["order"]:
+        points.setdefault(len(base["history"]["epoch"]), base["val_acc"])
+    chapter = next((row for row in rows.values() if not row["changes"]), None)     # the chapter's length
+    if chapter is None:
+        raise ValueError(f"taylor_order4_epochs has no candidate at the chapter's length (one without changes); "
+                         f"its candidates: {', '.join(rows)}")
+    chapter_epochs, best = len(chapter["history"]["epoch"]), rows[lengths["chosen"]]
+    se = difference_standard_error(chapter["val_acc"], n)
+    text = (f"**Is order {lengths['order']} trained long enough?** Its length in the chapter, {chapter_epochs} epochs, "
+            f"was set for the time budget. On the same {n:,} held-out images (experiment `taylor_order4_epochs`) it "
+            "scores " + ", ".join(f"{acc:.2%} after {epochs} epochs" for epochs, acc in sorted(points.items())) + ". ")
+    step = best["val_acc"] - chapter["val_acc"]
+    if best is chapter or step <= 2 * se:
+        text += (f"No longer run beats the chapter's by more than two standard errors of a difference "
+                 f"({100 * 2 * se:.2f} points): more epochs are not what order {lengths['order']} lacks.")
+    else:
+        text += (f"Validation picks *{lengths['chosen']}*, {100 * step:+.2f} points over the chapter's length (more "
+                 f"than two standard errors of a difference, {100 * 2 * se:.2f}); its test accuracy: "
+                 f"{best['test_acc']:.2%}, against {chapter['test_acc']:.2%} at the chapter's length.")
+    return text
+
+
 # how taylor_kernel_svm splits ten classes, as its tables name it
 KERNEL_SCHEMES = {"one_vs_rest": "one vs rest (Eq. (3)'s form)", "one_vs_one": "one vs one (45 pairs voting)"}
 

@@ -893,6 +893,34 @@ def test_thesis_verdict_ranks_against_the_relu_twin_and_lets_the_seed_repeats_de
     assert text.endswith("on 2 of the 2 data sets, by 0.09 to 0.86 pp.")
 
 
+def test_order4_epochs_verdict_weighs_longer_runs_against_the_chapters_length():
+    from cgcore.report import order4_epochs_verdict
+
+    def row(val_acc, epochs, changes=None):
+        return {"val_acc": val_acc, "test_acc": val_acc + 0.001, "changes": changes or {},
+                "history": {"epoch": list(range(1, epochs + 1))}}
+
+    def lengths(chapter, longer):
+        rows = {"the chapter's length": row(chapter, 24), "half as long again": row(longer, 36, {"epochs": 36})}
+        return {"order": 4, "val_size": 5000, "candidates": rows, "chosen": max(rows, key=lambda k: rows[k]["val_acc"])}
+
+    tuning = {"order": 4, "val_size": 5000, "candidates": {"as taylor_expansion": row(0.9710, 12),
+                                                           "AdamW": row(0.9750, 12, {"optimizer": "adamw"})}}
+    text = order4_epochs_verdict(lengths(0.9720, 0.9725), tuning)
+    assert "97.10% after 12 epochs, 97.20% after 24 epochs, 97.25% after 36 epochs." in text
+    assert "more epochs are not what order 4 lacks" in text
+    text = order4_epochs_verdict(lengths(0.9720, 0.9790))
+    assert "12 epochs" not in text and "Validation picks *half as long again*, +0.70 points" in text
+    assert "its test accuracy: 98.00%, against 97.30%" in text
+    assert "not what order 4 lacks" in order4_epochs_verdict(lengths(0.9730, 0.9700), tuning)   # shorter is better
+    stored = lengths(0.9720, 0.9725)
+    stored["candidates"] = dict(sorted(stored["candidates"].items()))      # as a JSON store may order them
+    assert "97.20% after 24 epochs, 97.25% after 36 epochs" in order4_epochs_verdict(stored)
+    del stored["candidates"]["the chapter's length"]
+    with pytest.raises(ValueError, match="no candidate at the chapter's length"):
+        order4_epochs_verdict(stored)
+
+
 def _gamma_fits(d, val_accs, test_acc, gammas=(0.3, 1.0, 3.0), grid=(1.0, 3.0, 10.0)):
     rows = [{"gamma": g, "C_times_gamma": c, "C": c / g, "val_acc": a}
             for (g, c), a in zip([(g, c) for g in gammas for c in grid], val_accs)]

@@ -334,6 +334,17 @@ def test_order4_tuning_chooses_on_validation_and_changes_one_setting_per_candida
     assert all(len(row["history"]["epoch"]) == config["epochs"] for row in result["candidates"].values())
 
 
+def test_order4_epochs_trains_each_candidate_for_its_own_number_of_epochs(store, run_smoke):
+    stored = run_smoke("taylor_order4_epochs")
+    result, config = stored["result"], stored["manifest"]["config"]
+    rows = result["candidates"]
+    assert {name: len(row["history"]["epoch"]) for name, row in rows.items()} == {
+        name: changes.get("epochs", config["epochs"]) for name, changes in config["candidates"].items()} == {
+        "the chapter's length": 2, "half as long again": 3}
+    assert result["chosen"] == max(rows, key=lambda name: rows[name]["val_acc"])
+    assert EXPERIMENTS["taylor_order4_epochs"][1](result) == {}      # beside the chapter's claims, none of its own
+
+
 def test_order4_tuning_rejects_a_candidate_that_changes_an_unknown_setting():
     from cgcore.experiments.taylor_expansion import run_tuning
 
@@ -349,6 +360,13 @@ def test_order4_tuning_candidates_change_only_settings_of_the_expansion(profile)
     config = get_config("taylor_order4_tuning", profile)
     for changes in config["candidates"].values():
         assert set(changes) <= set(config["base"]) | set(DEFAULTS)
+    lengths = get_config("taylor_order4_epochs", profile)
+    expansion = get_config("taylor_expansion", profile)
+    # the first candidate is the chapter's order at its own length, the others longer
+    if lengths["order"] in expansion["orders"]:
+        assert lengths["epochs"] == expansion["epochs"][expansion["orders"].index(lengths["order"])]
+    assert list(lengths["candidates"].values())[0] == {}
+    assert all(changes["epochs"] > lengths["epochs"] for changes in list(lengths["candidates"].values())[1:])
 
 
 def test_taylor_step_traffic_counts_the_feature_matrix_three_times():
