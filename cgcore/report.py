@@ -411,6 +411,15 @@ def kernel_gamma_verdict(gamma: dict, kernel: dict | None = None) -> str:
     text = ("With the kernel's scale γ chosen on validation beside C (experiment `taylor_kernel_gamma`, one vs "
             "rest, " + (f"with {copies} augmented cop{'y' if copies == 1 else 'ies'}" if copies else "no augmentation")
             + "; γ in units of the fixed one above): " + "; ".join(parts) + ".")
+    # a gamma not chosen whose best C lies on the edge of its C grid: a wider grid might move it
+    open_rows = sorted({f"{scale:g}" for d in fits for scale in dict.fromkeys(row["gamma"] for row in fits[d]["grid"])
+                        if scale != fits[d]["chosen"]["gamma"]
+                        and _on_grid_edge(max((row for row in fits[d]["grid"] if row["gamma"] == scale),
+                                              key=lambda row: row["val_acc"])["C_times_gamma"],
+                                          (row["C_times_gamma"] for row in fits[d]["grid"]))}, key=float)
+    if open_rows:
+        text += (f" At γ = {' and '.join(open_rows)} the best C lies on the edge of the grid, so those scales are "
+                 "not fully searched.")
     if edges:
         text += (f" The choice{'s' if len(edges) > 1 else ''} of degree{'s' if len(edges) > 1 else ''} "
                  f"{' and '.join(edges)} lie{'' if len(edges) > 1 else 's'} on the grid's edge: a wider grid might "

@@ -930,19 +930,21 @@ def _gamma_fits(d, val_accs, test_acc, gammas=(0.3, 1.0, 3.0), grid=(1.0, 3.0, 1
 def test_kernel_gamma_table_and_verdict_read_the_grid_and_the_step_from_degree_3_to_4():
     from cgcore.report import kernel_gamma_table, kernel_gamma_verdict
 
-    inside = [0.1] * 9
-    inside[4] = 0.9                                             # gamma 1, C x gamma 3: the middle
+    inside = [0.1, 0.2, 0.1, 0.1, 0.9, 0.1, 0.1, 0.2, 0.1]    # every gamma best in the middle; gamma 1 chosen
     result = {"n_test": 10_000, "augmented_copies": 1,
               "degrees": {"3": _gamma_fits("3", inside, 0.9825, grid=(10.0, 30.0, 100.0)),
                                             "4": _gamma_fits("4", inside, 0.9818)}}
     table = kernel_gamma_table(result)
     assert list(table.columns) == ["C·γ = 1", "C·γ = 3", "C·γ = 10", "C·γ = 30", "C·γ = 100"]
     assert table.loc[(3, "1"), "C·γ = 30"] == "90.00% (chosen)" and table.loc[(3, "1"), "C·γ = 1"] == "—"
-    assert table.loc[(4, "0.3"), "C·γ = 3"] == "10.00%"
+    assert table.loc[(4, "0.3"), "C·γ = 3"] == "20.00%"
     text = kernel_gamma_verdict(result)
     assert "degree 4 picks γ = 1 and C = 3 " in text and "**98.18%**" in text
     assert "-0.07 points, no measurable step" in text and "does not lift order 4 above order 3" in text
-    assert "grid's edge" not in text and "table above" not in text
+    assert "grid's edge" not in text and "table above" not in text and "not fully searched" not in text
+    rising = [0.1, 0.2, 0.3] + inside[3:]                       # gamma 0.3 best at its largest C x gamma
+    assert "At γ = 0.3 the best C lies on the edge of the grid" in kernel_gamma_verdict(
+        {**result, "degrees": {**result["degrees"], "4": _gamma_fits("4", rising, 0.9818)}})
     kernel = {"augmented_copies": 1, "schemes": {"one_vs_rest": {
         "degrees": {"3": {"test_acc": 0.9798}, "4": {"test_acc": 0.9784}},
         "augmented": {"3": {"test_acc": 0.9825}, "4": {"test_acc": 0.9818}}}}}
