@@ -393,11 +393,10 @@ def kernel_gamma_table(gamma: dict) -> pd.DataFrame:
     return table[sorted(table.columns, key=lambda column: float(column.split("= ")[1]))]
 
 
-def kernel_gamma_verdict(gamma: dict, kernel: dict | None = None) -> str:
+def kernel_gamma_verdict(gamma: dict) -> str:
     """What choosing the kernel's scale on validation changes: per degree the (gamma, C) picked,
     whether it lies on the grid's edge, its validation and test accuracy, then the step from
-    degree 3 to 4 against two standard errors of a difference, and the machines at gamma = 1
-    of ``taylor_kernel_svm`` (``kernel``) beside them."""
+    degree 3 to 4 against two standard errors of a difference."""
     fits, n = gamma["degrees"], gamma["n_test"]
     parts, edges = [], []
     for d in sorted(fits, key=int):
@@ -410,7 +409,7 @@ def kernel_gamma_verdict(gamma: dict, kernel: dict | None = None) -> str:
     copies = gamma["augmented_copies"]
     text = ("With the kernel's scale γ chosen on validation beside C (experiment `taylor_kernel_gamma`, one vs "
             "rest, " + (f"with {copies} augmented cop{'y' if copies == 1 else 'ies'}" if copies else "no augmentation")
-            + "; γ in units of the fixed one above): " + "; ".join(parts) + ".")
+            + "; γ = 1 is the scale above): " + "; ".join(parts) + ".")
     # a gamma not chosen whose best C lies on the edge of its C grid: a wider grid might move it
     open_rows = sorted({f"{scale:g}" for d in fits for scale in dict.fromkeys(row["gamma"] for row in fits[d]["grid"])
                         if scale != fits[d]["chosen"]["gamma"]
@@ -433,13 +432,6 @@ def kernel_gamma_verdict(gamma: dict, kernel: dict | None = None) -> str:
         text += (f" From degree 3 to 4: {100 * step:+.2f} points, {verdict} ({100 * noise:.2f} points)"
                  + (": a kernel scale chosen on validation does not lift order 4 above order 3." if step < noise
                     else "."))
-    same = [d for d in sorted(fits, key=int) if fits[d]["chosen"]["gamma"] == 1.0]
-    # the fixed-gamma machines fit on the same images: with augmented copies, or plain
-    alike = (kernel or {}).get("schemes", {}).get("one_vs_rest", {}).get("augmented" if copies else "degrees", {})
-    if (same and all(d in alike for d in same)
-            and (not copies or (kernel or {}).get("augmented_copies") == copies)):
-        text += (f" At γ = 1 these are the machines of the table above (degree{'s' if len(same) > 1 else ''} "
-                 f"{' and '.join(same)}: " + ", ".join(f"{alike[d]['test_acc']:.2%}" for d in same) + ").")
     return text
 
 

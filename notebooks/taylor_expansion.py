@@ -304,7 +304,7 @@ if kernel:
 scaled, scaled_missing = run_or_load_each({"gamma": "taylor_kernel_gamma"}, profile, recompute)
 show_markdown("\n\n".join(scaled_missing))
 if scaled:
-    show_markdown(kernel_gamma_verdict(scaled["gamma"]["result"], kernel_result))
+    show_markdown(kernel_gamma_verdict(scaled["gamma"]["result"]))
 
 # %% tags=["remove-input", "hide-output"]
 if scaled:
