@@ -338,15 +338,20 @@ def order4_epochs_verdict(lengths: dict, tuning: dict | None = None) -> str:
     text = (f"**Is order {lengths['order']} trained long enough?** Its length in the chapter, {chapter_epochs} epochs, "
             f"was set for the time budget. On the same {n:,} held-out images (experiment `taylor_order4_epochs`) it "
             "scores " + ", ".join(f"{acc:.2%} after {epochs} epochs" for epochs, acc in sorted(points.items())) + ". ")
-    step = best["val_acc"] - chapter["val_acc"]
-    if best is chapter or step <= 2 * se:
-        text += (f"No longer run beats the chapter's by more than two standard errors of a difference "
-                 f"({100 * 2 * se:.2f} points): more epochs are not what order {lengths['order']} lacks.")
-    else:
-        text += (f"Validation picks *{lengths['chosen']}*, {100 * step:+.2f} points over the chapter's length (more "
-                 f"than two standard errors of a difference, {100 * 2 * se:.2f}); its test accuracy: "
-                 f"{best['test_acc']:.2%}, against {chapter['test_acc']:.2%} at the chapter's length.")
-    return text
+    if best is chapter:
+        return text + f"Validation picks the chapter's length: more epochs are not what order {lengths['order']} lacks."
+    step, best_epochs = best["val_acc"] - chapter["val_acc"], len(best["history"]["epoch"])
+    ordered = [acc for _, acc in sorted(points.items())]
+    text += (f"Validation picks {best_epochs} epochs, {100 * step:+.2f} points over the chapter's length, "
+             + ("within" if step <= 2 * se else "beyond") + f" two standard errors of a difference ({100 * 2 * se:.2f} "
+             f"points); on the test set {best['test_acc']:.2%} against {chapter['test_acc']:.2%}. ")
+    if step > 2 * se:
+        return text + f"The chapter's order {lengths['order']} is short of training."
+    if all(b > a for a, b in zip(ordered, ordered[1:])):
+        return text + (f"No longer run is clearly better, but the accuracy still rises with the length: the chapter's "
+                       f"order {lengths['order']} may be somewhat short of training, by less than a split of {n:,} "
+                       "images can tell.")
+    return text + f"No longer run is clearly better: more epochs are not what order {lengths['order']} lacks."
 
 
 # how taylor_kernel_svm splits ten classes, as its tables name it

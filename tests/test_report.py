@@ -908,11 +908,14 @@ def test_order4_epochs_verdict_weighs_longer_runs_against_the_chapters_length():
                                                            "AdamW": row(0.9750, 12, {"optimizer": "adamw"})}}
     text = order4_epochs_verdict(lengths(0.9720, 0.9725), tuning)
     assert "97.10% after 12 epochs, 97.20% after 24 epochs, 97.25% after 36 epochs." in text
-    assert "more epochs are not what order 4 lacks" in text
+    assert "Validation picks 36 epochs, +0.05 points over the chapter's length, within two standard errors" in text
+    assert "on the test set 97.35% against 97.30%" in text and "still rises with the length" in text
+    flat = order4_epochs_verdict(lengths(0.9720, 0.9725), {**tuning, "candidates": {"as taylor_expansion": row(0.9730, 12)}})
+    assert "No longer run is clearly better: more epochs are not what order 4 lacks" in flat   # 12 > 24 < 36
     text = order4_epochs_verdict(lengths(0.9720, 0.9790))
-    assert "12 epochs" not in text and "Validation picks *half as long again*, +0.70 points" in text
-    assert "its test accuracy: 98.00%, against 97.30%" in text
-    assert "not what order 4 lacks" in order4_epochs_verdict(lengths(0.9730, 0.9700), tuning)   # shorter is better
+    assert "12 epochs" not in text and "+0.70 points over the chapter's length, beyond two standard errors" in text
+    assert text.endswith("The chapter's order 4 is short of training.")
+    assert "Validation picks the chapter's length" in order4_epochs_verdict(lengths(0.9730, 0.9700), tuning)
     stored = lengths(0.9720, 0.9725)
     stored["candidates"] = dict(sorted(stored["candidates"].items()))      # as a JSON store may order them
     assert "97.20% after 24 epochs, 97.25% after 36 epochs" in order4_epochs_verdict(stored)
