@@ -109,7 +109,7 @@ x = sympy.symbols("x1:4")
 #   never transformed.
 # * **Training.** Adam with a one-cycle learning-rate schedule, cross-entropy on the
 #   logits of Eq. (3); the rest is in the config above (the epochs set by hand for the
-#   time budget, not on validation).
+#   time budget, not on validation; order 4's length is checked on validation below).
 #
 # What each choice is worth, in short runs at orders 2 and 3 with one choice changed at
 # a time (experiment `taylor_ablation`), chosen on images held out of the training set
@@ -143,7 +143,7 @@ show_markdown(
             f"{100 * (ablation['variants'][ablation['chosen_on_validation']]['val_acc'][str(ablation['orders'][-1])] - ablation['variants'][book_choice]['val_acc'][str(ablation['orders'][-1])]):.2f} "
             f"percentage points on {ablation['val_size']:,} validation images."))
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 stored = run_or_load("taylor_expansion", profile, recompute=recompute)
 result = stored["result"]
 
@@ -170,7 +170,7 @@ chosen_fit = choice["choice"]["result"] if choice and choice["choice"]["result"]
 # %%
 fig = plots.order_sweep(result, kernel=kernel_result)   # with the max-margin fits of a section below
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 rows = []
 for order, row in sorted(result["orders"].items(), key=lambda kv: int(kv[0])):
     rows.append({"order n": int(order), "terms": row["terms"], "parameters": row["params"],
@@ -185,7 +185,7 @@ pd.DataFrame(rows).set_index("order n")
 # %% tags=["hide-output"]
 fig = plots.training_curves(result)
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 top = max(result["orders"], key=int)
 row = result["orders"][top]
 paper_acc = PAPER["taylor_order4_acc"].value
@@ -201,7 +201,7 @@ show_markdown(
     f"('the accuracy remains unchanged'). We read it as that pruned count (the text does not say so); the "
     f"scorecard compares it with our full count.")
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 by_order = {int(k): v for k, v in result["orders"].items()}
 if 3 in by_order and 4 in by_order:
     o3, o4 = by_order[3], by_order[4]
@@ -222,9 +222,8 @@ tuning = {}
 if tuned_order in config["orders"]:
     show_markdown(
         f"**What would lift order {tuned_order}?** Order {tuned_order} trained again with one setting changed at a "
-        f"time (AdamW's weight decay; a lower peak learning rate; stronger augmentation; the standardised terms of "
-        f"degree d scaled by a factor to the power d − 1, a prior towards the low orders; the machine's multi-class "
-        f"hinge loss), for {tuning_config['epochs']} epochs, on the training set less "
+        f"time (weight decay, learning rate, augmentation, the hinge loss, or a prior towards the low orders: a "
+        f"*degree scale* whose (d − 1)th power scales the terms of degree d), for {tuning_config['epochs']} epochs, on the training set less "
         f"{tuning_config['val_size']:,} held-out images on which the choice is made (experiment "
         "`taylor_order4_tuning`; the test column is for the record).")
     tuning, missing = run_or_load_each({"tuning": "taylor_order4_tuning"}, profile, recompute)
@@ -358,7 +357,7 @@ if not seeds.empty:
 # machines written out as Eq. (3), terms standardised on the images they were fit on). Test
 # accuracy, its change in points in brackets, the coefficient dropped unless re-centred:
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 display(pruning_table(result, kernel_result))
 show_markdown(pruning_verdict(result, kernel_result))
 
@@ -392,7 +391,7 @@ if "upper_at_zero" in quadratic:
     fig = plots.quadratic_levels(quadratic, by=config["level_order_by"], basis="upper_at_zero",
                                  title="Fig. 3 in the paper's basis: coefficients of $x_i x_j$ at the black image")
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 side = quadratic["side"]
 bases = {"u_i u_j, expanded at the mean image": "upper", "x_i x_j, at the black image": "upper_at_zero"}
 locality = pd.DataFrame({name: locality_shares(np.asarray(quadratic[key]), side)
@@ -425,7 +424,7 @@ show_markdown(text)
 # its L5 holds the most positive weights and L1 the most negative, where the table above
 # takes the largest in magnitude); and the fit, for which the max-margin polynomials stand in:
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 by_order = {int(order): shares for order, shares in result.get("locality_by_order", {}).items()}
 readings = {f"order {order}, {basis_name}, largest fifth by magnitude": shares[basis]
             for order, shares in sorted(by_order.items())
@@ -454,7 +453,7 @@ readings_table.rename(columns={"top_near": "the fifth: d ≤ 1.5", "all_near": "
 # scorecard chapter collects all chapters). Accuracies are on the 10,000 MNIST test
 # images resized to 7×7.
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 format_claims(claims_table(profile, prefix="taylor_", seed_spreads=False, stated=True), compact=True)   # the seed repeats have their table
 
 # %% [markdown]

@@ -283,8 +283,8 @@ def test_compact_claims_keep_label_values_and_verdict():
     table = pd.DataFrame({"label": ["order 4"], "paper": [0.98], "ours": [0.973], "unit": ["fraction"],
                           "delta": [-0.007], "section": ["Sec. III"], "verdict": ["partly"], "note": ["..."]})
     compact = format_claims(table, compact=True)
-    assert list(compact.columns) == ["label", "paper", "ours", "delta", "verdict"]
-    assert compact.loc[0, "ours"] == "97.30%" and compact.loc[0, "delta"].startswith("-0.7")
+    assert list(compact.columns) == ["paper", "ours", "delta", "verdict"] and compact.index.name == "claim"
+    assert compact.loc["order 4", "ours"] == "97.30%" and compact.loc["order 4", "delta"].startswith("-0.7")
 
 
 def test_ablation_convnet_verdict_names_the_variants_at_or_above_the_class_mean():
@@ -509,7 +509,7 @@ def test_claims_table_of_an_empty_store_keeps_its_columns(results_store):
     from cgcore.report import claims_table, format_claims
 
     table = format_claims(claims_table("smoke", prefix=("relu_cnn_",)), compact=True)
-    assert table.empty and list(table.columns) == ["label", "paper", "ours", "delta", "verdict"]
+    assert table.empty and list(table.columns) == ["paper", "ours", "delta", "verdict"]
 
 
 def test_claims_table_leaves_out_the_seed_spreads_when_asked(results_store):
@@ -978,13 +978,13 @@ def test_kernel_table_and_verdict_weigh_the_svm_against_the_paper_and_our_fit():
     assert list(table.index.get_level_values(0)) == [3, 4, 4]       # by degree, both splits together
     text = kernel_verdict(kernel, expansion)
     assert "**97.69%**" in text and "-0.31 points from the paper's" in text
-    assert "97.67% (degree 3), 97.69% (degree 4); our Eq. (3) at order 4 scores 97.30%." in text
+    assert "every degree is in the table below" in text and "(degree 2)" not in text
     assert "points at the 7×7 images" in text                  # 0.31 points is over two standard errors
     assert "missing step from order 3 to 4 of ours (the step, not the level) belongs to these" in text   # +0.02: no step
     ours_steps = {"orders": {"3": {"test_acc": 0.9700}, "4": {"test_acc": 0.9760}}}      # ours gains 0.6 points
     assert "where our fit gains over order 3" in kernel_verdict(kernel, ours_steps)
     assert "belongs to these polynomials" not in kernel_verdict(kernel, ours_steps)
-    assert "is one that order 4 can reach" not in text          # degree 4 is the best fit itself
+    assert "is within its reach" not in text          # degree 4 is the best fit itself
     assert "97.60%" not in text                                  # the one-vs-one machines: in the table only
     reached = {**kernel, "schemes": {"one_vs_rest": {"degrees": {"4": {**ovr["degrees"]["4"], "test_acc": 0.9805}}}}}
     assert "order 4's level (the step from order 3 aside) lies in how we train it" in kernel_verdict(reached, expansion)
@@ -1000,19 +1000,19 @@ def test_kernel_table_and_verdict_weigh_the_svm_against_the_paper_and_our_fit():
     assert ("they score 98.18%, against 98.25% at degree 3 fit the same way: again no measurable step from degree 3 "
             "to 4 (-0.07 points). With the same fit and the same images, with augmentation or without, order 4 does "
             "not improve on order 3 here") in text                # the plain step, +0.02, is flat too
-    assert "the best of these fits, 98.25% (degree 3 with augmented copies), is one that order 4 can reach" in text
+    assert "the best of these fits, 98.25% (degree 3 with augmented copies), is within its reach" in text
     assert "here degree 4 does improve on degree 3 (+1.18 points" in kernel_verdict(with_augmented(0.9700), expansion)
     assert "degree 3 scores higher, by 0.82 points" in kernel_verdict(with_augmented(0.9900), expansion)
     close = {**augmented, "schemes": {"one_vs_rest": {**ovr, "augmented": {"4": {**ovr["degrees"]["4"],
                                                                                "test_acc": 0.9779}}}}}
     text = kernel_verdict(close, expansion)                    # 0.21 points short: within two standard errors
-    assert ("the best of these fits, 97.79% (degree 4 with augmented copies), is one that order 4 can reach. That "
+    assert ("the best of these fits, 97.79% (degree 4 with augmented copies), is within its reach. That "
             "best, 97.79%, is within two standard errors of the paper's figure without reaching it, and +0.49 points "
             "from our order 4: part of our shortfall lies in how we fit the polynomials.") in text
     lower = {**kernel, "schemes": {"one_vs_rest": {"degrees": {**ovr["degrees"], "3": {**ovr["degrees"]["3"],
                                                                                         "test_acc": 0.9798}}}}}
     text = kernel_verdict(lower, expansion)                     # degree 3 is a fit order 4 holds
-    assert "the best of these fits, 97.98% (degree 3), is one that order 4 can reach." in text
+    assert "the best of these fits, 97.98% (degree 3), is within its reach." in text
     assert "within two standard errors of the paper's figure" in text and "points at the 7×7 images" not in text
     stepped = {**kernel, "schemes": {"one_vs_rest": {"degrees": {**ovr["degrees"], "3": {**ovr["degrees"]["3"],
                                                                                           "test_acc": 0.9700}}}}}
@@ -1198,8 +1198,11 @@ def test_locality_verdict_says_which_readings_are_local_and_whether_the_fit_deci
     assert locality_verdict(adam).endswith("nor the level definition is what separates our Fig. 3 from the paper's.")
     assert ", nor the fit is what" in locality_verdict({**adam, "order 4, max-margin fit, u_i u_j": spread})
     text = locality_verdict({**adam, **margin})
-    assert "*order 4, max-margin fit, u_i u_j*; *order 4, max-margin fit, x_i x_j*." in text
-    assert "The other readings do not favour them. So the fit decides it" in text and "We think" in text
+    assert "in all 2 readings of the max-margin fits and in none of the other 2. So the fit decides it" in text
+    assert "We think" in text
+    one_adam = locality_verdict({**margin, "order 4, u_i u_j": local, "order 4, x_i x_j": spread})
+    assert "*order 4, max-margin fit, u_i u_j*; *order 4, max-margin fit, x_i x_j*; *order 4, u_i u_j*." in one_adam
+    assert "The other readings do not favour them." in one_adam
     # the training images' own class-against-rest products local: measured, not thought
     measured = locality_verdict({**adam, **margin}, data=local)
     assert "puts 32% of its largest fifth on near pairs" in measured and "We think" not in measured
