@@ -121,17 +121,18 @@ _TAYLOR_ORDER4_TUNING = {
     },
 }
 
-# Eq. (3)'s polynomials of degree 2 to 4 fit by a polynomial-kernel SVM (scikit-learn) on
-# taylor_expansion's 7x7 images: C chosen on a validation split, the chosen machine refit on
-# all 60,000 and tested (cgcore.experiments.taylor_kernel). On the 2 cores a one-vs-rest fit
-# took 0.5 to 1.3 min on the plain images and 2.3 min on 120,000 (the one-vs-one fits less).
 # Order 4 for the chapter's epochs (set by hand for the time budget) and for half as many
 # again, on taylor_order4_tuning's split: would validation have picked a longer run? (Its
-# 12-epoch "as taylor_expansion" candidate is the third point.) About 40 s an epoch here.
+# 12-epoch "as taylor_expansion" candidate is the third point.) About a minute an epoch on
+# the 2 cores with its evaluations: 56 min in all.
 _TAYLOR_ORDER4_EPOCHS = {**_TAYLOR_ORDER4_TUNING,
                          "epochs": _TAYLOR_EXPANSION["epochs"][_TAYLOR_EXPANSION["orders"].index(4)],
                          "candidates": {"the chapter's length": {}, "half as long again": {"epochs": 36}}}
 
+# Eq. (3)'s polynomials of degree 2 to 4 fit by a polynomial-kernel SVM (scikit-learn) on
+# taylor_expansion's 7x7 images: C chosen on a validation split, the chosen machine refit on
+# all 60,000 and tested (cgcore.experiments.taylor_kernel). On the 2 cores a one-vs-rest fit
+# took 0.5 to 1.3 min on the plain images and 2.3 min on 120,000 (the one-vs-one fits less).
 _TAYLOR_KERNEL_SVM = {
     "dataset": _TAYLOR_EXPANSION["dataset"],
     "image_size": _TAYLOR_EXPANSION["image_size"],
@@ -164,8 +165,8 @@ _TAYLOR_KERNEL_SVM = {
 # (in units of 1 / (49 x the pixels' variance)) chosen on validation beside C: C = c / gamma
 # for c on a grid per degree around the C that taylor_kernel_svm chose at gamma = 1 (30 and 3),
 # so that the middle of each gamma's grid is that choice at gamma = 1. On the plain images
-# (augmented_copies 0): a fit takes 0.5 to 1.5 min on the 2 cores there, about a quarter of
-# one with an augmented copy, so that the 18 fits and 2 refits take about half an hour.
+# (augmented_copies 0): a fit there takes about a quarter of one with an augmented copy, and
+# the 18 fits and 2 refits took 10 min on the 2 cores.
 _TAYLOR_KERNEL_GAMMA = {
     **{key: _TAYLOR_KERNEL_SVM[key] for key in ("dataset", "image_size", "antialias", "train_size", "test_size",
                                                 "val_size", "augment", "seed")},
