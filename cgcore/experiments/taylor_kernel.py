@@ -89,6 +89,35 @@ def _joined(parts: list[TensorData]) -> TensorData:
     return TensorData(torch.cat([p.images for p in parts]), torch.cat([p.labels for p in parts]), parts[0].name)
 
 
+def _arrays(data: TensorData):
+    """(flattened float64 images, labels) as numpy arrays, the form SVC fits."""
+    return data.images.flatten(1).double().numpy(), data.labels.numpy()
+
+
+def _kernel_data(config: dict) -> tuple[TensorData, TensorData, TensorData, TensorData]:
+    """(training set, the part of it fit on while choosing, the ``val_size`` held-out images,
+    test set) of 7x7 images. The split is a function of the labels and the seed, so it picks
+    the same images from the augmented copies as from the plain ones."""
+    load = dict(size=config["image_size"], antialias=config["antialias"])
+    train = load_dataset(config["dataset"], "train", **load).subset(config["train_size"], config["seed"])
+    test = load_dataset(config["dataset"], "test", **load).subset(config["test_size"], config["seed"])
+    fit_part, val = train.split(config["val_size"], config["seed"])
+    return train, fit_part, val, test
+
+
+def _with_copies(config: dict, n_copies: int, train: TensorData, fit_part: TensorData):
+    """The training set with ``n_copies`` augmented copies (none for 0): (the arrays to fit
+    on while choosing, the training set less the validation split plus the same images of
+    each copy; the arrays to refit on, all of them; those as one TensorData)."""
+    copies = _augmented_copies(config, n_copies) if n_copies else []
+    if any(not torch.equal(copy.labels, train.labels) for copy in copies):
+        raise RuntimeError("the 28x28 originals and the 7x7 training images are not in the same order")
+    # each copy holds the same labels in the same order, so the split leaves out the same images
+    fit_copies = [copy.split(config["val_size"], config["seed"])[0] for copy in copies]
+    seen = _joined([train, *copies])
+    return _arrays(_joined([fit_part, *fit_copies])), _arrays(seen), seen
+
+
 # the settings a fit's outcome depends on besides its degree, scheme and C: each fit's
 # checkpoint is kept under their hash, so a change elsewhere in the config reuses it
 _DATA_KEYS = ("dataset", "image_size", "antialias", "train_size", "test_size", "val_size", "gamma", "seed")
@@ -150,18 +179,9 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
     for scheme in config["schemes"]:
         check_choice("schemes entry", scheme, SCHEMES)
     _check_expanded(config)
-    load = dict(size=config["image_size"], antialias=config["antialias"])
-    train = load_dataset(config["dataset"], "train", **load).subset(config["train_size"], config["seed"])
-    test = load_dataset(config["dataset"], "test", **load).subset(config["test_size"], config["seed"])
-    # the split is a function of the labels and the seed, so it picks the same images from
-    # the augmented copies as from the plain ones
-    fit_part, val = train.split(config["val_size"], config["seed"])
-
-    def arrays(data):
-        return data.images.flatten(1).double().numpy(), data.labels.numpy()
-
+    train, fit_part, val, test = _kernel_data(config)
     sizes = {"n_train": len(train), "n_val": len(val), "n_test": len(test)}
-    plain, fit, val, test_xy = map(arrays, (train, fit_part, val, test))   # test stays the data, for Eq. (3)
+    plain, fit, val, test_xy = map(_arrays, (train, fit_part, val, test))   # test stays the data, for Eq. (3)
     # centred at the mean training image, as taylor_expansion's "mean" expansion point
     x0 = plain[0].mean(0)
     gamma = kernel_gamma(plain[0], x0, config["gamma"])
@@ -171,13 +191,8 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
                                     for d in config["degrees"]}, "augmented": {}}
                for scheme in config["schemes"]}
     if config["augmented_degrees"]:
-        copies = _augmented_copies(config, config["augmented_copies"])
-        if any(not torch.equal(copy.labels, train.labels) for copy in copies):
-            raise RuntimeError("the 28x28 originals and the 7x7 training images are not in the same order")
-        # each copy holds the same labels in the same order, so the split leaves out the same images
-        fit_copies = [copy.split(config["val_size"], config["seed"])[0] for copy in copies]
-        seen = _joined([train, *copies])
-        both = (arrays(_joined([fit_part, *fit_copies])), arrays(seen))
+        fit_xy, all_xy, seen = _with_copies(config, config["augmented_copies"], train, fit_part)
+        both = (fit_xy, all_xy)
         folder = _fits_folder(profile, config, augmented=True)
         for scheme, fits in schemes.items():
             for d in config["augmented_degrees"]:
@@ -312,21 +327,9 @@ def run_gamma(config: dict, profile: str, progress: bool = True) -> dict:
     pair best on those images (ties to the first: smaller gamma, then smaller C) refit on
     all of them and scored once on the test set."""
     check_gamma_grid(config)
-    load = dict(size=config["image_size"], antialias=config["antialias"])
-    train = load_dataset(config["dataset"], "train", **load).subset(config["train_size"], config["seed"])
-    test = load_dataset(config["dataset"], "test", **load).subset(config["test_size"], config["seed"])
-    fit_part, val = train.split(config["val_size"], config["seed"])
-    copies = _augmented_copies(config, config["augmented_copies"]) if config["augmented_copies"] else []
-    if any(not torch.equal(copy.labels, train.labels) for copy in copies):
-        raise RuntimeError("the 28x28 originals and the 7x7 training images are not in the same order")
-    fit_copies = [copy.split(config["val_size"], config["seed"])[0] for copy in copies]
-
-    def arrays(data):
-        return data.images.flatten(1).double().numpy(), data.labels.numpy()
-
-    plain = arrays(train)
-    (x_fit, y_fit), (x_all, y_all) = arrays(_joined([fit_part, *fit_copies])), arrays(_joined([train, *copies]))
-    (x_val, y_val), (x_test, y_test) = arrays(val), arrays(test)
+    train, fit_part, val, test = _kernel_data(config)
+    (x_fit, y_fit), (x_all, y_all), _ = _with_copies(config, config["augmented_copies"], train, fit_part)
+    plain, (x_val, y_val), (x_test, y_test) = _arrays(train), _arrays(val), _arrays(test)
     x0 = plain[0].mean(0)                      # centred at the mean plain training image, as taylor_kernel_svm
     unit = kernel_gamma(plain[0], x0)          # gamma = 1 in these units is taylor_kernel_svm's
     folder = checkpoint_dir(profile, GAMMA_NAME, {k: config[k] for k in _DATA_KEYS + _AUGMENTED_KEYS if k != "gamma"})
