@@ -290,12 +290,18 @@ def tuned_seed_verdict(profile: str, experiment: str = "seeds_taylornet_mnist_tu
     return text
 
 
+def unchanged_candidate(candidates: dict) -> str | None:
+    """The name of a tuning run's candidate that changes nothing (the setting it is compared
+    with), or None."""
+    return next((name for name, row in candidates.items() if not row["changes"]), None)
+
+
 def order4_tuning_verdict(result: dict, config: dict) -> str:
     """taylor_order4_tuning against the chapter's run: the candidate chosen on validation, its
     margin over the unchanged setting in units of the validation set's binomial standard
     error, and whether ``config`` (taylor_expansion's) already trains with it."""
     rows, chosen = result["candidates"], result["chosen"]
-    base = next((name for name, row in rows.items() if not row["changes"]), None)
+    base = unchanged_candidate(rows)
     if base is None:
         raise ValueError("the tuning run has no candidate without changes to compare the chosen one with; "
                          f"its candidates: {', '.join(rows)}")
@@ -326,13 +332,15 @@ def order4_epochs_verdict(lengths: dict, tuning: dict | None = None) -> str:
     chapter's by more than two standard errors of a difference."""
     n, rows = lengths["val_size"], lengths["candidates"]
     points = {len(row["history"]["epoch"]): row["val_acc"] for row in rows.values()}
-    base = next((row for row in (tuning or {}).get("candidates", {}).values() if not row["changes"]), None)
+    base = unchanged_candidate((tuning or {}).get("candidates", {}))
     if base is not None and tuning["val_size"] == n and tuning["order"] == lengths["order"]:
-        points.setdefault(len(base["history"]["epoch"]), base["val_acc"])
-    chapter = next((row for row in rows.values() if not row["changes"]), None)     # the chapter's length
-    if chapter is None:
+        row = tuning["candidates"][base]
+        points.setdefault(len(row["history"]["epoch"]), row["val_acc"])
+    chapter_name = unchanged_candidate(rows)      # the chapter's length
+    if chapter_name is None:
         raise ValueError(f"taylor_order4_epochs has no candidate at the chapter's length (one without changes); "
                          f"its candidates: {', '.join(rows)}")
+    chapter = rows[chapter_name]
     chapter_epochs, best = len(chapter["history"]["epoch"]), rows[lengths["chosen"]]
     se = difference_standard_error(chapter["val_acc"], n)
     text = (f"**Is order {lengths['order']} trained long enough?** Its length in the chapter, {chapter_epochs} epochs, "
@@ -383,16 +391,24 @@ def _on_grid_edge(value: float, grid) -> bool:
     return value in (min(grid), max(grid))
 
 
+def _by_gamma(grid: list[dict]) -> dict[float, list[dict]]:
+    """taylor_kernel_gamma's fits of one degree grouped by gamma, in the grid's order."""
+    groups = {}
+    for row in grid:
+        groups.setdefault(row["gamma"], []).append(row)
+    return groups
+
+
 def kernel_gamma_table(gamma: dict) -> pd.DataFrame:
     """taylor_kernel_gamma's grid: per degree and gamma, the validation accuracy at each C x gamma
     tried (— where a degree's grid has none), the pair chosen marked."""
     rows = []
     for d, fits in gamma["degrees"].items():
         chosen = fits["chosen"]
-        for scale in dict.fromkeys(row["gamma"] for row in fits["grid"]):
+        for scale, group in _by_gamma(fits["grid"]).items():
             cells = {f"C·γ = {row['C_times_gamma']:g}": f"{row['val_acc']:.2%}" + (
                 " (chosen)" if (row["gamma"], row["C"]) == (chosen["gamma"], chosen["C"]) else "")
-                for row in fits["grid"] if row["gamma"] == scale}
+                for row in group}
             rows.append({"degree": int(d), "γ": f"{scale:g}", **cells})
     table = pd.DataFrame(rows).set_index(["degree", "γ"]).fillna("—")
     return table[sorted(table.columns, key=lambda column: float(column.split("= ")[1]))]
@@ -416,11 +432,14 @@ def kernel_gamma_verdict(gamma: dict) -> str:
             "rest, " + (f"with {copies} augmented cop{'y' if copies == 1 else 'ies'}" if copies else "no augmentation")
             + "; γ = 1 is the scale above): " + "; ".join(parts) + ".")
     # a gamma not chosen whose best C lies on the edge of its C grid: a wider grid might move it
-    open_rows = sorted({f"{scale:g}" for d in fits for scale in dict.fromkeys(row["gamma"] for row in fits[d]["grid"])
-                        if scale != fits[d]["chosen"]["gamma"]
-                        and _on_grid_edge(max((row for row in fits[d]["grid"] if row["gamma"] == scale),
-                                              key=lambda row: row["val_acc"])["C_times_gamma"],
-                                          (row["C_times_gamma"] for row in fits[d]["grid"]))}, key=float)
+    open_rows = set()
+    for d, degree_fits in fits.items():
+        c_grid = [row["C_times_gamma"] for row in degree_fits["grid"]]
+        for scale, group in _by_gamma(degree_fits["grid"]).items():
+            best_c = max(group, key=lambda row: row["val_acc"])["C_times_gamma"]
+            if scale != degree_fits["chosen"]["gamma"] and _on_grid_edge(best_c, c_grid):
+                open_rows.add(scale)
+    open_rows = [f"{scale:g}" for scale in sorted(open_rows)]
     if open_rows:
         text += (f" At γ = {' and '.join(open_rows)} the best C lies on the edge of the grid, so those scales are "
                  "not fully searched.")
