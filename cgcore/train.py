@@ -10,6 +10,7 @@ from typing import Callable
 import torch
 from torch import nn
 import torch.nn.functional as F
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from . import distributed
@@ -62,6 +63,10 @@ class TrainConfig:
     loss: str = "cross_entropy"
     precision: str = "float32"     # or "bfloat16" (autocast, see :func:`autocast`)
     channels_last: bool = False
+    # 0: the network trained is the one returned. Otherwise an exponential moving average
+    # of its weights and batch-norm statistics, ``avg = decay * avg + (1 - decay) * w`` after
+    # every step, is what each epoch evaluates and what ``fit`` returns (see :func:`fit`).
+    ema_decay: float = 0.0
     seed: int = 0
 
     def __post_init__(self):
@@ -72,6 +77,8 @@ class TrainConfig:
         if self.loss != "cross_entropy" and self.label_smoothing:
             raise ValueError(f"label_smoothing applies to the cross_entropy loss only, got {self.label_smoothing} "
                              f"with loss {self.loss!r}")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1) (0 = no averaging), got {self.ema_decay}")
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError(f"epochs and batch_size must be >= 1, got {self.epochs}, {self.batch_size}")
 
@@ -83,6 +90,9 @@ class History:
     train_acc: list = field(default_factory=list)
     test_acc: list = field(default_factory=list)
     seconds: list = field(default_factory=list)
+    # with weight averaging (TrainConfig.ema_decay), test_acc is the averaged network's and
+    # this the accuracy of the weights trained, measured on the same images after each epoch
+    raw_test_acc: list = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -149,6 +159,11 @@ def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: Train
 
     With ``checkpoint`` set, model, optimiser, scheduler and history are saved after each
     epoch, and a later call with the same path resumes from the last completed epoch.
+    With ``cfg.ema_decay`` set, an exponential moving average of the weights and batch-norm
+    statistics (torch's ``AveragedModel``) is updated after every step; each epoch's
+    ``test_acc`` is the averaged network's (``raw_test_acc`` the trained weights'), and on
+    return ``model`` holds the averaged weights.
+
     Batches come from a generator seeded by (seed, epoch), and ``augment(x, generator=g)``
     gets a generator seeded by (seed, epoch, step), so a resumed run sees the same batches,
     augmented the same way, as an uninterrupted one.
@@ -167,9 +182,13 @@ def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: Train
     opt = make_optimizer(model.parameters(), cfg)
     sched = make_scheduler(opt, cfg, steps)
     history, start_epoch = History(), 0
+    averaged = (AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=True)
+                if cfg.ema_decay else None)
     if checkpoint is not None and checkpoint.exists():
         state = load_checkpoint(checkpoint, map_location=device)
         model.load_state_dict(state["model"])
+        if averaged is not None:
+            averaged.load_state_dict(state["averaged"])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
         history = History(**state["history"])
@@ -207,6 +226,8 @@ def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: Train
             loss.backward()
             opt.step()
             sched.step()
+            if averaged is not None:
+                averaged.update_parameters(model)
             loss_sum += loss.item() * len(y)
             correct += (logits.argmax(1) == y).sum().item()
             bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
@@ -214,8 +235,12 @@ def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: Train
         history.epoch.append(epoch + 1)
         history.train_loss.append(loss_sum / len(train))
         history.train_acc.append(correct / len(train))
-        history.test_acc.append(accuracy(model, test, precision=cfg.precision) if test is not None
+        evaluated = model if averaged is None else averaged.module
+        history.test_acc.append(accuracy(evaluated, test, precision=cfg.precision) if test is not None
                                 else float("nan"))
+        if averaged is not None:
+            history.raw_test_acc.append(accuracy(model, test, precision=cfg.precision) if test is not None
+                                        else float("nan"))
         history.seconds.append(time.perf_counter() - t0)
         if progress:
             tqdm.write(f"{desc} epoch {epoch + 1}/{cfg.epochs}: loss {history.train_loss[-1]:.4f} "
@@ -225,6 +250,9 @@ def fit(model: nn.Module, train: TensorData, test: TensorData | None, cfg: Train
             save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(),
                           "scheduler": sched.state_dict(), "history": history.as_dict(),
                           "epoch": epoch + 1, "rng": torch.get_rng_state(),
+                          **({"averaged": averaged.state_dict()} if averaged is not None else {}),
                           **({"cuda_rng": torch.cuda.get_rng_state_all()} if torch.cuda.is_available() else {})},
                          checkpoint)
+    if averaged is not None:
+        model.load_state_dict(averaged.module.state_dict())
     return history

@@ -49,6 +49,8 @@ NAMES = TAYLORNETS + (RESNET, FASHION, FLOAT32)
 TUNED = "taylornet_mnist_tuned"
 # The chosen recipe trained longer on the same images and split: would a longer one have won?
 LONGER = "taylornet_mnist_longer"
+# The chosen recipe with its weights averaged (TrainConfig.ema_decay) over the same run, refit
+AVERAGED = "taylornet_mnist_averaged"
 # Beyond the paper: each TaylorNet's equal-size twins (models.relu_twin, models.pinet_twin),
 # trained with its data and recipe
 BASELINES = tuple(name.replace("taylornet_", "baselines_") for name in TAYLORNETS)
@@ -158,7 +160,7 @@ def run_tuned(config: dict, profile: str, progress: bool = True, *, experiment: 
     stored. With ``config["refit"]`` the chosen recipe is then trained on the whole training
     set (:func:`refit_chosen`) and that network's test accuracy is the claim; without, the
     chosen candidate's."""
-    check_choice("experiment", experiment, (TUNED, LONGER))
+    check_choice("experiment", experiment, (TUNED, LONGER, AVERAGED))
     device = default_device()
     candidates = config["candidates"]
     check_candidates(candidates, config)
@@ -178,6 +180,8 @@ def run_tuned(config: dict, profile: str, progress: bool = True, *, experiment: 
                       "test_acc": accuracy(model.eval(), test, precision=cfg.precision),
                       "train_acc": history.train_acc[-1], "train_seconds": float(np.sum(history.seconds)),
                       "history": history.as_dict()}
+        if history.raw_test_acc:   # weights averaged: the trained weights' accuracy on the same split
+            rows[name]["raw_val_acc"] = history.raw_test_acc[-1]
     chosen = max(rows, key=lambda name: rows[name]["val_acc"])
     out = {"experiment": experiment, "dataset": config["dataset"], "model": config["model"],
            "candidates": rows, "chosen": chosen, "val_size": config["val_size"],
@@ -206,9 +210,12 @@ def refit_chosen(config: dict, chosen: str, profile: str, progress: bool = True,
     history = fit(model, train, test, train_config(c, c["seed"]),
                   checkpoint=checkpoint_dir(profile, f"{experiment}-refit", c) / "taylornet.pt",
                   augment=augment, desc=f"{experiment}/refit {chosen}", progress=progress)
-    return {"candidate": chosen, "n_train": len(train), "test_acc": history.test_acc[-1],
-            "train_acc": history.train_acc[-1], "train_seconds": float(np.sum(history.seconds)),
-            "history": history.as_dict()}
+    out = {"candidate": chosen, "n_train": len(train), "test_acc": history.test_acc[-1],
+           "train_acc": history.train_acc[-1], "train_seconds": float(np.sum(history.seconds)),
+           "history": history.as_dict()}
+    if history.raw_test_acc:   # weights averaged: the trained weights' test accuracy, same run
+        out["raw_test_acc"] = history.raw_test_acc[-1]
+    return out
 
 
 def tuned_test_acc(result: dict) -> float:
@@ -224,6 +231,13 @@ def claims_tuned(result: dict) -> dict[str, float]:
     if result.get("refit"):
         out[f"taylornet_tuned_before_refit_{result['dataset']}_acc"] = result["candidates"][result["chosen"]]["test_acc"]
     return out
+
+
+def claims_averaged(result: dict) -> dict[str, float]:
+    """The refit's test accuracy with its weights averaged, and of the weights it trained."""
+    refit = result["refit"]
+    return {f"taylornet_averaged_{result['dataset']}_acc": refit["test_acc"],
+            f"taylornet_averaged_raw_{result['dataset']}_acc": refit["raw_test_acc"]}
 
 
 def claims_longer(result: dict) -> dict[str, float]:
@@ -267,4 +281,5 @@ def runners() -> dict:
     """name -> (run, claims) for cgcore.experiments.EXPERIMENTS."""
     return {**{name: (partial(run, experiment=name), claims) for name in NAMES + BASELINES},
             TUNED: (partial(run_tuned, experiment=TUNED), claims_tuned),
-            LONGER: (partial(run_tuned, experiment=LONGER), claims_longer)}
+            LONGER: (partial(run_tuned, experiment=LONGER), claims_longer),
+            AVERAGED: (partial(run_tuned, experiment=AVERAGED), claims_averaged)}
