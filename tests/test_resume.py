@@ -23,7 +23,8 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 180          # seconds for one child, a safety net only
 
-# argv: data file, checkpoint ("" for none), output file, step to block at (0: never)
+# argv: data file, checkpoint ("" for none), output file, step to block at (0: never),
+# decay of the weights' moving average (0: none)
 FIT_CHILD = r"""
 import sys
 from pathlib import Path
@@ -34,6 +35,7 @@ from cgcore.models import taylornet_mnist7
 from cgcore.train import TrainConfig, fit
 
 data_path, ckpt, out, stop_at = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+ema_decay = float(sys.argv[5])
 images, labels = torch.load(data_path)
 train = TensorData(images, labels, "mnist")
 calls = 0
@@ -51,7 +53,7 @@ torch.manual_seed(0)
 from collections import OrderedDict
 layers = list(taylornet_mnist7().named_children())
 model = torch.nn.Sequential(OrderedDict(layers[:-1] + [("dropout", torch.nn.Dropout(0.2)), layers[-1]]))
-cfg = TrainConfig(epochs=3, batch_size=50, lr=3e-3)
+cfg = TrainConfig(epochs=3, batch_size=50, lr=3e-3, ema_decay=ema_decay)
 history = fit(model, train, None, cfg, checkpoint=Path(ckpt) if ckpt else None,
               augment=augment, progress=False)
 torch.save({"state": model.state_dict(), "history": history.as_dict()}, out)
@@ -136,26 +138,28 @@ def assert_bit_identical(a: dict, b: dict) -> None:
     assert not differ, f"not bit-identical after resume: {differ}"
 
 
-def test_fit_killed_twice_and_resumed_ends_bit_identical(mnist28, tmp_path):
+@pytest.mark.parametrize("ema_decay", [0.0, 0.9])
+def test_fit_killed_twice_and_resumed_ends_bit_identical(mnist28, tmp_path, ema_decay):
     """taylornet_mnist7 (CG layers, BatchNorm) on 300 real images with the 7x7
     affine-then-resize augmentation, Adam and one-cycle schedule, 3 epochs of 6 steps:
     killed in epoch 2 (after the epoch-1 checkpoint and two updates that no checkpoint
-    holds), resumed, killed again in epoch 3, resumed to the end."""
+    holds), resumed, killed again in epoch 3, resumed to the end; with and without a
+    moving average of the weights (whose state the checkpoint must carry as well)."""
     data = tmp_path / "data.pt"
     torch.save(mnist28, data)
     steps = 300 // 50
     ckpt = tmp_path / "ckpt.pt"
 
-    run_to_end(FIT_CHILD, data, "", tmp_path / "straight.pt", 0)
+    run_to_end(FIT_CHILD, data, "", tmp_path / "straight.pt", 0, ema_decay)
 
-    run_and_kill(FIT_CHILD, data, ckpt, tmp_path / "unused.pt", steps + 3)        # before the 3rd update of epoch 2
+    run_and_kill(FIT_CHILD, data, ckpt, tmp_path / "unused.pt", steps + 3, ema_decay)        # before the 3rd update of epoch 2
     first = torch.load(ckpt, weights_only=False)
     assert first["epoch"] == 1
-    run_and_kill(FIT_CHILD, data, ckpt, tmp_path / "unused.pt", steps + 2)        # resumed: before the 2nd update of epoch 3
+    run_and_kill(FIT_CHILD, data, ckpt, tmp_path / "unused.pt", steps + 2, ema_decay)        # resumed: before the 2nd update of epoch 3
     second = torch.load(ckpt, weights_only=False)
     assert second["epoch"] == 2
     assert not torch.equal(first["model"]["fc.weight"], second["model"]["fc.weight"])
-    run_to_end(FIT_CHILD, data, ckpt, tmp_path / "resumed.pt", 0)
+    run_to_end(FIT_CHILD, data, ckpt, tmp_path / "resumed.pt", 0, ema_decay)
     assert not (tmp_path / "unused.pt").exists()
 
     straight = torch.load(tmp_path / "straight.pt", weights_only=False)
@@ -164,6 +168,10 @@ def test_fit_killed_twice_and_resumed_ends_bit_identical(mnist28, tmp_path):
     assert not torch.equal(resumed["state"]["fc.weight"], second["model"]["fc.weight"])
     for key in ("epoch", "train_loss", "train_acc"):
         assert resumed["history"][key] == straight["history"][key], key
+    if ema_decay:   # the run returns the averaged weights, not the trained ones
+        assert not torch.equal(resumed["state"]["fc.weight"], second["averaged"]["module.fc.weight"])
+        assert "averaged" in second and not torch.equal(resumed["state"]["fc.weight"], torch.load(
+            ckpt, weights_only=False)["model"]["fc.weight"])
 
 
 def test_distill_hierarchy_killed_twice_and_resumed_ends_bit_identical(mnist_pixels, tmp_path):

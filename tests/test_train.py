@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -66,6 +68,46 @@ def test_bad_training_parameters_raise():
         TrainConfig(epochs=1, loss="hinge")
     with pytest.raises(ValueError, match="label_smoothing applies to the cross_entropy loss only"):
         TrainConfig(epochs=1, loss="multi_margin", label_smoothing=0.1)
+    for decay in (1.0, -0.1):
+        with pytest.raises(ValueError, match=r"ema_decay must be in \[0, 1\) \(0 = no averaging\)"):
+            TrainConfig(epochs=1, ema_decay=decay)
+
+
+def test_weight_averaging_returns_the_moving_average_and_measures_both(mnist7, monkeypatch):
+    """With ema_decay the network returned holds avg <- d * avg + (1 - d) * w after every step
+    (the first step's weights to start), measured each epoch beside the trained weights, and
+    averaging does not change what is trained; without, nothing is averaged."""
+    train, test = mnist7[0].subset(400), mnist7[1].subset(200)
+    cfg = TrainConfig(epochs=2, lr=1e-2, batch_size=100)
+
+    def fresh():
+        torch.manual_seed(0)
+        m = TaylorExpansion(49, 1)
+        m.fit_standardization(train.images)
+        return m
+
+    plain, steps = fresh(), []
+    original_step = torch.optim.Adam.step
+
+    def recording_step(self, *args, **kwargs):
+        out = original_step(self, *args, **kwargs)
+        steps.append(plain.weight.detach().clone())
+        return out
+
+    monkeypatch.setattr(torch.optim.Adam, "step", recording_step)
+    history = fit(plain, train, test, cfg, progress=False)
+    monkeypatch.undo()
+    assert history.raw_test_acc == [] and len(steps) == 8
+
+    averaged = fresh()
+    history = fit(averaged, train, test, replace(cfg, ema_decay=0.5), progress=False)
+    assert history.raw_test_acc[-1] == accuracy(plain, test)
+    assert history.test_acc[-1] == accuracy(averaged, test)
+    expected = steps[0]
+    for w in steps[1:]:
+        expected = 0.5 * expected + 0.5 * w
+    torch.testing.assert_close(averaged.weight, expected)
+    assert not torch.allclose(averaged.weight, plain.weight)
 
 
 def test_multi_margin_loss_is_the_multiclass_hinge():
