@@ -1104,6 +1104,36 @@ def test_longer_verdict_weighs_the_step_on_validation_against_two_standard_error
     assert "fits its augmented training batches to 99.85%, against 99.78% in 30 epochs" in longer_verdict(hurts, tuned)
 
 
+def test_averaged_verdict_sets_the_averaged_network_beside_the_weights_it_trained():
+    from cgcore.report import averaged_verdict
+
+    def history(epochs):
+        return {"epoch": list(range(1, epochs + 1))}
+
+    tuned = {"val_size": 5000, "n_train": 55000, "chosen": "long",
+             "candidates": {"long": {"val_acc": 0.9946, "history": history(30)}}, "refit": {"test_acc": 0.9941}}
+
+    def averaged(val_acc, raw_val_acc=0.9946, test_acc=0.9950, raw_test_acc=0.9941):
+        row = {"val_acc": val_acc, "raw_val_acc": raw_val_acc, "changes": {"ema_decay": 0.9995}, "history": history(30)}
+        return {"val_size": 5000, "n_train": 55000, "chosen": "avg", "candidates": {"avg": row},
+                "refit": {"n_train": 60000, "test_acc": test_acc, "raw_test_acc": raw_test_acc}}
+
+    text = averaged_verdict(averaged(0.9950), tuned, batch_size=128)
+    # 1 / (1 - 0.9995) = 2,000 steps; 55,000 images in batches of 128: 430 steps an epoch
+    assert "a memory of about 2,000 steps, the last 4.7 of 30 epochs" in text
+    assert "scores 99.50%, the weights it trained 99.46% (the tuning run's chosen candidate again" in text
+    assert "+0.04 points, within 2 standard errors" in text
+    assert "**99.50%** on the test set and the weights it trained 99.41% (+0.09 points; the trained weights are" in text
+    assert text.endswith("prefers the averaged network, by less than the split can tell.")
+    assert averaged_verdict(averaged(0.9990), tuned, batch_size=128).endswith("prefers the averaged network.")
+    worse = averaged_verdict(averaged(0.9940, raw_val_acc=0.9947, raw_test_acc=0.9944), tuned, batch_size=128)
+    assert "chosen candidate measured 99.46%" in worse and "the reported network above" not in worse
+    assert worse.endswith("averaging is not what the recipe lacks.")
+    other_split = averaged(0.9950)
+    other_split["val_size"] = 4000
+    assert averaged_verdict(other_split, tuned, batch_size=128) == ""
+
+
 def test_tuned_seed_verdict_places_the_papers_figure_against_the_seed_spread(results_store):
     from cgcore.profiles import get_config
     from cgcore.report import tuned_seed_verdict
