@@ -129,6 +129,13 @@ _TAYLOR_ORDER4_EPOCHS = {**_TAYLOR_ORDER4_TUNING,
                          "epochs": _TAYLOR_EXPANSION["epochs"][_TAYLOR_EXPANSION["orders"].index(4)],
                          "candidates": {"the chapter's length": {}, "half as long again": {"epochs": 36}}}
 
+# The lower orders' lengths in the chapter (set by hand too, taylor_expansion's "epochs")
+# against twice as many epochs, on taylor_order4_tuning's split: at the cpu profile 10, 10 and
+# 12 epochs against 20, 20 and 24 (order 3 is most of the cost: about 20 s an epoch, 13 min in all).
+_TAYLOR_LOW_ORDERS_EPOCHS = {"base_experiment": "taylor_expansion", "seed": 0,
+                             "val_size": _TAYLOR_ORDER4_TUNING["val_size"], "checked_orders": [1, 2, 3],
+                             "longer_factor": 2}
+
 # Eq. (3)'s polynomials of degree 2 to 4 fit by a polynomial-kernel SVM (scikit-learn) on
 # taylor_expansion's 7x7 images: C chosen on a validation split, the chosen machine refit on
 # all 60,000 and tested (cgcore.experiments.taylor_kernel). On the 2 cores a one-vs-rest fit
@@ -699,6 +706,7 @@ _BASE = {
     "taylor_ablation": _TAYLOR_ABLATION,
     "taylor_order4_tuning": _TAYLOR_ORDER4_TUNING,
     "taylor_order4_epochs": _TAYLOR_ORDER4_EPOCHS,
+    "taylor_low_orders_epochs": _TAYLOR_LOW_ORDERS_EPOCHS,
     "taylor_kernel_svm": _TAYLOR_KERNEL_SVM,
     "taylor_kernel_gamma": _TAYLOR_KERNEL_GAMMA,
     "taylor_order4_choice": _TAYLOR_ORDER4_CHOICE,
@@ -791,6 +799,7 @@ _OVERRIDES = {
                                  "candidates": Replace({"as taylor_expansion": {},
                                                         "AdamW": {"optimizer": "adamw", "weight_decay": 0.1},
                                                         "degree scale": {"degree_scale": 0.5}})},
+        "taylor_low_orders_epochs": {"checked_orders": [1, 2], "val_size": 100},
         "taylor_order4_epochs": {"order": 2, "epochs": 2, "val_size": 100,     # the smoke chapter's order 2
                                  "candidates": Replace({"the chapter's length": {}, "half as long again": {"epochs": 3}})},
         "taylor_kernel_svm": {"train_size": 600, "test_size": 200, "val_size": 100, "degrees": [2, 4],

@@ -401,6 +401,43 @@ def order4_epochs_verdict(lengths: dict, tuning: dict | None = None) -> str:
     return text + f"No longer run is clearly better: more epochs are not what order {lengths['order']} lacks."
 
 
+def low_orders_epochs_verdict(lengths: dict, order4_lengths: dict | None = None) -> str:
+    """taylor_low_orders_epochs: each lower order's validation accuracy at the chapter's length
+    and longer, the step weighed against two standard errors of a difference; then, with
+    ``order4_lengths`` (taylor_order4_epochs, on a split of the same size), order 4 against
+    order 3 with each at the length validation picks."""
+    n, parts, short = lengths["val_size"], [], []
+    picked = {}
+    for order, run in sorted(lengths["orders"].items(), key=lambda item: int(item[0])):
+        rows = run["candidates"]
+        chapter, longer = rows[unchanged_candidate(rows)], rows[next(k for k, r in rows.items() if r["changes"])]
+        step = longer["val_acc"] - chapter["val_acc"]
+        beyond = abs(step) > 2 * difference_standard_error(chapter["val_acc"], n)
+        parts.append(f"order {order} {chapter['val_acc']:.2%} after {len(chapter['history']['epoch'])} epochs and "
+                     f"{longer['val_acc']:.2%} after {len(longer['history']['epoch'])} ({100 * step:+.2f} points"
+                     + (", beyond two standard errors of a difference" if beyond else "") + ")")
+        if beyond and step > 0:
+            short.append(str(order))
+        picked[int(order)] = rows[run["chosen"]]
+    text = ("**Are the lower orders trained long enough?** Their lengths in the chapter were set by hand as well. On "
+            f"the same {n:,} held-out images, trained for those epochs and for {lengths['longer_factor']:g} "
+            "times as many (experiment `taylor_low_orders_epochs`), they score " + "; ".join(parts) + ". ")
+    if short:
+        text += f"Order{'s' if len(short) > 1 else ''} {', '.join(short)} of the chapter {'are' if len(short) > 1 else 'is'} short of training. "
+    else:
+        text += "No lower order gains beyond two standard errors of a difference: their lengths are not what decides them. "
+    if order4_lengths and order4_lengths["val_size"] == n and 3 in picked:
+        four, three = order4_lengths["candidates"][order4_lengths["chosen"]], picked[3]
+        step = four["test_acc"] - three["test_acc"]
+        text += (f"With each at the length validation picks, order 4 ({len(four['history']['epoch'])} epochs) scores "
+                 f"{four['val_acc']:.2%} on the held-out images and {four['test_acc']:.2%} on the test set, order 3 "
+                 f"({len(three['history']['epoch'])} epochs) {three['val_acc']:.2%} and {three['test_acc']:.2%}: a step "
+                 f"of {100 * step:+.2f} points from order 3 to 4 on the test set, "
+                 f"{'within' if abs(step) <= 2 * difference_standard_error(three['test_acc'], lengths['n_test']) else 'beyond'} "
+                 f"two standard errors of a difference on {lengths['n_test']:,} test images.")
+    return text
+
+
 # how taylor_kernel_svm splits ten classes, as its tables name it
 KERNEL_SCHEMES = {"one_vs_rest": "one vs rest (Eq. (3)'s form)", "one_vs_one": "one vs one (45 pairs voting)"}
 

@@ -95,16 +95,3 @@ def test_the_long_tuned_candidate_trains_twice_the_epochs_of_the_others(profile)
     assert all(config["candidates"][name]["epochs"] == 2 * config["epochs"] for name in longer)
     assert all("epochs" not in c for name, c in config["candidates"].items() if name not in longer)
 
-
-@pytest.mark.parametrize("profile", ["cpu", "paper"])
-def test_the_averaged_recipe_is_the_chosen_one_with_its_weights_averaged(profile):
-    """taylornet_mnist_averaged trains exactly the candidate of taylornet_mnist_tuned that the
-    book's run chose, on the same split, so its trained weights are that candidate's and the
-    averaging is the only change measured."""
-    from cgcore.experiments.taylornet import candidate_config
-    from cgcore.profiles import MNIST_AVERAGED_RECIPE, MNIST_LONG_RECIPE
-
-    tuned = candidate_config(get_config("taylornet_mnist_tuned", profile), MNIST_LONG_RECIPE)
-    averaged = candidate_config(get_config("taylornet_mnist_averaged", profile), MNIST_AVERAGED_RECIPE)
-    assert 0 < averaged.pop("ema_decay") < 1
-    assert averaged == tuned

@@ -893,6 +893,37 @@ def test_thesis_verdict_ranks_against_the_relu_twin_and_lets_the_seed_repeats_de
     assert text.endswith("on 2 of the 2 data sets, by 0.09 to 0.86 pp.")
 
 
+def test_low_orders_epochs_verdict_weighs_each_order_and_sets_order4_beside_order3():
+    from cgcore.report import low_orders_epochs_verdict
+
+    def row(val_acc, test_acc, epochs, changes=None):
+        return {"val_acc": val_acc, "test_acc": test_acc, "changes": changes or {},
+                "history": {"epoch": list(range(1, epochs + 1))}}
+
+    def run(chapter, longer, epochs):
+        rows = {"the chapter's length": row(*chapter, epochs), "2 times as long": row(*longer, 2 * epochs,
+                                                                                      {"epochs": 2 * epochs})}
+        return {"candidates": rows, "chosen": max(rows, key=lambda k: rows[k]["val_acc"])}
+
+    # as a JSON store holds them: orders as strings
+    lengths = {"val_size": 5000, "longer_factor": 2, "n_test": 10000,
+               "orders": {"3": run((0.9730, 0.9744), (0.9760, 0.9755), 12),
+                          "1": run((0.8800, 0.8869), (0.8810, 0.8870), 10)}}
+    order4 = {"val_size": 5000, "chosen": "longer",
+              "candidates": {"chapter": row(0.9726, 0.9719, 24), "longer": row(0.9758, 0.9747, 36, {"epochs": 36})}}
+    text = low_orders_epochs_verdict(lengths, order4)
+    assert ("they score order 1 88.00% after 10 epochs and 88.10% after 20 (+0.10 points); "
+            "order 3 97.30% after 12 epochs and 97.60% after 24 (+0.30 points).") in text
+    assert "No lower order gains beyond two standard errors" in text
+    assert ("order 4 (36 epochs) scores 97.58% on the held-out images and 97.47% on the test set, order 3 (24 epochs) "
+            "97.60% and 97.55%: a step of -0.08 points from order 3 to 4 on the test set, within two standard") in text
+    lengths["orders"]["3"] = run((0.9700, 0.9744), (0.9790, 0.9780), 12)
+    text = low_orders_epochs_verdict(lengths)
+    assert "(+0.90 points, beyond two standard errors of a difference)" in text
+    assert "Order 3 of the chapter is short of training." in text and "order 4" not in text
+    assert "a step" not in low_orders_epochs_verdict(lengths, {**order4, "val_size": 4000})   # another split
+
+
 def test_order4_epochs_verdict_weighs_longer_runs_against_the_chapters_length():
     from cgcore.report import order4_epochs_verdict
 

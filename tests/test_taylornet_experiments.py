@@ -618,3 +618,56 @@ def test_the_longer_recipe_reads_against_the_tuning_run_on_the_same_split(store,
     text = longer_verdict(longer, tuned)
     assert f"{row['val_acc']:.2%} on the held-out images against" in text
     assert longer_verdict({**longer, "val_size": 10}, tuned) == ""
+
+
+@pytest.mark.parametrize("profile", ["cpu", "paper"])
+def test_the_averaged_recipe_is_the_chosen_one_with_its_weights_averaged(profile):
+    """taylornet_mnist_averaged trains exactly the candidate of taylornet_mnist_tuned that the
+    book's run chose, on the same split, so its trained weights are that candidate's and the
+    averaging is the only change measured."""
+    from cgcore.experiments.taylornet import candidate_config
+    from cgcore.profiles import MNIST_AVERAGED_RECIPE, MNIST_LONG_RECIPE
+
+    tuned = candidate_config(get_config("taylornet_mnist_tuned", profile), MNIST_LONG_RECIPE)
+    averaged = candidate_config(get_config("taylornet_mnist_averaged", profile), MNIST_AVERAGED_RECIPE)
+    assert 0 < averaged.pop("ema_decay") < 1
+    assert averaged == tuned
+
+
+def test_the_averaged_recipe_measures_the_average_and_the_trained_weights_on_the_same_run(store, run_smoke):
+    from cgcore.experiments import EXPERIMENTS
+    from cgcore.report import averaged_verdict
+
+    tuned = run_smoke("taylornet_mnist_tuned")["result"]
+    averaged = run_smoke("taylornet_mnist_averaged")["result"]
+    row, refit = averaged["candidates"][averaged["chosen"]], averaged["refit"]
+    assert (averaged["n_train"], averaged["val_size"]) == (tuned["n_train"], tuned["val_size"])
+    assert row["raw_val_acc"] == row["history"]["raw_test_acc"][-1] and row["val_acc"] == row["history"]["test_acc"][-1]
+    assert len(refit["history"]["raw_test_acc"]) == len(refit["history"]["test_acc"]) == 2
+    assert EXPERIMENTS["taylornet_mnist_averaged"][1](averaged) == {
+        "taylornet_averaged_mnist_acc": refit["test_acc"], "taylornet_averaged_raw_mnist_acc": refit["raw_test_acc"]}
+    text = averaged_verdict(averaged, tuned, get_config("taylornet_mnist_averaged", "smoke")["batch_size"])
+    assert f"the weights it trained {refit['raw_test_acc']:.2%}" in text
+
+
+def test_low_orders_lengths_train_each_order_for_the_chapters_epochs_and_longer(store, run_smoke):
+    from cgcore.experiments import EXPERIMENTS
+
+    stored = run_smoke("taylor_low_orders_epochs")
+    result, config = stored["result"], stored["manifest"]["config"]
+    chapter = dict(zip(config["base"]["orders"], config["base"]["epochs"]))
+    assert sorted(result["orders"]) == ["1", "2"]
+    for order, run in result["orders"].items():
+        lengths = sorted(len(row["history"]["epoch"]) for row in run["candidates"].values())
+        assert lengths == [chapter[int(order)], config["longer_factor"] * chapter[int(order)]]
+        assert run["chosen"] == max(run["candidates"], key=lambda name: run["candidates"][name]["val_acc"])
+    assert EXPERIMENTS["taylor_low_orders_epochs"][1](result) == {}
+
+
+def test_low_orders_lengths_refuse_an_order_the_chapter_does_not_train_and_a_factor_of_one():
+    from cgcore.experiments.taylor_expansion import run_lengths
+
+    with pytest.raises(ValueError, match=r"checked_orders \[5\] are not orders of taylor_expansion; accepted: \[1, 2, 3\]"):
+        run_lengths(get_config("taylor_low_orders_epochs", "smoke", checked_orders=[1, 5]), "smoke", progress=False)
+    with pytest.raises(ValueError, match="longer_factor must be more than 1"):
+        run_lengths(get_config("taylor_low_orders_epochs", "smoke", longer_factor=1), "smoke", progress=False)

@@ -19,6 +19,9 @@ TUNING = "taylor_order4_tuning"
 # Sec. III's order 4 trained for the chapter's epochs and for more, on the same split: is the
 # length the chapter gives it (set for the time budget) short of what validation would pick?
 EPOCHS = "taylor_order4_epochs"
+# The same question for the lower orders: each trained for the chapter's epochs and for
+# ``longer_factor`` times as many, on the same split
+LOW_ORDERS_EPOCHS = "taylor_low_orders_epochs"
 # Settings a config may leave out, with the value that applies then (configs and their
 # checkpoints that predate a setting read as its default).
 DEFAULTS = {"degree_scale": 1.0, "loss": "cross_entropy"}
@@ -123,12 +126,35 @@ def run_tuning(config: dict, profile: str, progress: bool = True) -> dict:
         settings = {k: v for k, v in changes.items() if k != "epochs"}
         variant = {**config["base"], "orders": [order], "epochs": [changes.get("epochs", config["epochs"])],
                    "seed": config["seed"], "val_size": config["val_size"], "prune_order": None, **settings}
-        row = run(variant, profile, progress=progress)["orders"][order]
+        result = run(variant, profile, progress=progress)
+        row = result["orders"][order]
         rows[name] = {"changes": changes, "val_acc": row["val_acc"], "test_acc": row["test_acc"],
                       "train_acc": row["train_acc"], "train_seconds": row["train_seconds"], "history": row["history"]}
     chosen = max(rows, key=lambda name: rows[name]["val_acc"])
     return {"order": order, "epochs": config["epochs"], "val_size": config["val_size"], "candidates": rows,
-            "chosen": chosen}
+            "chosen": chosen, "n_test": result["n_test"]}
+
+
+def run_lengths(config: dict, profile: str, progress: bool = True) -> dict:
+    """Each order of ``config["checked_orders"]`` trained for its length in the chapter (the
+    base's ``epochs``) and for ``config["longer_factor"]`` times as many epochs, on the
+    training set less ``val_size`` held-out images (:func:`run_tuning`, one run per order):
+    the length validation picks, and both test accuracies read after the choice."""
+    if config["longer_factor"] <= 1:
+        raise ValueError(f"longer_factor must be more than 1 (times the chapter's epochs), got {config['longer_factor']}")
+    chapter = dict(zip(config["base"]["orders"], config["base"]["epochs"], strict=True))
+    unknown = sorted(set(config["checked_orders"]) - set(chapter))
+    if unknown:
+        raise ValueError(f"checked_orders {unknown} are not orders of taylor_expansion; accepted: {sorted(chapter)}")
+    runs = {}
+    for order in config["checked_orders"]:
+        epochs = chapter[order]
+        candidates = {"the chapter's length": {},
+                      f"{config['longer_factor']:g} times as long": {"epochs": round(config["longer_factor"] * epochs)}}
+        runs[order] = run_tuning({**config, "order": order, "epochs": epochs, "candidates": candidates},
+                                 profile, progress=progress)
+    return {"orders": runs, "val_size": config["val_size"], "longer_factor": config["longer_factor"],
+            "n_test": next(iter(runs.values()))["n_test"]}
 
 
 def claims_tuning(result: dict) -> dict[str, float]:
@@ -157,4 +183,4 @@ def claims(result: dict) -> dict[str, float]:
 def runners() -> dict:
     """name -> (run, claims) for cgcore.experiments.EXPERIMENTS."""
     return {NAME: (run, claims), ABLATION: (run_ablation, lambda result: {}), TUNING: (run_tuning, claims_tuning),
-            EPOCHS: (run_tuning, lambda result: {})}
+            EPOCHS: (run_tuning, lambda result: {}), LOW_ORDERS_EPOCHS: (run_lengths, lambda result: {})}
