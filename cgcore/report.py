@@ -285,6 +285,31 @@ def averaged_verdict(averaged: dict, tuned: dict, batch_size: int) -> str:
     return text + "Validation does not prefer the averaged network: averaging is not what the recipe lacks."
 
 
+def tta_verdict(tta: dict) -> str:
+    """taylornet_mnist_tta: the held-out accuracy of every reading (trained or averaged weights,
+    by the number of test-time draws), the one validation picks and its test accuracy against
+    the same network read without test-time augmentation."""
+    rows, chosen = tta["readings"], tta["readings"][tta["chosen"]]
+    by_weights = {}
+    for row in rows.values():
+        by_weights.setdefault(row["weights"], []).append(row)
+    draws = ", ".join(str(row["draws"]) for row in next(iter(by_weights.values())))
+    text = (f"**Does test-time augmentation help?** The same networks, each image's logits averaged over it and "
+            f"{draws} copies shifted, rotated and zoomed as in training (experiment `taylornet_mnist_tta`). On the "
+            f"{tta['val_size']:,} held-out images: " +
+            "; ".join(f"{weights} weights " + ", ".join(f"{row['val_acc']:.2%}" for row in group)
+                      for weights, group in by_weights.items()) + ". ")
+    plain = next(row for row in by_weights[chosen["weights"]] if row["draws"] == 0)
+    if chosen["draws"] == 0:
+        return text + (f"Validation picks the {chosen['weights']} weights without test-time copies "
+                       f"(test {chosen['test_acc']:.2%}): test-time augmentation is not what the recipe lacks.")
+    step, se = chosen["test_acc"] - plain["test_acc"], difference_standard_error(plain["test_acc"], tta["n_test"])
+    return text + (f"Validation picks the {chosen['weights']} weights with {chosen['draws']} draws: **{chosen['test_acc']:.2%}** "
+                   f"on the test set, against {plain['test_acc']:.2%} for the same network without test-time copies "
+                   f"({100 * step:+.2f} points, {'within' if abs(step) <= 2 * se else 'beyond'} 2 standard errors of a "
+                   f"difference, {100 * 2 * se:.2f} points).")
+
+
 def difference_standard_error(accuracy: float, n: int) -> float:
     """The binomial standard error of the difference of two independent accuracies near
     ``accuracy``, each measured on ``n`` images."""

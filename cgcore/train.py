@@ -127,9 +127,15 @@ def make_scheduler(opt, cfg: TrainConfig, steps_per_epoch: int):
 
 @torch.no_grad()
 def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 512, precision: str = "float32",
-            flip_tta: bool = False) -> torch.Tensor:
-    """Logits for ``images``, batch by batch, in eval mode. ``flip_tta`` averages the
-    logits of each image and its left-right mirror (test-time augmentation)."""
+            flip_tta: bool = False, augment: Callable | None = None, draws: int = 0) -> torch.Tensor:
+    """Logits for ``images``, batch by batch, in eval mode. Test-time augmentation:
+    ``flip_tta`` averages the logits of each image and its left-right mirror; ``draws`` > 0
+    averages them over the image and ``draws`` copies transformed by ``augment(x, generator=g)``,
+    each drawn from a generator seeded by (draw, batch), so the same images give the same logits."""
+    if draws and augment is None:
+        raise ValueError(f"draws={draws} needs an augment to draw the test-time copies with")
+    if draws and flip_tta:
+        raise ValueError("flip_tta and draws are two test-time augmentations: choose one")
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
@@ -140,14 +146,17 @@ def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 512, preci
             logits = model(x).float()
             if flip_tta:
                 logits = (logits + model(x.flip(-1)).float()) / 2
+            for d in range(draws):
+                g = torch.Generator().manual_seed(1_000_003 * (d + 1) + i)
+                logits = logits + (model(augment(x, generator=g)).float() - logits) / (d + 2)   # running mean
             out.append(logits.cpu())
     model.train(was_training)
     return torch.cat(out)
 
 
 def accuracy(model: nn.Module, data: TensorData, batch_size: int = 512, precision: str = "float32",
-             flip_tta: bool = False) -> float:
-    logits = predict(model, data.images, batch_size, precision, flip_tta)
+             flip_tta: bool = False, augment: Callable | None = None, draws: int = 0) -> float:
+    logits = predict(model, data.images, batch_size, precision, flip_tta, augment, draws)
     return (logits.argmax(1) == data.labels).float().mean().item()
 
 

@@ -2,13 +2,15 @@
 each runs under the smoke profile and yields the fixed claim ids of the scorecard."""
 
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
 from cgcore.bench import full_cg_mib
-from cgcore.data import random_crop_flip
+from cgcore.data import random_affine, random_crop_flip
 from cgcore.experiments import EXPERIMENTS
 from cgcore.experiments.taylornet import NAMES, build_model
 from cgcore.models import count_parameters
@@ -630,6 +632,9 @@ def test_the_averaged_recipe_is_the_chosen_one_with_its_weights_averaged(profile
 
     tuned = candidate_config(get_config("taylornet_mnist_tuned", profile), MNIST_LONG_RECIPE)
     averaged = candidate_config(get_config("taylornet_mnist_averaged", profile), MNIST_AVERAGED_RECIPE)
+    # taylornet_mnist_tta reads the averaged run's networks from the checkpoints of this config
+    tta = get_config("taylornet_mnist_tta", profile)
+    assert candidate_config({**tta["base"], "seed": tta["seed"]}, MNIST_AVERAGED_RECIPE) == averaged
     assert 0 < averaged.pop("ema_decay") < 1
     assert averaged == tuned
 
@@ -671,3 +676,38 @@ def test_low_orders_lengths_refuse_an_order_the_chapter_does_not_train_and_a_fac
         run_lengths(get_config("taylor_low_orders_epochs", "smoke", checked_orders=[1, 5]), "smoke", progress=False)
     with pytest.raises(ValueError, match="longer_factor must be more than 1"):
         run_lengths(get_config("taylor_low_orders_epochs", "smoke", longer_factor=1), "smoke", progress=False)
+
+
+def test_tta_reads_the_averaged_runs_networks_and_chooses_on_validation(store, run_smoke):
+    from cgcore.experiments import EXPERIMENTS
+
+    averaged = run_smoke("taylornet_mnist_averaged")["result"]
+    tta = run_smoke("taylornet_mnist_tta")
+    result, manifest = tta["result"], tta["manifest"]
+    rows = result["readings"]
+    assert len(rows) == 2 * len(get_config("taylornet_mnist_tta", "smoke")["draws"])
+    # read without copies, the networks are the averaged run's, whose checkpoints it loads
+    assert rows["trained weights, 0 draws"]["test_acc"] == averaged["refit"]["raw_test_acc"]
+    assert rows["averaged weights, 0 draws"]["test_acc"] == averaged["refit"]["test_acc"]
+    assert rows["trained weights, 0 draws"]["val_acc"] == averaged["candidates"][averaged["chosen"]]["raw_val_acc"]
+    assert manifest["restored"]["checkpoints"] == 0              # another run's networks, not resumed work
+    assert result["chosen"] == max(rows, key=lambda key: rows[key]["val_acc"])
+    assert EXPERIMENTS["taylornet_mnist_tta"][1](result) == {"taylornet_tta_mnist_acc": rows[result["chosen"]]["test_acc"]}
+
+
+def test_test_time_draws_need_an_augment_and_change_the_logits(mnist7):
+    from cgcore.train import predict
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(49, 10))
+    images = mnist7[1].images[:64]
+    with pytest.raises(ValueError, match="draws=2 needs an augment"):
+        predict(model, images, draws=2)
+    augment = partial(random_affine, max_degrees=10.0, max_shift=0.1)
+    with pytest.raises(ValueError, match="flip_tta and draws are two test-time augmentations: choose one"):
+        predict(model, images, flip_tta=True, augment=augment, draws=2)
+    once, twice = predict(model, images, augment=augment, draws=3), predict(model, images, augment=augment, draws=3)
+    assert torch.equal(once, twice) and not torch.allclose(once, predict(model, images))
+    # the mean of the image's logits and those of its copies
+    copies = [model(augment(images, generator=torch.Generator().manual_seed(1_000_003 * (d + 1)))) for d in range(3)]
+    torch.testing.assert_close(once, (model(images) + sum(copies)) / 4)

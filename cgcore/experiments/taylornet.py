@@ -31,7 +31,7 @@ from ..checks import check_choice
 from ..data import IMAGE_SHAPE, load_dataset, resize_mnist
 from ..models import count_parameters
 from ..paper import PAPER
-from ..results import another_runs_checkpoints, checkpoint_dir
+from ..results import another_runs_checkpoints, checkpoint_dir, load_checkpoint
 from ..train import accuracy, default_device, fit, seed_everything
 from .common import Standardize, channel_stats, check_candidates, make_augment, train_config, training_images
 
@@ -51,6 +51,9 @@ TUNED = "taylornet_mnist_tuned"
 LONGER = "taylornet_mnist_longer"
 # The chosen recipe with its weights averaged (TrainConfig.ema_decay) over the same run, refit
 AVERAGED = "taylornet_mnist_averaged"
+# Its networks, trained and averaged weights, read with test-time augmentation: each image's
+# logits averaged over the image and random copies drawn as in training, chosen on validation
+TTA = "taylornet_mnist_tta"
 # Beyond the paper: each TaylorNet's equal-size twins (models.relu_twin, models.pinet_twin),
 # trained with its data and recipe
 BASELINES = tuple(name.replace("taylornet_", "baselines_") for name in TAYLORNETS)
@@ -218,6 +221,58 @@ def refit_chosen(config: dict, chosen: str, profile: str, progress: bool = True,
     return out
 
 
+def run_tta(config: dict, profile: str, progress: bool = True) -> dict:
+    """The networks of ``config["base_experiment"]`` (taylornet_mnist_averaged: its candidate,
+    trained without the validation split, and its refit on all training images), each with
+    its trained and its averaged weights, read with ``d`` test-time draws for every ``d`` of
+    ``config["draws"]``: the logits of an image averaged over it and ``d`` copies augmented as
+    in training (0: the image alone). The reading best on the validation split is chosen,
+    and only then is the refit read on the test set, every reading's test accuracy stored
+    for the record. The networks are loaded from the base run's checkpoints, or trained
+    again to them when there are none (the same seeded run)."""
+    base = {**config["base"], "seed": config["seed"]}
+    (name,) = base["candidates"]
+    c = candidate_config(base, name)
+    seed_everything(c["seed"])
+    train, test, augment = load_data(c)
+    if augment is None:
+        raise ValueError(f"{config['base_experiment']}'s recipe has no augmentation to draw test-time copies with")
+    fit_on, val = train.split(c["val_size"], c["seed"])
+    precision = train_config(c, c["seed"]).precision
+    with another_runs_checkpoints():
+        on_val = _trained_and_averaged(c, fit_on, val, checkpoint_dir(profile, AVERAGED, c) / "taylornet.pt",
+                                       augment, profile, progress)
+        on_test = _trained_and_averaged(c, train, test,
+                                        checkpoint_dir(profile, f"{AVERAGED}-refit", c) / "taylornet.pt",
+                                        augment, profile, progress)
+    rows = {f"{weights} weights, {draws} draws": {
+        "weights": weights, "draws": draws,
+        "val_acc": accuracy(on_val[weights], val, precision=precision, augment=augment, draws=draws)}
+        for weights in ("trained", "averaged") for draws in config["draws"]}
+    chosen = max(rows, key=lambda key: rows[key]["val_acc"])      # ties: the first, fewest draws
+    for row in rows.values():
+        row["test_acc"] = accuracy(on_test[row["weights"]], test, precision=precision, augment=augment,
+                                   draws=row["draws"])
+    return {"dataset": c["dataset"], "candidate": name, "readings": rows, "chosen": chosen,
+            "val_size": c["val_size"], "n_train": len(train), "n_test": len(test)}
+
+
+def _trained_and_averaged(c: dict, train, measured, checkpoint, augment, profile: str, progress: bool) -> dict:
+    """{"trained": ..., "averaged": ...}: the network that ``fit`` leaves at ``checkpoint``
+    (trained to it if needed), with the weights it trained and with their moving average."""
+    averaged = seeded_model(c, "taylornet", train)
+    fit(averaged, train, measured, train_config(c, c["seed"]), checkpoint=checkpoint, augment=augment,
+        desc=f"{TTA}/{checkpoint.parent.name}", progress=progress)
+    trained = seeded_model(c, "taylornet", train)
+    trained.load_state_dict(load_checkpoint(checkpoint, map_location=default_device())["model"])
+    return {"trained": trained.eval(), "averaged": averaged.eval()}
+
+
+def claims_tta(result: dict) -> dict[str, float]:
+    """The test accuracy of the reading chosen on validation."""
+    return {f"taylornet_tta_{result['dataset']}_acc": result["readings"][result["chosen"]]["test_acc"]}
+
+
 def tuned_test_acc(result: dict) -> float:
     """The tuning run's reported test accuracy: the refit's when the run refits the chosen
     recipe on the whole training set, else the chosen candidate's."""
@@ -282,4 +337,5 @@ def runners() -> dict:
     return {**{name: (partial(run, experiment=name), claims) for name in NAMES + BASELINES},
             TUNED: (partial(run_tuned, experiment=TUNED), claims_tuned),
             LONGER: (partial(run_tuned, experiment=LONGER), claims_longer),
-            AVERAGED: (partial(run_tuned, experiment=AVERAGED), claims_averaged)}
+            AVERAGED: (partial(run_tuned, experiment=AVERAGED), claims_averaged),
+            TTA: (run_tta, claims_tta)}
