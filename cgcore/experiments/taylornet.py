@@ -241,10 +241,10 @@ def run_tta(config: dict, profile: str, progress: bool = True) -> dict:
     precision = train_config(c, c["seed"]).precision
     with another_runs_checkpoints():
         on_val = _trained_and_averaged(c, fit_on, val, checkpoint_dir(profile, AVERAGED, c) / "taylornet.pt",
-                                       augment, profile, progress)
+                                       augment, progress)
         on_test = _trained_and_averaged(c, train, test,
                                         checkpoint_dir(profile, f"{AVERAGED}-refit", c) / "taylornet.pt",
-                                        augment, profile, progress)
+                                        augment, progress)
     rows = {f"{weights} weights, {draws} draws": {
         "weights": weights, "draws": draws,
         "val_acc": accuracy(on_val[weights], val, precision=precision, augment=augment, draws=draws)}
@@ -257,7 +257,7 @@ def run_tta(config: dict, profile: str, progress: bool = True) -> dict:
             "val_size": c["val_size"], "n_train": len(train), "n_test": len(test)}
 
 
-def _trained_and_averaged(c: dict, train, measured, checkpoint, augment, profile: str, progress: bool) -> dict:
+def _trained_and_averaged(c: dict, train, measured, checkpoint, augment, progress: bool) -> dict:
     """{"trained": ..., "averaged": ...}: the network that ``fit`` leaves at ``checkpoint``
     (trained to it if needed), with the weights it trained and with their moving average."""
     averaged = seeded_model(c, "taylornet", train)
