@@ -336,6 +336,10 @@ _SEEDS_TAYLORNET_MNIST7 = {"base_experiment": "taylornet_mnist7", "seeds": [0, 1
 # candidate alone: how far its test accuracy moves with the seed (split, initialisation, batches).
 _SEEDS_TAYLORNET_MNIST_TUNED = {"base_experiment": "taylornet_mnist_tuned", "seeds": [0, 1, 2], "seed": 0,
                                 "overrides": {"candidates": [MNIST_LONG_RECIPE]}}
+# The averaged recipe at seeds 0, 1 and 2, without its refit: does averaging move the test
+# accuracy of the same network by the same amount at every seed (split, initialisation, batches)?
+_SEEDS_TAYLORNET_MNIST_AVERAGED = {"base_experiment": "taylornet_mnist_averaged", "seeds": [0, 1, 2], "seed": 0,
+                                   "overrides": {"refit": False}}
 # Order 4 of Eq. (3): every fit of the two runs below ranked on their shared validation
 # split, nothing trained (cgcore.experiments.taylor_fit_choice); computed after both.
 _TAYLOR_ORDER4_CHOICE = {"gradient": "taylor_order4_tuning", "machines": "taylor_kernel_svm",
@@ -729,6 +733,7 @@ _BASE = {
     "taylornet_mnist_tta": _TAYLORNET_MNIST_TTA,
     "seeds_taylornet_mnist7": _SEEDS_TAYLORNET_MNIST7,
     "seeds_taylornet_mnist_tuned": _SEEDS_TAYLORNET_MNIST_TUNED,
+    "seeds_taylornet_mnist_averaged": _SEEDS_TAYLORNET_MNIST_AVERAGED,
     "seeds_baselines_mnist7": _SEEDS_BASELINES_MNIST7,
     "seeds_taylor_expansion": _SEEDS_TAYLOR_EXPANSION,
     "seeds_distillation_mnist": _SEEDS_DISTILLATION_MNIST,
@@ -830,6 +835,7 @@ _OVERRIDES = {
         "taylornet_mnist_tta": {"draws": [0, 2]},
         "seeds_taylornet_mnist7": {"seeds": [0, 1]},
         "seeds_taylornet_mnist_tuned": {"seeds": [0, 1]},
+        "seeds_taylornet_mnist_averaged": {"seeds": [0, 1]},
         "seeds_baselines_mnist7": {"seeds": [0, 1]},
         "seeds_taylor_expansion": {"seeds": [0, 1], "overrides": {"orders": [1, 2], "epochs": [2, 2]}},
         "seeds_distillation_mnist": {"seeds": [0, 1]},

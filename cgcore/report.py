@@ -354,6 +354,32 @@ def tuned_seed_verdict(profile: str, experiment: str = "seeds_taylornet_mnist_tu
     return text
 
 
+def averaged_seed_verdict(profile: str, experiment: str = "seeds_taylornet_mnist_averaged") -> str:
+    """The averaged recipe at every seed of its stored seed repeat (trained without the
+    validation split, not refit): the averaged and the trained weights of the same network on
+    the test set, seed by seed, and whether averaging moves them the same way ("" when the
+    repeat is not stored)."""
+    from .experiments.seeds import spread, stored_repeat
+
+    r = stored_repeat(experiment, profile)
+    averaged, trained = "taylornet_averaged_before_refit_mnist_acc", "taylornet_averaged_raw_before_refit_mnist_acc"
+    if r is None or averaged not in r["claims"] or trained not in r["claims"]:
+        return ""
+    steps = [a - t for a, t in zip(r["claims"][averaged], r["claims"][trained])]
+    mean, std = spread(steps)
+    pairs = "; ".join(f"seed {seed} {a:.2%} against {t:.2%}" for seed, a, t in
+                      zip(r["seeds"], r["claims"][averaged], r["claims"][trained]))
+    text = (f"At seeds {', '.join(map(str, r['seeds']))}, each network trained without the held-out images and read "
+            f"with its averaged and with its trained weights on the test set (experiment `{experiment}`; seed "
+            f"{r['seeds'][0]} is the run above): {pairs}. Averaging moves the test accuracy by "
+            f"{', '.join(f'{100 * d:+.2f}' for d in steps)} points (mean {100 * mean:+.2f} ± {100 * std:.2f}), ")
+    if all(d > 0 for d in steps):
+        return text + "up at every seed."
+    if all(d < 0 for d in steps):
+        return text + "down at every seed."
+    return text + "not the same way at every seed: its effect is within what the seed moves."
+
+
 def unchanged_candidate(candidates: dict) -> str | None:
     """The name of a tuning run's candidate that changes nothing (the setting it is compared
     with), or None."""

@@ -34,7 +34,7 @@ from cgcore.paper import PAPER, SIZED_TO_MATCH
 from cgcore.profiles import MNIST_LONG_RECIPE, MNIST_REGULARISED_RECIPE, PROFILES, get_config
 from cgcore.report import (claims_table, fig5_readings_table, format_claims, manifest_summary, taylornet_runs_table,
                            taylornet_verdict, training_results_table, tuned_seed_verdict, tuned_table, tuned_verdict,
-                           longer_verdict, averaged_verdict, tta_verdict, show_markdown)
+                           longer_verdict, averaged_verdict, averaged_seed_verdict, tta_verdict, show_markdown)
 
 check_choice("dataset", dataset, tuple(name.removeprefix("taylornet_") for name in TAYLORNETS))
 check_choice("profile", profile, PROFILES)
@@ -206,6 +206,10 @@ if dataset == "mnist":
         show_markdown("\n\n".join(missing) if missing else
                       averaged_verdict(averaged["averaged"]["result"], tuned["tuned"]["result"],
                                        get_config("taylornet_mnist_averaged", profile)["batch_size"]))
+        if averaged:
+            show_markdown(averaged_seed_verdict(profile) or
+                          f"*The averaged recipe's seed repeat is not computed yet for the `{profile}` profile "
+                          f"(`python -m cgcore run seeds_taylornet_mnist_averaged --profile {profile}`).*")
         tta, missing = run_or_load_each({"tta": "taylornet_mnist_tta"}, profile, recompute)
         show_markdown("\n\n".join(missing) if missing else tta_verdict(tta["tta"]["result"]))
 

@@ -1185,6 +1185,29 @@ def test_tta_verdict_lists_every_reading_and_weighs_the_chosen_one_against_the_s
                          "the recipe lacks.")
 
 
+def test_averaged_seed_verdict_says_whether_averaging_moves_every_seed_the_same_way(results_store):
+    from cgcore.profiles import get_config
+    from cgcore.report import averaged_seed_verdict
+    from cgcore.results import save_result
+
+    assert averaged_seed_verdict("smoke") == ""
+    config = get_config("seeds_taylornet_mnist_averaged", "smoke")
+
+    def store(averaged, trained):
+        save_result("seeds_taylornet_mnist_averaged", "smoke", config,
+                    {"seeds": [0, 1, 2], "claims": {"taylornet_averaged_before_refit_mnist_acc": averaged,
+                                                    "taylornet_averaged_raw_before_refit_mnist_acc": trained}},
+                    wall_time_s=1.0, device="cpu")
+
+    store([0.9950, 0.9948, 0.9952], [0.9945, 0.9944, 0.9950])
+    text = averaged_seed_verdict("smoke")
+    assert "seed 0 99.50% against 99.45%; seed 1 99.48% against 99.44%; seed 2 99.52% against 99.50%" in text
+    assert "+0.05, +0.04, +0.02 points (mean +0.04 ± 0.02), up at every seed." in text
+    store([0.9950, 0.9940, 0.9952], [0.9945, 0.9944, 0.9950])
+    assert averaged_seed_verdict("smoke").endswith("not the same way at every seed: its effect is within what the "
+                                                   "seed moves.")
+
+
 def test_tuned_seed_verdict_places_the_papers_figure_against_the_seed_spread(results_store):
     from cgcore.profiles import get_config
     from cgcore.report import tuned_seed_verdict

@@ -650,7 +650,11 @@ def test_the_averaged_recipe_measures_the_average_and_the_trained_weights_on_the
     assert row["raw_val_acc"] == row["history"]["raw_test_acc"][-1] and row["val_acc"] == row["history"]["test_acc"][-1]
     assert len(refit["history"]["raw_test_acc"]) == len(refit["history"]["test_acc"]) == 2
     assert EXPERIMENTS["taylornet_mnist_averaged"][1](averaged) == {
-        "taylornet_averaged_mnist_acc": refit["test_acc"], "taylornet_averaged_raw_mnist_acc": refit["raw_test_acc"]}
+        "taylornet_averaged_mnist_acc": refit["test_acc"], "taylornet_averaged_raw_mnist_acc": refit["raw_test_acc"],
+        "taylornet_averaged_before_refit_mnist_acc": row["test_acc"],
+        "taylornet_averaged_raw_before_refit_mnist_acc": row["raw_test_acc"]}
+    # the trained weights are read from the checkpoint: they are not the average returned
+    assert row["raw_test_acc"] != row["test_acc"] or row["raw_val_acc"] != row["val_acc"]
     text = averaged_verdict(averaged, tuned, get_config("taylornet_mnist_averaged", "smoke")["batch_size"])
     assert f"the weights it trained {refit['raw_test_acc']:.2%}" in text
 
@@ -711,3 +715,17 @@ def test_test_time_draws_need_an_augment_and_change_the_logits(mnist7):
     # the mean of the image's logits and those of its copies
     copies = [model(augment(images, generator=torch.Generator().manual_seed(1_000_003 * (d + 1)))) for d in range(3)]
     torch.testing.assert_close(once, (model(images) + sum(copies)) / 4)
+
+
+def test_averaged_seed_repeat_drops_the_refit_and_pairs_the_weights_seed_by_seed(store, run_smoke):
+    from cgcore.report import averaged_seed_verdict
+
+    run_smoke("taylornet_mnist_averaged")
+    result = run_smoke("seeds_taylornet_mnist_averaged")["result"]
+    assert set(result["claims"]) == {"taylornet_averaged_before_refit_mnist_acc",
+                                     "taylornet_averaged_raw_before_refit_mnist_acc"}
+    assert all(len(values) == 2 for values in result["claims"].values())
+    text = averaged_seed_verdict("smoke")
+    a, t = (result["claims"][k][1] for k in ("taylornet_averaged_before_refit_mnist_acc",
+                                            "taylornet_averaged_raw_before_refit_mnist_acc"))
+    assert f"seed 1 {a:.2%} against {t:.2%}" in text

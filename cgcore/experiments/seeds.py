@@ -25,6 +25,7 @@ from ..train import default_device
 
 SEEDED = {"seeds_taylornet_mnist7": "taylornet_mnist7", "seeds_baselines_mnist7": "baselines_mnist7",
           "seeds_taylornet_mnist_tuned": "taylornet_mnist_tuned",
+          "seeds_taylornet_mnist_averaged": "taylornet_mnist_averaged",
           "seeds_taylor_expansion": "taylor_expansion", "seeds_distillation_mnist": "distillation_mnist"}
 
 
