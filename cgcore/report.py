@@ -273,12 +273,15 @@ def averaged_verdict(averaged: dict, tuned: dict, batch_size: int) -> str:
     refit = averaged.get("refit")
     if refit:
         test_step = refit["test_acc"] - refit["raw_test_acc"]
+        test_se = difference_standard_error(refit["raw_test_acc"], averaged["n_test"])
         text += (f"Refit on all {refit['n_train']:,} training images, the averaged network scores **{refit['test_acc']:.2%}** "
-                 f"on the test set and the weights it trained {refit['raw_test_acc']:.2%} ({100 * test_step:+.2f} points")
+                 f"on the test set and the weights it trained {refit['raw_test_acc']:.2%}")
         reported = tuned.get("refit")
         if reported and reported["test_acc"] == refit["raw_test_acc"]:
-            text += "; the trained weights are the reported network above, to the last digit"
-        text += "). "
+            text += " (the reported network above, to the last digit)"
+        text += (f": {100 * test_step:+.2f} points, {'within' if abs(test_step) <= 2 * test_se else 'beyond'} 2 standard "
+                 f"errors of a difference ({100 * 2 * test_se:.2f} points; both readings are of one network, so the "
+                 "bound overstates their noise). ")
     if step > 0:
         return text + ("Validation prefers the averaged network" +
                        (", by less than the split can tell." if step <= 2 * se else "."))

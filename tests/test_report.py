@@ -1146,7 +1146,7 @@ def test_averaged_verdict_sets_the_averaged_network_beside_the_weights_it_traine
 
     def averaged(val_acc, raw_val_acc=0.9946, test_acc=0.9950, raw_test_acc=0.9941):
         row = {"val_acc": val_acc, "raw_val_acc": raw_val_acc, "changes": {"ema_decay": 0.9995}, "history": history(30)}
-        return {"val_size": 5000, "n_train": 55000, "chosen": "avg", "candidates": {"avg": row},
+        return {"val_size": 5000, "n_train": 55000, "n_test": 10000, "chosen": "avg", "candidates": {"avg": row},
                 "refit": {"n_train": 60000, "test_acc": test_acc, "raw_test_acc": raw_test_acc}}
 
     text = averaged_verdict(averaged(0.9950), tuned, batch_size=128)
@@ -1154,11 +1154,14 @@ def test_averaged_verdict_sets_the_averaged_network_beside_the_weights_it_traine
     assert "a memory of about 2,000 steps, the last 4.7 of 30 epochs" in text
     assert "scores 99.50%, the weights it trained 99.46% (the tuning run's chosen candidate again" in text
     assert "+0.04 points, within 2 standard errors" in text
-    assert "**99.50%** on the test set and the weights it trained 99.41% (+0.09 points; the trained weights are" in text
+    assert ("**99.50%** on the test set and the weights it trained 99.41% (the reported network above, to the last "
+            "digit): +0.09 points, within 2 standard errors of a difference (0.22 points;") in text
     assert text.endswith("prefers the averaged network, by less than the split can tell.")
     assert averaged_verdict(averaged(0.9990), tuned, batch_size=128).endswith("prefers the averaged network.")
     worse = averaged_verdict(averaged(0.9940, raw_val_acc=0.9947, raw_test_acc=0.9944), tuned, batch_size=128)
     assert "chosen candidate measured 99.46%" in worse and "the reported network above" not in worse
+    assert "99.44%: +0.06 points, within" in worse
+    assert "+0.59 points, beyond 2 standard errors" in averaged_verdict(averaged(0.9950, test_acc=1.0), tuned, 128)
     assert worse.endswith("averaging is not what the recipe lacks.")
     other_split = averaged(0.9950)
     other_split["val_size"] = 4000
