@@ -460,7 +460,7 @@ def low_orders_epochs_verdict(lengths: dict, order4_lengths: dict | None = None)
     and longer, the step weighed against two standard errors of a difference; then, with
     ``order4_lengths`` (taylor_order4_epochs, on a split of the same size), order 4 against
     order 3 with each at the length validation picks."""
-    n, parts, short = lengths["val_size"], [], []
+    n, parts, short, rising = lengths["val_size"], [], [], []
     picked = {}
     for order, run in sorted(lengths["orders"].items(), key=lambda item: int(item[0])):
         rows = run["candidates"]
@@ -472,12 +472,18 @@ def low_orders_epochs_verdict(lengths: dict, order4_lengths: dict | None = None)
                      + (", beyond two standard errors of a difference" if beyond else "") + ")")
         if beyond and step > 0:
             short.append(str(order))
+        rising.append(step > 0)
         picked[int(order)] = rows[run["chosen"]]
+    factor = lengths["longer_factor"]
     text = ("**Are the lower orders trained long enough?** Their lengths in the chapter were set by hand as well. On "
-            f"the same {n:,} held-out images, trained for those epochs and for {lengths['longer_factor']:g} "
-            "times as many (experiment `taylor_low_orders_epochs`), they score " + "; ".join(parts) + ". ")
+            f"the same {n:,} held-out images, trained for those epochs and for {'twice' if factor == 2 else f'{factor:g} times'} "
+            "as many (experiment `taylor_low_orders_epochs`), they score " + "; ".join(parts) + ". ")
     if short:
         text += f"Order{'s' if len(short) > 1 else ''} {', '.join(short)} of the chapter {'are' if len(short) > 1 else 'is'} short of training. "
+    elif all(rising):
+        text += ("Every order gains from the longer run, each by less than two standard errors of a difference: the "
+                 f"chapter's lower orders may be somewhat short of training, by less than a split of {n:,} images can "
+                 "tell. ")
     else:
         text += "No lower order gains beyond two standard errors of a difference: their lengths are not what decides them. "
     if order4_lengths and order4_lengths["val_size"] == n and 3 in picked:

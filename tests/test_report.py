@@ -914,7 +914,10 @@ def test_low_orders_epochs_verdict_weighs_each_order_and_sets_order4_beside_orde
     text = low_orders_epochs_verdict(lengths, order4)
     assert ("they score order 1 88.00% after 10 epochs and 88.10% after 20 (+0.10 points); "
             "order 3 97.30% after 12 epochs and 97.60% after 24 (+0.30 points).") in text
-    assert "No lower order gains beyond two standard errors" in text
+    assert "for twice as many" in text
+    assert "Every order gains from the longer run, each by less than two standard errors" in text
+    lengths_flat = {**lengths, "orders": {**lengths["orders"], "1": run((0.8800, 0.8869), (0.8790, 0.8870), 10)}}
+    assert "No lower order gains beyond two standard errors" in low_orders_epochs_verdict(lengths_flat)
     assert ("order 4 (36 epochs) scores 97.58% on the held-out images and 97.47% on the test set, order 3 (24 epochs) "
             "97.60% and 97.55%: a step of -0.08 points from order 3 to 4 on the test set, within two standard") in text
     lengths["orders"]["3"] = run((0.9700, 0.9744), (0.9790, 0.9780), 12)
