@@ -268,8 +268,7 @@ def averaged_verdict(averaged: dict, tuned: dict, batch_size: int) -> str:
             f"{len(row['history']['epoch'])} epochs; the decay is set by hand, experiment `taylornet_mnist_averaged`). "
             f"On the held-out images the averaged network scores {row['val_acc']:.2%}, the weights it trained "
             f"{row['raw_val_acc']:.2%} ({same}): {100 * step:+.2f} points, "
-            f"{'within' if abs(step) <= 2 * se else 'beyond'} 2 standard errors of a difference "
-            f"({100 * 2 * se:.2f} points). ")
+            f"{against_two_se(step, se)} 2 standard errors of a difference ({100 * 2 * se:.2f} points). ")
     refit = averaged.get("refit")
     if refit:
         test_step = refit["test_acc"] - refit["raw_test_acc"]
@@ -279,7 +278,7 @@ def averaged_verdict(averaged: dict, tuned: dict, batch_size: int) -> str:
         reported = tuned.get("refit")
         if reported and reported["test_acc"] == refit["raw_test_acc"]:
             text += " (the reported network above, to the last digit)"
-        text += (f": {100 * test_step:+.2f} points, {'within' if abs(test_step) <= 2 * test_se else 'beyond'} 2 standard "
+        text += (f": {100 * test_step:+.2f} points, {against_two_se(test_step, test_se)} 2 standard "
                  f"errors of a difference ({100 * 2 * test_se:.2f} points; both readings are of one network, so the "
                  "bound overstates their noise). ")
     if step > 0:
@@ -309,8 +308,18 @@ def tta_verdict(tta: dict) -> str:
     step, se = chosen["test_acc"] - plain["test_acc"], difference_standard_error(plain["test_acc"], tta["n_test"])
     return text + (f"Validation picks the {chosen['weights']} weights with {chosen['draws']} draws: **{chosen['test_acc']:.2%}** "
                    f"on the test set, against {plain['test_acc']:.2%} for the same network without test-time copies "
-                   f"({100 * step:+.2f} points, {'within' if abs(step) <= 2 * se else 'beyond'} 2 standard errors of a "
-                   f"difference, {100 * 2 * se:.2f} points).")
+                   f"({100 * step:+.2f} points, {against_two_se(step, se)} 2 standard errors of a "
+                   f"difference, {100 * 2 * se:.2f} points). Every reading on the test set, for the record: " +
+                   "; ".join(f"{weights} weights " + ", ".join(f"{row['test_acc']:.2%}" for row in group)
+                             for weights, group in by_weights.items()) + ".")
+
+
+def against_two_se(step: float, se: float) -> str:
+    """"within", "beyond" or, when the two print alike to a hundredth of a point, "at": where a
+    difference ``step`` falls against two standard errors ``2 * se`` (both fractions)."""
+    if round(100 * abs(step), 2) == round(200 * se, 2):
+        return "at"
+    return "within" if abs(step) <= 2 * se else "beyond"
 
 
 def difference_standard_error(accuracy: float, n: int) -> float:
@@ -493,7 +502,7 @@ def low_orders_epochs_verdict(lengths: dict, order4_lengths: dict | None = None)
                  f"{four['val_acc']:.2%} on the held-out images and {four['test_acc']:.2%} on the test set, order 3 "
                  f"({len(three['history']['epoch'])} epochs) {three['val_acc']:.2%} and {three['test_acc']:.2%}: a step "
                  f"of {100 * step:+.2f} points from order 3 to 4 on the test set, "
-                 f"{'within' if abs(step) <= 2 * difference_standard_error(three['test_acc'], lengths['n_test']) else 'beyond'} "
+                 f"{against_two_se(step, difference_standard_error(three['test_acc'], lengths['n_test']))} "
                  f"two standard errors of a difference on {lengths['n_test']:,} test images.")
     return text
 

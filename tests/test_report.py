@@ -1171,6 +1171,13 @@ def test_averaged_verdict_sets_the_averaged_network_beside_the_weights_it_traine
     assert averaged_verdict(other_split, tuned, batch_size=128) == ""
 
 
+def test_a_step_is_within_at_or_beyond_two_standard_errors():
+    from cgcore.report import against_two_se
+
+    assert against_two_se(0.0010, 0.001) == "within" and against_two_se(-0.0030, 0.001) == "beyond"
+    assert against_two_se(0.0022, 0.00108) == "at"        # +0.22 points against 2 SE of 0.22 points
+
+
 def test_tta_verdict_lists_every_reading_and_weighs_the_chosen_one_against_the_same_network():
     from cgcore.report import tta_verdict
 
@@ -1186,6 +1193,8 @@ def test_tta_verdict_lists_every_reading_and_weighs_the_chosen_one_against_the_s
     assert "trained weights 99.46%, 99.54%; averaged weights 99.40%, 99.50%." in text
     assert ("with 8 draws: **99.52%** on the test set, against 99.41% for the same network without test-time copies "
             "(+0.11 points, within 2 standard errors") in text
+    assert text.endswith("on the test set, for the record: trained weights 99.41%, 99.52%; averaged weights 99.38%, "
+                         "99.47%.")
     text = tta_verdict({**tta, "chosen": "averaged weights, 0 draws"})
     assert text.endswith("averaged weights without test-time copies (test 99.38%): test-time augmentation is not what "
                          "the recipe lacks.")
