@@ -295,7 +295,8 @@ def tta_verdict(tta: dict) -> str:
     by_weights = {}
     for row in rows.values():
         by_weights.setdefault(row["weights"], []).append(row)
-    draws = ", ".join(str(row["draws"]) for row in next(iter(by_weights.values())))
+    counts = [str(row["draws"]) for row in next(iter(by_weights.values()))]
+    draws = " or ".join([", ".join(counts[:-1]), counts[-1]] if len(counts) > 1 else counts)
     text = (f"**Does test-time augmentation help?** The same networks, each image's logits averaged over it and "
             f"{draws} copies shifted, rotated and zoomed as in training (experiment `taylornet_mnist_tta`). On the "
             f"{tta['val_size']:,} held-out images: " +
