@@ -273,8 +273,8 @@ def averaged_verdict(averaged: dict, tuned: dict, batch_size: int) -> str:
     if refit:
         test_step = refit["test_acc"] - refit["raw_test_acc"]
         test_se = difference_standard_error(refit["raw_test_acc"], averaged["n_test"])
-        text += (f"Refit on all {refit['n_train']:,} training images, the averaged network scores **{refit['test_acc']:.2%}** "
-                 f"on the test set and the weights it trained {refit['raw_test_acc']:.2%}")
+        text += (f"Refit on all {refit['n_train']:,} training images, the averaged network scores "
+                 f"**{refit['test_acc']:.2%}** on the test set and the weights it trained {refit['raw_test_acc']:.2%}")
         reported = tuned.get("refit")
         if reported and reported["test_acc"] == refit["raw_test_acc"]:
             text += " (the reported network above, to the last digit)"
@@ -307,8 +307,8 @@ def tta_verdict(tta: dict) -> str:
         return text + (f"Validation picks the {chosen['weights']} weights without test-time copies "
                        f"(test {chosen['test_acc']:.2%}): test-time augmentation is not what the recipe lacks.")
     step, se = chosen["test_acc"] - plain["test_acc"], difference_standard_error(plain["test_acc"], tta["n_test"])
-    return text + (f"Validation picks the {chosen['weights']} weights with {chosen['draws']} draws: **{chosen['test_acc']:.2%}** "
-                   f"on the test set, against {plain['test_acc']:.2%} for the same network without test-time copies "
+    return text + (f"Validation picks the {chosen['weights']} weights with {chosen['draws']} draws: "
+                   f"**{chosen['test_acc']:.2%}** on the test set, against {plain['test_acc']:.2%} for the same network without test-time copies "
                    f"({100 * step:+.2f} points, {against_two_se(step, se)} 2 standard errors of a "
                    f"difference, {100 * 2 * se:.2f} points). Every reading on the test set, for the record: " +
                    "; ".join(f"{weights} weights " + ", ".join(f"{row['test_acc']:.2%}" for row in group)
@@ -486,10 +486,12 @@ def low_orders_epochs_verdict(lengths: dict, order4_lengths: dict | None = None)
         picked[int(order)] = rows[run["chosen"]]
     factor = lengths["longer_factor"]
     text = ("**Are the lower orders trained long enough?** Their lengths in the chapter were set by hand as well. On "
-            f"the same {n:,} held-out images, trained for those epochs and for {'twice' if factor == 2 else f'{factor:g} times'} "
-            "as many (experiment `taylor_low_orders_epochs`), they score " + "; ".join(parts) + ". ")
+            f"the same {n:,} held-out images, trained for those epochs and for "
+            f"{'twice' if factor == 2 else f'{factor:g} times'} as many (experiment `taylor_low_orders_epochs`), they "
+            "score " + "; ".join(parts) + ". ")
     if short:
-        text += f"Order{'s' if len(short) > 1 else ''} {', '.join(short)} of the chapter {'are' if len(short) > 1 else 'is'} short of training. "
+        plural = len(short) > 1
+        text += f"Order{'s' if plural else ''} {', '.join(short)} of the chapter {'are' if plural else 'is'} short of training. "
     elif all(rising):
         text += ("Every order gains from the longer run, each by less than two standard errors of a difference: the "
                  f"chapter's lower orders may be somewhat short of training, by less than a split of {n:,} images can "

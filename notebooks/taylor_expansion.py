@@ -53,7 +53,8 @@ from cgcore.experiments.taylor_kernel import as_taylor_expansion, kernel_gamma, 
 from cgcore.profiles import get_config
 from cgcore.report import (claims_table, favours_near_pairs, format_claims, kernel_gamma_table, kernel_gamma_verdict,
                            kernel_locality_readings, kernel_table, kernel_verdict, locality_verdict, manifest_summary,
-                           low_orders_epochs_verdict, order4_epochs_verdict, order4_fit_choice, order4_tuning_verdict, pruning_table, pruning_verdict,
+                           low_orders_epochs_verdict, order4_epochs_verdict, order4_fit_choice, order4_tuning_verdict,
+                           pruning_table, pruning_verdict,
                            seed_difference_note, seed_differences, seeds_table, show_markdown, tuned_table)
 from cgcore.taylor import locality_shares, monomial_exponents, term_count
 
