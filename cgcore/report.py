@@ -387,10 +387,16 @@ def averaged_seed_verdict(profile: str, experiment: str = "seeds_taylornet_mnist
             f"{r['seeds'][0]} is the run above): {pairs}. Averaging moves the test accuracy by "
             f"{', '.join(f'{100 * d:+.2f}' for d in steps)} points (mean {100 * mean:+.2f} ± {100 * std:.2f}), ")
     if all(d > 0 for d in steps):
-        return text + "up at every seed."
-    if all(d < 0 for d in steps):
-        return text + "down at every seed."
-    return text + "not the same way at every seed: its effect is within what the seed moves."
+        text += "up at every seed."
+    elif all(d < 0 for d in steps):
+        text += "down at every seed."
+    else:
+        text += "not the same way at every seed: its effect is within what the seed moves."
+    values = r["claims"][averaged] + r["claims"][trained]
+    if len(set(values)) < len(values):
+        text += (" Equal scores here are equal counts of correct test images, not equal networks: each seed draws its "
+                 "own split, initialisation and batches.")
+    return text
 
 
 def unchanged_candidate(candidates: dict) -> str | None:

@@ -1218,6 +1218,9 @@ def test_averaged_seed_verdict_says_whether_averaging_moves_every_seed_the_same_
     text = averaged_seed_verdict("smoke")
     assert "seed 0 99.50% against 99.45%; seed 1 99.48% against 99.44%; seed 2 99.52% against 99.50%" in text
     assert "+0.05, +0.04, +0.02 points (mean +0.04 ± 0.02), up at every seed." in text
+    assert "Equal scores" not in text
+    store([0.9950, 0.9950, 0.9952], [0.9945, 0.9944, 0.9950])
+    assert "Equal scores here are equal counts of correct test images, not equal networks" in averaged_seed_verdict("smoke")
     store([0.9950, 0.9940, 0.9952], [0.9945, 0.9944, 0.9950])
     assert averaged_seed_verdict("smoke").endswith("not the same way at every seed: its effect is within what the "
                                                    "seed moves.")
