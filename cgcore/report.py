@@ -392,8 +392,7 @@ def averaged_seed_verdict(profile: str, experiment: str = "seeds_taylornet_mnist
         text += "down at every seed."
     else:
         text += "not the same way at every seed: its effect is within what the seed moves."
-    values = r["claims"][averaged] + r["claims"][trained]
-    if len(set(values)) < len(values):
+    if any(len(set(r["claims"][claim])) < len(r["seeds"]) for claim in (averaged, trained)):
         text += (" Equal scores here are equal counts of correct test images, not equal networks: each seed draws its "
                  "own split, initialisation and batches.")
     return text
