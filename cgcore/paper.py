@@ -73,20 +73,14 @@ CLAIMS: tuple[Claim, ...] = (
           "validation split (not refit): its test accuracy; its validation accuracy says whether a longer "
           "recipe would have been chosen"),
     Claim("taylornet_averaged_mnist_acc", None, "fraction", "(ours)",
-          "taylornet_tuned_mnist_acc's recipe with an exponential moving average of its weights (decay 0.9995 "
-          "per step), refit on all 60,000 training images: the averaged network's test accuracy"),
-    Claim("taylornet_averaged_raw_mnist_acc", None, "fraction", "(ours)",
-          "the same refit's trained weights, not averaged: its test accuracy (the pair measures what the "
-          "averaging alone changes)"),
+          "taylornet_tuned_mnist_acc's recipe, weights averaged (decay 0.9995), refit"),
+    Claim("taylornet_averaged_raw_mnist_acc", None, "fraction", "(ours)", "the same refit's trained weights"),
     Claim("taylornet_averaged_before_refit_mnist_acc", None, "fraction", "(ours)",
-          "taylornet_averaged_mnist_acc's recipe as trained on the training set less the validation split, "
-          "before the refit, weights averaged: its test accuracy"),
+          "taylornet_averaged_mnist_acc's network before the refit"),
     Claim("taylornet_averaged_raw_before_refit_mnist_acc", None, "fraction", "(ours)",
-          "the same network's trained weights, not averaged: its test accuracy"),
+          "its trained weights, before the refit"),
     Claim("taylornet_tta_mnist_acc", None, "fraction", "(ours)",
-          "taylornet_averaged_mnist_acc's refit network, its trained or averaged weights, each test image's "
-          "logits averaged over it and 0 to 16 copies augmented as in training: the reading chosen on the "
-          "validation split (on the candidate trained without it), its test accuracy"),
+          "the averaging run's refit, weights and test-time copies (0-16) chosen on validation"),
     Claim("taylornet_tuned_before_refit_mnist_acc", None, "fraction", "(ours)",
           "taylornet_tuned_mnist_acc's recipe as the tuning run trained it, on the training set less the "
           "validation split, before the refit: its test accuracy"),

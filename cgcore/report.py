@@ -451,9 +451,9 @@ def order4_epochs_verdict(lengths: dict, tuning: dict | None = None) -> str:
     chapter = rows[chapter_name]
     chapter_epochs, best = len(chapter["history"]["epoch"]), rows[lengths["chosen"]]
     se = difference_standard_error(chapter["val_acc"], n)
-    text = (f"**Is order {lengths['order']} trained long enough?** Its length in the chapter, {chapter_epochs} epochs, "
-            f"was set for the time budget. On the same {n:,} held-out images (experiment `taylor_order4_epochs`) it "
-            "scores " + ", ".join(f"{acc:.2%} after {epochs} epochs" for epochs, acc in sorted(points.items())) + ". ")
+    text = (f"**Is order {lengths['order']} trained long enough?** Its {chapter_epochs} epochs in the chapter were set "
+            f"for the time budget. On the same {n:,} held-out images (experiment `taylor_order4_epochs`) it scores "
+            + ", ".join(f"{acc:.2%} after {epochs} epochs" for epochs, acc in sorted(points.items())) + ". ")
     if best is chapter:
         return text + f"Validation picks the chapter's length: more epochs are not what order {lengths['order']} lacks."
     step, best_epochs = best["val_acc"] - chapter["val_acc"], len(best["history"]["epoch"])
@@ -464,9 +464,8 @@ def order4_epochs_verdict(lengths: dict, tuning: dict | None = None) -> str:
     if step > 2 * se:
         return text + f"The chapter's order {lengths['order']} is short of training."
     if all(b > a for a, b in zip(ordered, ordered[1:])):
-        return text + (f"No longer run is clearly better, but the accuracy still rises with the length: the chapter's "
-                       f"order {lengths['order']} may be somewhat short of training, by less than a split of {n:,} "
-                       "images can tell.")
+        return text + (f"The accuracy still rises with the length: order {lengths['order']} may be somewhat short of "
+                       f"training, by less than a split of {n:,} images can tell.")
     return text + f"No longer run is clearly better: more epochs are not what order {lengths['order']} lacks."
 
 
@@ -482,36 +481,33 @@ def low_orders_epochs_verdict(lengths: dict, order4_lengths: dict | None = None)
         chapter, longer = rows[unchanged_candidate(rows)], rows[next(k for k, r in rows.items() if r["changes"])]
         step = longer["val_acc"] - chapter["val_acc"]
         beyond = abs(step) > 2 * difference_standard_error(chapter["val_acc"], n)
-        parts.append(f"order {order} {chapter['val_acc']:.2%} after {len(chapter['history']['epoch'])} epochs and "
-                     f"{longer['val_acc']:.2%} after {len(longer['history']['epoch'])} ({100 * step:+.2f} points"
+        parts.append(f"order {order} {chapter['val_acc']:.2%} → {longer['val_acc']:.2%} "
+                     f"({len(chapter['history']['epoch'])} → {len(longer['history']['epoch'])} epochs"
                      + (", beyond two standard errors of a difference" if beyond else "") + ")")
         if beyond and step > 0:
             short.append(str(order))
         rising.append(step > 0)
         picked[int(order)] = rows[run["chosen"]]
     factor = lengths["longer_factor"]
-    text = ("**Are the lower orders trained long enough?** Their lengths in the chapter were set by hand as well. On "
-            f"the same {n:,} held-out images, trained for those epochs and for "
-            f"{'twice' if factor == 2 else f'{factor:g} times'} as many (experiment `taylor_low_orders_epochs`), they "
-            "score " + "; ".join(parts) + ". ")
+    text = (f"**Are the lower orders, set by hand too, trained long enough?** Trained "
+            f"{'twice' if factor == 2 else f'{factor:g} times'} as long, on the same held-out images (experiment "
+            "`taylor_low_orders_epochs`): " + ", ".join(parts) + ". ")
     if short:
         plural = len(short) > 1
         text += f"Order{'s' if plural else ''} {', '.join(short)} of the chapter {'are' if plural else 'is'} short of training. "
     elif all(rising):
-        text += ("Every order gains from the longer run, each by less than two standard errors of a difference: the "
-                 f"chapter's lower orders may be somewhat short of training, by less than a split of {n:,} images can "
-                 "tell. ")
+        text += ("Every order gains, each by less than two standard errors of a difference: the lower orders may be "
+                 "somewhat short of training too. ")
     else:
         text += "No lower order gains beyond two standard errors of a difference: their lengths are not what decides them. "
     if order4_lengths and order4_lengths["val_size"] == n and 3 in picked:
         four, three = order4_lengths["candidates"][order4_lengths["chosen"]], picked[3]
         step = four["test_acc"] - three["test_acc"]
-        text += (f"With each at the length validation picks, order 4 ({len(four['history']['epoch'])} epochs) scores "
-                 f"{four['val_acc']:.2%} on the held-out images and {four['test_acc']:.2%} on the test set, order 3 "
-                 f"({len(three['history']['epoch'])} epochs) {three['val_acc']:.2%} and {three['test_acc']:.2%}: a step "
-                 f"of {100 * step:+.2f} points from order 3 to 4 on the test set, "
+        text += (f"At the lengths validation picks, order 4 ({len(four['history']['epoch'])} epochs) tests "
+                 f"{four['test_acc']:.2%} and order 3 ({len(three['history']['epoch'])}) {three['test_acc']:.2%}: "
+                 f"{100 * step:+.2f} points, "
                  f"{against_two_se(step, difference_standard_error(three['test_acc'], lengths['n_test']))} "
-                 f"two standard errors of a difference on {lengths['n_test']:,} test images.")
+                 "two standard errors.")
     return text
 
 

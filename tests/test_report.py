@@ -553,6 +553,8 @@ def test_every_claim_has_a_scorecard_block():
     from cgcore.scorecard import scorecard_block
 
     assert scorecard_block("relu_cnn_fashion_acc").startswith("Beyond the paper")
+    assert all(scorecard_block(c).startswith("Beyond the paper") for c in PAPER if c.startswith(
+        ("taylornet_tuned_", "taylornet_longer_", "taylornet_averaged_", "taylornet_tta_")))
     assert scorecard_block("taylor_order4_epoch_seconds") == "Benchmarks of the book's code"
     assert scorecard_block("distill_dm_flat_1ipc_mnist_acc").startswith("Ref. 63")
     assert scorecard_block("distill_ref_cifar10_acc").startswith("Sec. IV")
@@ -912,19 +914,18 @@ def test_low_orders_epochs_verdict_weighs_each_order_and_sets_order4_beside_orde
     order4 = {"val_size": 5000, "chosen": "longer",
               "candidates": {"chapter": row(0.9726, 0.9719, 24), "longer": row(0.9758, 0.9747, 36, {"epochs": 36})}}
     text = low_orders_epochs_verdict(lengths, order4)
-    assert ("they score order 1 88.00% after 10 epochs and 88.10% after 20 (+0.10 points); "
-            "order 3 97.30% after 12 epochs and 97.60% after 24 (+0.30 points).") in text
-    assert "for twice as many" in text
-    assert "Every order gains from the longer run, each by less than two standard errors" in text
+    assert ("Trained twice as long, on the same held-out images (experiment `taylor_low_orders_epochs`): "
+            "order 1 88.00% → 88.10% (10 → 20 epochs), order 3 97.30% → 97.60% (12 → 24 epochs).") in text
+    assert "Every order gains, each by less than two standard errors" in text
+    assert ("order 4 (36 epochs) tests 97.47% and order 3 (24) 97.55%: -0.08 points, within two standard "
+            "errors.") in text
     lengths_flat = {**lengths, "orders": {**lengths["orders"], "1": run((0.8800, 0.8869), (0.8790, 0.8870), 10)}}
     assert "No lower order gains beyond two standard errors" in low_orders_epochs_verdict(lengths_flat)
-    assert ("order 4 (36 epochs) scores 97.58% on the held-out images and 97.47% on the test set, order 3 (24 epochs) "
-            "97.60% and 97.55%: a step of -0.08 points from order 3 to 4 on the test set, within two standard") in text
     lengths["orders"]["3"] = run((0.9700, 0.9744), (0.9790, 0.9780), 12)
     text = low_orders_epochs_verdict(lengths)
-    assert "(+0.90 points, beyond two standard errors of a difference)" in text
+    assert "97.00% → 97.90% (12 → 24 epochs, beyond two standard errors of a difference)" in text
     assert "Order 3 of the chapter is short of training." in text and "order 4" not in text
-    assert "a step" not in low_orders_epochs_verdict(lengths, {**order4, "val_size": 4000})   # another split
+    assert "validation picks" not in low_orders_epochs_verdict(lengths, {**order4, "val_size": 4000})   # another split
 
 
 def test_order4_epochs_verdict_weighs_longer_runs_against_the_chapters_length():
