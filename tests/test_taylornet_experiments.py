@@ -563,6 +563,27 @@ def test_kernel_gamma_chooses_gamma_and_C_on_validation_and_resumes_from_its_fit
     assert restored_work()["checkpoints"] == fits        # every fit and refit read back, none fit again
 
 
+def test_kernel_copies_fits_on_two_augmented_copies_and_keeps_its_own_fits(store, run_smoke):
+    from cgcore.experiments.taylor_kernel import run_copies
+    from cgcore.profiles import get_config
+
+    stored = run_smoke("taylor_kernel_copies")
+    result, config = stored["result"], stored["manifest"]["config"]
+    assert config["augmented_copies"] == 2 and result["augmented_copies"] == 2
+    for d, fits in result["degrees"].items():
+        assert fits["n_fit"] == 3 * config["train_size"]        # the images and two augmented copies
+        assert fits["chosen"] == max(fits["grid"], key=lambda row: row["val_acc"])
+        assert fits["test_acc"] > 0.5
+    assert EXPERIMENTS["taylor_kernel_copies"][1](result) == {
+        f"taylor_order{d}_kernel_copies_acc": result["degrees"][d]["test_acc"] for d in ("3", "4")}
+    # its fits are checkpointed apart from taylor_kernel_gamma's, whose keys differ only in the copies
+    folders = [p.name for p in (store / "checkpoints" / "smoke").iterdir() if p.is_dir()]
+    assert any(name.startswith("taylor_kernel_copies-") for name in folders), folders
+    assert not any(name.startswith("taylor_kernel_gamma-") for name in folders), folders
+    with pytest.raises(ValueError, match="augmented_copies must be at least 1, got 0"):
+        run_copies({**get_config("taylor_kernel_copies", "smoke"), "augmented_copies": 0}, "smoke", progress=False)
+
+
 @pytest.mark.parametrize("change, message", [
     ({"C_times_gamma": {"2": [1.0]}}, r"no grid for degree\(s\) \[3\]"),
     ({"gammas": [0.0, 1.0]}, "must be non-empty and positive"),

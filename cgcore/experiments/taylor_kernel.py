@@ -17,7 +17,8 @@ its own fits.
 
 ``taylor_kernel_gamma`` (:func:`run_gamma`) fits the one-vs-rest machines again with the
 kernel's scale gamma chosen on validation as well as C: does a scale other than
-the one fixed above let degree 4 pull ahead of degree 3?
+the one fixed above let degree 4 pull ahead of degree 3? ``taylor_kernel_copies`` fits them
+on more augmented copies of the training images: does more data let degree 4 pull ahead?
 
 Ten classes can be split two ways (``schemes``): ``one_vs_rest`` fits one polynomial per
 class and predicts the class whose polynomial is largest, which is Eq. (3) exactly (ten
@@ -44,6 +45,7 @@ from .common import locality_by_basis, make_augment, pruned_accuracies, training
 
 NAME = "taylor_kernel_svm"
 GAMMA_NAME = "taylor_kernel_gamma"
+COPIES_NAME = "taylor_kernel_copies"
 
 
 # how ten classes are split into two-class problems: one polynomial per class (Eq. (3)'s
@@ -319,20 +321,20 @@ def check_gamma_grid(config: dict) -> None:
                          f"{config['gammas']}, C_times_gamma {config['C_times_gamma']}")
 
 
-def run_gamma(config: dict, profile: str, progress: bool = True) -> dict:
+def run_gamma(config: dict, profile: str, progress: bool = True, name: str = GAMMA_NAME) -> dict:
     """For each degree, the one-vs-rest machine (as ``taylor_kernel_svm``'s; with
     ``augmented_copies`` augmented copies of the training images, 0 for none) at every gamma
     of ``gammas`` (in :func:`kernel_gamma`'s units) and every C = c / gamma for c in
     ``C_times_gamma[degree]``, fit on the training set less ``val_size`` held-out images; the
     pair best on those images (ties to the first: smaller gamma, then smaller C) refit on
-    all of them and scored once on the test set."""
+    all of them and scored once on the test set. ``name`` keys the fits' checkpoints."""
     check_gamma_grid(config)
     train, fit_part, val, test = _kernel_data(config)
     (x_fit, y_fit), (x_all, y_all), _ = _with_copies(config, config["augmented_copies"], train, fit_part)
     plain, (x_val, y_val), (x_test, y_test) = _arrays(train), _arrays(val), _arrays(test)
     x0 = plain[0].mean(0)                      # centred at the mean plain training image, as taylor_kernel_svm
     unit = kernel_gamma(plain[0], x0)          # gamma = 1 in these units is taylor_kernel_svm's
-    folder = checkpoint_dir(profile, GAMMA_NAME, {k: config[k] for k in _DATA_KEYS + _AUGMENTED_KEYS if k != "gamma"})
+    folder = checkpoint_dir(profile, name, {k: config[k] for k in _DATA_KEYS + _AUGMENTED_KEYS if k != "gamma"})
     degrees = {}
     for d in config["degrees"]:
         grid = []
@@ -347,7 +349,7 @@ def run_gamma(config: dict, profile: str, progress: bool = True) -> dict:
                 row = stored_or_computed(folder / f"degree{d}-gamma{scale:g}-C{C:g}.pt", validated)
                 grid.append({"gamma": scale, "C_times_gamma": c, "C": C, "val_acc": row["val_acc"]})
                 if progress:
-                    print(f"{GAMMA_NAME}: degree {d}, gamma {scale:g}, C {C:g}: validation {row['val_acc']:.4f}",
+                    print(f"{name}: degree {d}, gamma {scale:g}, C {C:g}: validation {row['val_acc']:.4f}",
                           flush=True)
         best = max(grid, key=lambda row: row["val_acc"])       # max keeps the first of equals
 
@@ -362,7 +364,7 @@ def run_gamma(config: dict, profile: str, progress: bool = True) -> dict:
                            "support_vectors": refitted["support_vectors"], "fit_seconds": refitted["fit_seconds"],
                            "n_fit": len(y_all)}
         if progress:
-            print(f"{GAMMA_NAME}: degree {d}: gamma {best['gamma']:g}, C {best['C']:g}, test {refitted['test_acc']:.4f}",
+            print(f"{name}: degree {d}: gamma {best['gamma']:g}, C {best['C']:g}, test {refitted['test_acc']:.4f}",
                   flush=True)
     return {"degrees": degrees, "augmented_copies": config["augmented_copies"], "n_train": len(train),
             "n_val": len(val), "n_test": len(test)}
@@ -375,5 +377,22 @@ def gamma_claims(result: dict) -> dict[str, float]:
     return {claim: value for claim, value in out.items() if claim in PAPER}
 
 
+def run_copies(config: dict, profile: str, progress: bool = True) -> dict:
+    """:func:`run_gamma` on ``augmented_copies`` augmented copies of the training images
+    (``taylor_kernel_copies``): the one-vs-rest machines of each degree with C (and gamma)
+    chosen on validation, fit on more data than ``taylor_kernel_svm``'s one copy."""
+    if config["augmented_copies"] < 1:
+        raise ValueError(f"{COPIES_NAME} fits on augmented copies: augmented_copies must be at least 1, "
+                         f"got {config['augmented_copies']}")
+    return run_gamma(config, profile, progress, name=COPIES_NAME)
+
+
+def copies_claims(result: dict) -> dict[str, float]:
+    """taylor_order<d>_kernel_copies_acc: the test accuracy of the machine chosen on validation,
+    fit with ``augmented_copies`` copies, for each degree with a claim."""
+    out = {f"taylor_order{d}_kernel_copies_acc": row["test_acc"] for d, row in result["degrees"].items()}
+    return {claim: value for claim, value in out.items() if claim in PAPER}
+
+
 def runners() -> dict:
-    return {NAME: (run, claims), GAMMA_NAME: (run_gamma, gamma_claims)}
+    return {NAME: (run, claims), GAMMA_NAME: (run_gamma, gamma_claims), COPIES_NAME: (run_copies, copies_claims)}
