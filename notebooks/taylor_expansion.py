@@ -51,11 +51,12 @@ from cgcore.experiments import run_or_load, run_or_load_each
 from cgcore.experiments.taylor_expansion import DEFAULTS as EXPANSION_DEFAULTS
 from cgcore.experiments.taylor_kernel import as_taylor_expansion, kernel_gamma, kernel_machine
 from cgcore.profiles import get_config
-from cgcore.report import (claims_table, favours_near_pairs, format_claims, kernel_gamma_table, kernel_gamma_verdict,
-                           kernel_locality_readings, kernel_table, kernel_verdict, locality_verdict, manifest_summary,
-                           low_orders_epochs_verdict, order4_epochs_verdict, order4_fit_choice, order4_tuning_verdict,
-                           pruning_table, pruning_verdict,
-                           seed_difference_note, seed_differences, seeds_table, show_markdown, tuned_table)
+from cgcore.report import (claims_table, favours_near_pairs, format_claims, kernel_copies_table, kernel_copies_verdict,
+                           kernel_gamma_table, kernel_gamma_verdict, kernel_locality_readings, kernel_table,
+                           kernel_verdict, locality_verdict, low_orders_epochs_verdict, manifest_summary,
+                           order4_epochs_verdict, order4_fit_choice, order4_tuning_verdict, pruning_table,
+                           pruning_verdict, seed_difference_note, seed_differences, seeds_table, show_markdown,
+                           tuned_table)
 from cgcore.taylor import locality_shares, monomial_exponents, term_count
 
 check_choice("dataset", dataset, ("mnist7",))
@@ -312,6 +313,16 @@ if scaled:
 # %% tags=["remove-input", "hide-output"]
 if scaled:
     display(kernel_gamma_table(scaled["gamma"]["result"]))
+
+# %% tags=["remove-input"]
+more_data, more_data_missing = run_or_load_each({"copies": "taylor_kernel_copies"}, profile, recompute)
+show_markdown("\n\n".join(more_data_missing))
+if more_data and kernel:
+    show_markdown(kernel_copies_verdict(kernel["svm"]["result"], more_data["copies"]["result"]))
+
+# %% tags=["remove-input", "hide-output"]
+if more_data and kernel:
+    display(kernel_copies_table(kernel["svm"]["result"], more_data["copies"]["result"]))
 
 # %% [markdown]
 # Which cause separates the two fits is not measured: the loss (the tuning tried the

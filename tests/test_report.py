@@ -994,6 +994,35 @@ def test_kernel_gamma_table_and_verdict_read_the_grid_and_the_step_from_degree_3
     assert "C = 3.33 " in text                                  # 10 / 3
 
 
+def _svm_row(val_acc, test_acc, n_fit, C=3.0):
+    return {"val_acc": {"1.0": 0.5, str(C): val_acc}, "chosen_C": C, "test_acc": test_acc, "n_fit": n_fit}
+
+
+@pytest.mark.parametrize("degree4_test, reading", [
+    (0.9830, "still not above degree 3 (-0.10 points"),
+    (0.9850, "above degree 3, by 0.10 points, within two standard errors"),
+    (0.9900, "above degree 3 by more than two standard errors"),
+])
+def test_kernel_copies_table_and_verdict_read_the_step_from_degree_3_to_4_by_copies(degree4_test, reading):
+    from cgcore.report import kernel_copies_table, kernel_copies_verdict
+
+    kernel = {"augmented_copies": 1, "schemes": {"one_vs_rest": {
+        "degrees": {"2": _svm_row(0.97, 0.97, 60_000), "3": _svm_row(0.9788, 0.9798, 60_000),
+                    "4": _svm_row(0.9782, 0.9784, 60_000)},
+        "augmented": {"3": _svm_row(0.9812, 0.9825, 120_000), "4": _svm_row(0.9802, 0.9818, 120_000)}}}}
+    copies = {"augmented_copies": 2, "n_test": 10_000, "degrees": {
+        "3": {"chosen": {"val_acc": 0.9820}, "test_acc": 0.9840, "n_fit": 180_000},
+        "4": {"chosen": {"val_acc": 0.9830}, "test_acc": degree4_test, "n_fit": 180_000}}}
+    table = kernel_copies_table(kernel, copies)
+    assert list(table.index) == [0, 1, 2]
+    assert list(table["images fit"]) == ["60,000", "120,000", "180,000"]
+    assert table.loc[1, "degree 3, validation"] == "98.12%" and table.loc[0, "degree 4, test"] == "97.84%"
+    assert table.loc[0, "degree 3 → 4, test"] == "-0.14 points"
+    text = kernel_copies_verdict(kernel, copies)
+    assert "with 0, 1, 2 copies: -0.14, -0.07, " in text and "(-0.06, -0.10, +0.10 on validation)" in text
+    assert reading in text
+
+
 def test_kernel_table_and_verdict_weigh_the_svm_against_the_paper_and_our_fit():
     from cgcore.report import kernel_table, kernel_verdict
 
