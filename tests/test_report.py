@@ -999,9 +999,12 @@ def _svm_row(val_acc, test_acc, n_fit, C=3.0):
 
 
 @pytest.mark.parametrize("degree4_test, reading", [
-    (0.9830, "still not above degree 3 (-0.10 points"),
-    (0.9850, "above degree 3, by 0.10 points, within two standard errors"),
-    (0.9900, "above degree 3 by more than two standard errors"),
+    (0.9830, "still not above degree 3 (-0.10 points; two standard errors of a difference are 0.37 points). "
+             "On the test set the step moves both ways, on validation it moves both ways: more augmented"),
+    (0.9840, "level with degree 3 on the test set (98.40% each). On the test set the step favours degree 4 more with each copy"),
+    (0.9850, "above degree 3, by 0.10 points (two standard errors of a difference are 0.34 points). On the test set "
+             "the step favours degree 4 more with each copy, on validation it moves both ways: more augmented data lifts both"),
+    (0.9900, "moves both ways: order 4 needs more data than the 60,000 images to pull ahead of order 3."),
 ])
 def test_kernel_copies_table_and_verdict_read_the_step_from_degree_3_to_4_by_copies(degree4_test, reading):
     from cgcore.report import kernel_copies_table, kernel_copies_verdict
@@ -1096,7 +1099,8 @@ def test_order4_fit_choice_ranks_every_fit_of_order_4_on_the_same_held_out_image
         "as taylor_expansion": {"val_acc": 0.9710, "test_acc": 0.9722},
         "degree scale 0.5": {"val_acc": 0.9728, "test_acc": 0.9722}}}
     machine = {"val_acc": {"1.0": 0.9770, "3.0": 0.9782}, "chosen_C": 3.0, "test_acc": 0.9784}
-    kernel = {"n_val": 5000, "schemes": {"one_vs_rest": {"degrees": {"4": machine, "3": {**machine, "test_acc": 0.99}},
+    kernel = {"n_val": 5000, "augmented_copies": 1,
+              "schemes": {"one_vs_rest": {"degrees": {"4": machine, "3": {**machine, "test_acc": 0.99}},
                                                          "augmented": {"4": {**machine, "val_acc": {"3.0": 0.9802},
                                                                              "test_acc": 0.9818}}},
                                          "one_vs_one": {"degrees": {"4": {**machine, "val_acc": {"3.0": 0.999}}}}}}
@@ -1111,7 +1115,7 @@ def test_order4_fit_choice_ranks_every_fit_of_order_4_on_the_same_held_out_image
     text = order4_fit_choice(choice)
     assert text.startswith("Ranked on the same 5,000 held-out training images, the 4 fits of order 4 stored here "
                            "score 97.10% to 98.02% on validation, and validation picks *the max-margin machines, "
-                           "with augmented copies*, +0.74 points over the best gradient fit (*gradient descent, degree scale 0.5*; 2.7 "
+                           "with 1 augmented copy*, +0.74 points over the best gradient fit (*gradient descent, degree scale 0.5*; 2.7 "
                            "standard errors of a difference). Its test accuracy is **98.18%**")
     assert claims(choice) == {"taylor_order4_chosen_acc": 0.9818}
     # a gradient fit on top: no margin over itself
@@ -1121,6 +1125,13 @@ def test_order4_fit_choice_ranks_every_fit_of_order_4_on_the_same_held_out_image
     assert claims(chosen({**tuning, "order": 2}, kernel)) == {}             # the paper gives order 4 alone a number
     with pytest.raises(ValueError, match="different numbers of images \\(100 and 5000\\)"):
         order_fits({**tuning, "val_size": 100}, kernel)
+    more = {"n_val": 5000, "augmented_copies": 2,
+            "degrees": {"4": {"chosen": {"val_acc": 0.9818}, "test_acc": 0.9837}, "3": {"chosen": {"val_acc": 0.999}}}}
+    fits = order_fits(tuning, kernel, more)
+    assert len(fits) == 5 and fits["the max-margin machines, with 2 augmented copies"] == {
+        "method": "max-margin", "val_acc": 0.9818, "test_acc": 0.9837}                 # its order 4, not its order 3
+    with pytest.raises(ValueError, match="different numbers of images \\(5000 and 100\\)"):
+        order_fits(tuning, kernel, {**more, "n_val": 100})
 
 
 def test_order4_choice_reads_both_stored_runs_and_says_when_one_is_stored_again(store, run_smoke):
@@ -1131,12 +1142,19 @@ def test_order4_choice_reads_both_stored_runs_and_says_when_one_is_stored_again(
         run_experiment("taylor_order4_choice", "smoke", progress=False)
     tuning = run_smoke("taylor_order4_tuning")["result"]                 # order 2 at the smoke profile
     kernel = run_smoke("taylor_kernel_svm")["result"]
+    with pytest.raises(FileNotFoundError, match="python -m cgcore run taylor_kernel_copies --profile smoke"):
+        run_experiment("taylor_order4_choice", "smoke", progress=False)
+    more = run_smoke("taylor_kernel_copies")["result"]
     result = run_smoke("taylor_order4_choice")["result"]
     machines = kernel["schemes"]["one_vs_rest"]
     assert result["order"] == 2 and set(result["fits"]) == (
         {f"gradient descent, {name}" for name in tuning["candidates"]}
-        | {"the max-margin machines", "the max-margin machines, with augmented copies"})
+        | {"the max-margin machines", "the max-margin machines, with 1 augmented copy",
+           "the max-margin machines, with 2 augmented copies"})
     assert result["fits"]["the max-margin machines"]["test_acc"] == machines["degrees"]["2"]["test_acc"]
+    assert result["fits"]["the max-margin machines, with 2 augmented copies"] == {
+        "method": "max-margin", "val_acc": more["degrees"]["2"]["chosen"]["val_acc"],
+        "test_acc": more["degrees"]["2"]["test_acc"]}
     best = max(row["val_acc"] for row in result["fits"].values())
     assert result["fits"][result["chosen"]]["val_acc"] == best
     assert stale_sources(result, "smoke") == []
