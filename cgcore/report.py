@@ -571,15 +571,15 @@ def kernel_gamma_verdict(gamma: dict) -> str:
     parts, edges = [], []
     for d in sorted(fits, key=int):
         chosen, grid = fits[d]["chosen"], fits[d]["grid"]
-        parts.append(f"degree {d} picks γ = {chosen['gamma']:g} and C = {chosen['C']:.3g} ({chosen['val_acc']:.2%} on "
-                     f"validation, **{fits[d]['test_acc']:.2%}** on the test set)")
+        parts.append(f"degree {d} picks γ = {chosen['gamma']:g} and C = {chosen['C']:.3g} (validation "
+                     f"{chosen['val_acc']:.2%}, test **{fits[d]['test_acc']:.2%}**)")
         if (_on_grid_edge(chosen["gamma"], (row["gamma"] for row in grid))
                 or _on_grid_edge(chosen["C_times_gamma"], (row["C_times_gamma"] for row in grid))):
             edges.append(d)
     copies = gamma["augmented_copies"]
-    text = ("With the kernel's scale γ chosen on validation beside C (experiment `taylor_kernel_gamma`, one vs "
-            "rest, " + (f"with {copies} augmented cop{'y' if copies == 1 else 'ies'}" if copies else "no augmentation")
-            + "; γ = 1 is the scale above): " + "; ".join(parts) + ".")
+    text = ("With the kernel's scale γ chosen on validation beside C (experiment `taylor_kernel_gamma`, "
+            + (f"with {copies} augmented cop{'y' if copies == 1 else 'ies'}" if copies else "no augmentation")
+            + "; γ = 1 above): " + "; ".join(parts) + ".")
     # a gamma not chosen whose best C lies on the edge of its C grid: a wider grid might move it
     open_rows = set()
     for d, degree_fits in fits.items():
@@ -590,8 +590,7 @@ def kernel_gamma_verdict(gamma: dict) -> str:
                 open_rows.add(scale)
     open_rows = [f"{scale:g}" for scale in sorted(open_rows)]
     if open_rows:
-        text += (f" At γ = {' and '.join(open_rows)} the best C lies on the edge of the grid, so those scales are "
-                 "not fully searched.")
+        text += f" At γ = {' and '.join(open_rows)} the best C lies on the grid's edge (not fully searched)."
     if edges:
         text += (f" The choice{'s' if len(edges) > 1 else ''} of degree{'s' if len(edges) > 1 else ''} "
                  f"{' and '.join(edges)} lie{'' if len(edges) > 1 else 's'} on the grid's edge: a wider grid might "
@@ -653,32 +652,29 @@ def kernel_copies_verdict(kernel: dict, copies: dict) -> str:
 
     def trend(values):
         if all(a < b for a, b in zip(values, values[1:])):
-            return "favours degree 4 more with each copy"
+            return "rises with each copy"
         if all(a > b for a, b in zip(values, values[1:])):
-            return "favours degree 3 more with each copy"
+            return "falls with each copy"
         return "moves both ways"
 
     most = max(by_copies)
     last = by_copies[most]
     step = last["4"]["test_acc"] - last["3"]["test_acc"]
     se = difference_standard_error(last["4"]["test_acc"], n)
-    noise = f"two standard errors of a difference are {100 * 2 * se:.2f} points"
     test_steps, val_steps = steps("test_acc"), steps("val_acc")
-    text = (f"More data, the last lever (experiment `taylor_kernel_copies`: the one-vs-rest machines fit with "
-            f"{most} augmented copies of each training image, {last['4']['n_fit']:,} images, C chosen on the same "
-            f"validation split). From degree 3 to 4 with {', '.join(map(str, by_copies))} copies: "
-            f"{listed(test_steps)} test points ({listed(val_steps)} on validation). ")
+    text = (f"More data (`taylor_kernel_copies`, {last['4']['n_fit']:,} images): from degree 3 to 4 with "
+            f"{', '.join(map(str, by_copies))} augmented copies, {listed(test_steps)} test points "
+            f"({listed(val_steps)} on validation). ")
     if round(100 * step, 2) == 0:
-        text += f"With {most} copies degree 4 is level with degree 3 on the test set ({last['4']['test_acc']:.2%} each"
+        text += f"Degree 4 is level with degree 3 on test ({last['4']['test_acc']:.2%} each"
     elif step > 0:
-        text += f"With {most} copies degree 4 is above degree 3, by {100 * step:.2f} points ({noise}"
+        text += f"Degree 4 is above degree 3 by {100 * step:.2f} points (2 SE {100 * 2 * se:.2f}"
     else:
-        text += f"With {most} copies degree 4 is still not above degree 3 ({100 * step:+.2f} points; {noise}"
-    text += f"). On the test set the step {trend(test_steps)}, on validation it {trend(val_steps)}"
+        text += f"Degree 4 is still not above degree 3 ({100 * step:+.2f} points; 2 SE {100 * 2 * se:.2f}"
+    text += f"); the step on test {trend(test_steps)}, on validation it {trend(val_steps)}"
     if step > 0 and against_two_se(step, se) == "beyond":
-        return text + ": order 4 needs more data than the 60,000 images to pull ahead of order 3."
-    return text + (": more augmented data lifts both degrees, and no amount tried puts order 4 measurably above "
-                   "order 3.")
+        return text + ": order 4 needs more than the 60,000 images to pull ahead of order 3."
+    return text + ": no amount of data tried puts order 4 measurably above order 3."
 
 
 def kernel_verdict(kernel: dict, expansion: dict) -> str:
@@ -696,8 +692,7 @@ def kernel_verdict(kernel: dict, expansion: dict) -> str:
     degrees = sorted(rows, key=int)
     text = ("Ten polynomials of degree 4, one per class and fit one against the rest by the max-margin machine, "
             f"score **{svm4:.2%}** on the test set, {100 * (svm4 - paper):+.2f} points from the paper's about "
-            f"{paper:.0%} (one standard error of a test accuracy here: {100 * se:.2f} points; every degree is in "
-            "the table below).")
+            f"{paper:.0%} (one standard error: {100 * se:.2f} points).")
     ours = expansion["orders"].get("4")
     step = svm4 - rows["3"]["test_acc"] if "3" in rows else None
     noise = 2 * difference_standard_error(svm4, n)       # two standard errors of a difference

@@ -300,19 +300,11 @@ if kernel and tuning:   # which fit of order 4 validation picks (loaded with the
     if chosen_fit:
         show_markdown(order4_fit_choice(chosen_fit))
 
-# %% tags=["remove-input", "hide-output"]
-if kernel:
-    display(kernel_table(kernel["svm"]["result"], result))
-
 # %% tags=["remove-input"]
 scaled, scaled_missing = run_or_load_each({"gamma": "taylor_kernel_gamma"}, profile, recompute)
 show_markdown("\n\n".join(scaled_missing))
 if scaled:
     show_markdown(kernel_gamma_verdict(scaled["gamma"]["result"]))
-
-# %% tags=["remove-input", "hide-output"]
-if scaled:
-    display(kernel_gamma_table(scaled["gamma"]["result"]))
 
 # %% tags=["remove-input"]
 more_data, more_data_missing = run_or_load_each({"copies": "taylor_kernel_copies"}, profile, recompute)
@@ -321,12 +313,16 @@ if more_data and kernel:
     show_markdown(kernel_copies_verdict(kernel["svm"]["result"], more_data["copies"]["result"]))
 
 # %% tags=["remove-input", "hide-output"]
+# the section's tables: every machine at the fixed scale, the scale chosen, more copies
+if kernel:
+    display(kernel_table(kernel["svm"]["result"], result))
+if scaled:
+    display(kernel_gamma_table(scaled["gamma"]["result"]))
 if more_data and kernel:
     display(kernel_copies_table(kernel["svm"]["result"], more_data["copies"]["result"]))
 
 # %% [markdown]
-# Which cause separates the two fits is not measured: the loss (the tuning tried the
-# hinge), the kernel's weighting $c_m$ of the terms, or the solve to the optimum.
+# Why the two fits differ (loss, weighting $c_m$, solve) is not measured.
 
 # %% [markdown]
 # ### How much of a difference is the seed?

@@ -981,7 +981,7 @@ def test_kernel_gamma_table_and_verdict_read_the_grid_and_the_step_from_degree_3
     assert "-0.07 points, no measurable step" in text and "does not lift order 4 above order 3" in text
     assert "grid's edge" not in text and "not fully searched" not in text
     rising = [0.1, 0.2, 0.3] + inside[3:]                       # gamma 0.3 best at its largest C x gamma
-    assert "At γ = 0.3 the best C lies on the edge of the grid" in kernel_gamma_verdict(
+    assert "At γ = 0.3 the best C lies on the grid's edge (not fully searched)." in kernel_gamma_verdict(
         {**result, "degrees": {**result["degrees"], "4": _gamma_fits("4", rising, 0.9818)}})
     assert "with 1 augmented copy;" in text
     assert "no augmentation;" in kernel_gamma_verdict({**result, "augmented_copies": 0})
@@ -999,12 +999,12 @@ def _svm_row(val_acc, test_acc, n_fit, C=3.0):
 
 
 @pytest.mark.parametrize("degree4_test, reading", [
-    (0.9830, "still not above degree 3 (-0.10 points; two standard errors of a difference are 0.37 points). "
-             "On the test set the step moves both ways, on validation it moves both ways: more augmented"),
-    (0.9840, "level with degree 3 on the test set (98.40% each). On the test set the step favours degree 4 more with each copy"),
-    (0.9850, "above degree 3, by 0.10 points (two standard errors of a difference are 0.34 points). On the test set "
-             "the step favours degree 4 more with each copy, on validation it moves both ways: more augmented data lifts both"),
-    (0.9900, "moves both ways: order 4 needs more data than the 60,000 images to pull ahead of order 3."),
+    (0.9830, "still not above degree 3 (-0.10 points; 2 SE 0.37); the step on test moves both ways, on validation "
+             "it moves both ways: no amount of data tried puts order 4 measurably above order 3."),
+    (0.9840, "level with degree 3 on test (98.40% each); the step on test rises with each copy"),
+    (0.9850, "above degree 3 by 0.10 points (2 SE 0.34); the step on test rises with each copy, on validation "
+             "it moves both ways: no amount of data tried"),
+    (0.9900, "moves both ways: order 4 needs more than the 60,000 images to pull ahead of order 3."),
 ])
 def test_kernel_copies_table_and_verdict_read_the_step_from_degree_3_to_4_by_copies(degree4_test, reading):
     from cgcore.report import kernel_copies_table, kernel_copies_verdict
@@ -1022,7 +1022,8 @@ def test_kernel_copies_table_and_verdict_read_the_step_from_degree_3_to_4_by_cop
     assert table.loc[1, "degree 3, validation"] == "98.12%" and table.loc[0, "degree 4, test"] == "97.84%"
     assert table.loc[0, "degree 3 → 4, test"] == "-0.14 points"
     text = kernel_copies_verdict(kernel, copies)
-    assert "with 0, 1, 2 copies: -0.14, -0.07, " in text and "(-0.06, -0.10, +0.10 on validation)" in text
+    assert "with 0, 1, 2 augmented copies, -0.14, -0.07, " in text and "(-0.06, -0.10, +0.10 on validation)" in text
+    assert text.startswith("More data (`taylor_kernel_copies`, 180,000 images)")
     assert reading in text
 
 
@@ -1045,7 +1046,7 @@ def test_kernel_table_and_verdict_weigh_the_svm_against_the_paper_and_our_fit():
     assert list(table.index.get_level_values(0)) == [3, 4, 4]       # by degree, both splits together
     text = kernel_verdict(kernel, expansion)
     assert "**97.69%**" in text and "-0.31 points from the paper's" in text
-    assert "every degree is in the table below" in text and "(degree 2)" not in text
+    assert "(one standard error: 0." in text and "(degree 2)" not in text
     assert "points at the 7×7 images" in text                  # 0.31 points is over two standard errors
     assert "missing step from order 3 to 4 of ours (the step, not the level) belongs to these" in text   # +0.02: no step
     ours_steps = {"orders": {"3": {"test_acc": 0.9700}, "4": {"test_acc": 0.9760}}}      # ours gains 0.6 points
