@@ -610,7 +610,8 @@ def kernel_gamma_verdict(gamma: dict) -> str:
 def _kernel_fits_by_copies(kernel: dict, copies: dict) -> dict[int, dict[str, dict]]:
     """The one-vs-rest machines of degrees 3 and 4 by the number of augmented copies they were
     fit with: 0 and taylor_kernel_svm's copies from ``kernel``, and ``copies``'s own
-    (taylor_kernel_copies). Each fit as {"val_acc", "test_acc", "n_fit"} (its chosen C's)."""
+    (taylor_kernel_copies). Each fit as {"val_acc", "test_acc", "n_fit"} (its chosen C's).
+    Only counts with both degrees fit are kept (the smoke profile fits degrees 2 and 4)."""
     fits = kernel["schemes"]["one_vs_rest"]
 
     def svm_row(row):
@@ -619,13 +620,15 @@ def _kernel_fits_by_copies(kernel: dict, copies: dict) -> dict[int, dict[str, di
     out = {0: {d: svm_row(row) for d, row in fits["degrees"].items() if d in ("3", "4")},
            kernel["augmented_copies"]: {d: svm_row(row) for d, row in fits["augmented"].items() if d in ("3", "4")}}
     out[copies["augmented_copies"]] = {d: {"val_acc": row["chosen"]["val_acc"], "test_acc": row["test_acc"],
-                                          "n_fit": row["n_fit"]} for d, row in copies["degrees"].items()}
-    return dict(sorted(out.items()))
+                                          "n_fit": row["n_fit"]} for d, row in copies["degrees"].items()
+                                       if d in ("3", "4")}
+    return {n: degrees for n, degrees in sorted(out.items()) if set(degrees) == {"3", "4"}}
 
 
 def kernel_copies_table(kernel: dict, copies: dict) -> pd.DataFrame:
     """Degrees 3 and 4 of the one-vs-rest machines by augmented copies (each C chosen on the
-    same validation split): validation and test accuracy and the step from degree 3 to 4."""
+    same validation split): validation and test accuracy and the step from degree 3 to 4
+    (empty when no count fit both degrees)."""
     rows = []
     for n_copies, fits in _kernel_fits_by_copies(kernel, copies).items():
         row = {"augmented copies": n_copies, "images fit": f"{fits['4']['n_fit']:,}"}
@@ -634,14 +637,17 @@ def kernel_copies_table(kernel: dict, copies: dict) -> pd.DataFrame:
             row[f"degree {d}, test"] = f"{fits[d]['test_acc']:.2%}"
         row["degree 3 → 4, test"] = f"{100 * (fits['4']['test_acc'] - fits['3']['test_acc']):+.2f} points"
         rows.append(row)
-    return pd.DataFrame(rows).set_index("augmented copies")
+    return pd.DataFrame(rows).set_index("augmented copies") if rows else pd.DataFrame()
 
 
 def kernel_copies_verdict(kernel: dict, copies: dict) -> str:
     """Does more data lift degree 4 above degree 3? The step from degree 3 to 4 of the
     one-vs-rest machines at each number of augmented copies, on validation and test, the
-    last against two standard errors of a difference, and which way the steps move."""
+    last against two standard errors of a difference, and which way the steps move. Empty
+    unless ``copies`` fit both degrees."""
     by_copies = _kernel_fits_by_copies(kernel, copies)
+    if copies["augmented_copies"] not in by_copies:
+        return ""
     n = copies["n_test"]
 
     def steps(split):

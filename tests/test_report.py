@@ -1021,6 +1021,12 @@ def test_kernel_copies_table_and_verdict_read_the_step_from_degree_3_to_4_by_cop
     assert list(table["images fit"]) == ["60,000", "120,000", "180,000"]
     assert table.loc[1, "degree 3, validation"] == "98.12%" and table.loc[0, "degree 4, test"] == "97.84%"
     assert table.loc[0, "degree 3 → 4, test"] == "-0.14 points"
+    smoke = {**copies, "degrees": {"2": copies["degrees"]["3"], "4": copies["degrees"]["4"]}}
+    assert kernel_copies_verdict(kernel, smoke) == ""                # no degree 3 with two copies: nothing to say
+    assert list(kernel_copies_table(kernel, smoke).index) == [0, 1]
+    plain_smoke = {"augmented_copies": 1, "schemes": {"one_vs_rest": {
+        "degrees": {d: kernel["schemes"]["one_vs_rest"]["degrees"][d] for d in ("2", "4")}, "augmented": {}}}}
+    assert kernel_copies_table(plain_smoke, smoke).empty            # the smoke profile's degrees 2 and 4
     text = kernel_copies_verdict(kernel, copies)
     assert "with 0, 1, 2 augmented copies, -0.14, -0.07, " in text and "(-0.06, -0.10, +0.10 on validation)" in text
     assert text.startswith("More data (`taylor_kernel_copies`, 180,000 images)")
