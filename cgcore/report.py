@@ -576,9 +576,11 @@ def kernel_gamma_verdict(gamma: dict) -> str:
         if (_on_grid_edge(chosen["gamma"], (row["gamma"] for row in grid))
                 or _on_grid_edge(chosen["C_times_gamma"], (row["C_times_gamma"] for row in grid))):
             edges.append(d)
+    from .experiments.taylor_kernel import copies_phrase
+
     copies = gamma["augmented_copies"]
     text = ("With the kernel's scale γ chosen on validation beside C (experiment `taylor_kernel_gamma`, "
-            + (f"with {copies} augmented cop{'y' if copies == 1 else 'ies'}" if copies else "no augmentation")
+            + (f"with {copies_phrase(copies)}" if copies else "no augmentation")
             + "; γ = 1 above): " + "; ".join(parts) + ".")
     # a gamma not chosen whose best C lies on the edge of its C grid: a wider grid might move it
     open_rows = set()
@@ -718,8 +720,10 @@ def kernel_verdict(kernel: dict, expansion: dict) -> str:
     augmented_rows = fits.get("augmented", {})
     augmented = augmented_rows.get("4")
     if augmented is not None:
+        from .experiments.taylor_kernel import copies_phrase
+
         copies = kernel["augmented_copies"]
-        text += (f" Trained on the images and {copies} augmented cop{'y' if copies == 1 else 'ies'} of each, they "
+        text += (f" Trained on the images and {copies_phrase(copies)} of each, they "
                  f"score {augmented['test_acc']:.2%}")
         below = augmented_rows.get("3")
         if below is None:
@@ -886,8 +890,8 @@ def order4_fit_choice(choice: dict) -> str:
     """The stored ``taylor_order4_choice``: every fit of Eq. (3) at order 4 the book makes
     (the gradient fits of taylor_order4_tuning, one per candidate; the one-vs-rest max-margin
     machines of taylor_kernel_svm, plain and with augmented copies, and of
-    taylor_kernel_copies, each at its own setting chosen there), ranked on the same held-out training images. Which one validation picks,
-    by how much, and its test accuracy."""
+    taylor_kernel_copies, each at its own setting chosen there), ranked on the same held-out
+    training images. Which one validation picks, by how much, and its test accuracy."""
     fits, best, n = choice["fits"], choice["chosen"], choice["val_size"]
     gradient = {name: row for name, row in fits.items() if row["method"] == "gradient descent"}
     val, test = fits[best]["val_acc"], fits[best]["test_acc"]

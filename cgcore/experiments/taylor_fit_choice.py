@@ -3,8 +3,8 @@
 The book fits the same polynomials of order 4 two ways: by gradient descent on the
 standardised terms (``taylor_order4_tuning``, one fit per candidate setting) and by
 max-margin kernel machines (``taylor_kernel_svm``, with and without augmented copies, C
-chosen there; ``taylor_kernel_copies``, with more copies). All hold out the same training images (``TensorData.split`` is a function
-of the labels and the seed). This experiment trains nothing: it reads the stored
+chosen there; ``taylor_kernel_copies``, with more copies). All hold out the same training
+images (``TensorData.split`` is a function of the labels and the seed). This experiment trains nothing: it reads the stored
 results, ranks every fit by its accuracy on those held-out images, and reports the test
 accuracy of the fit ranked first. That is Eq. (3)'s accuracy at order 4 with every choice,
 the way of fitting included, made before the test set is read.
@@ -20,16 +20,13 @@ import hashlib
 
 from ..paper import PAPER
 from ..results import result_path
+from .taylor_kernel import copies_phrase
 
 NAME = "taylor_order4_choice"
 # the stored results read: config key -> what it holds
 SOURCES = {"gradient": "the gradient fits, one per candidate setting",
            "machines": "the max-margin machines",
            "more_machines": "the max-margin machines fit with more augmented copies"}
-
-
-def _copies(n: int) -> str:
-    return f"{n} augmented cop{'y' if n == 1 else 'ies'}"
 
 
 def order_fits(tuning: dict, kernel: dict, more: dict | None = None) -> dict[str, dict]:
@@ -48,14 +45,14 @@ def order_fits(tuning: dict, kernel: dict, more: dict | None = None) -> dict[str
             for name, row in tuning["candidates"].items()}
     machines = kernel["schemes"].get("one_vs_rest", {})
     for part, what in (("degrees", "the max-margin machines"),
-                       ("augmented", f"the max-margin machines, with {_copies(kernel['augmented_copies'])}")):
+                       ("augmented", f"the max-margin machines, with {copies_phrase(kernel['augmented_copies'])}")):
         row = machines.get(part, {}).get(order)
         if row is not None:
             fits[what] = {"method": "max-margin", "val_acc": row["val_acc"][str(row["chosen_C"])],
                           "test_acc": row["test_acc"]}
     row = (more or {}).get("degrees", {}).get(order)
     if row is not None:
-        fits[f"the max-margin machines, with {_copies(more['augmented_copies'])}"] = {
+        fits[f"the max-margin machines, with {copies_phrase(more['augmented_copies'])}"] = {
             "method": "max-margin", "val_acc": row["chosen"]["val_acc"], "test_acc": row["test_acc"]}
     return fits
 

@@ -53,6 +53,11 @@ COPIES_NAME = "taylor_kernel_copies"
 SCHEMES = ("one_vs_rest", "one_vs_one")
 
 
+def copies_phrase(n: int) -> str:
+    """'1 augmented copy', '2 augmented copies': how the book names a fit's augmented data."""
+    return f"{n} augmented cop{'y' if n == 1 else 'ies'}"
+
+
 def kernel_machine(degree: int, C: float, gamma: float, scheme: str):
     """An unfitted SVC with the kernel (gamma u.v + 1)^degree, its ten classes split by ``scheme``."""
     from sklearn.multiclass import OneVsRestClassifier
