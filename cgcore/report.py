@@ -609,11 +609,12 @@ def kernel_gamma_verdict(gamma: dict) -> str:
     return text
 
 
-def _kernel_fits_by_copies(kernel: dict, copies: dict) -> dict[int, dict[str, dict]]:
+def _kernel_fits_by_copies(kernel: dict, more: dict[str, dict]) -> dict[int, dict[str, dict]]:
     """The one-vs-rest machines of degrees 3 and 4 by the number of augmented copies they were
-    fit with: 0 and taylor_kernel_svm's copies from ``kernel``, and ``copies``'s own
-    (taylor_kernel_copies). Each fit as {"val_acc", "test_acc", "n_fit"} (its chosen C's).
-    Only counts with both degrees fit are kept (the smoke profile fits degrees 2 and 4)."""
+    fit with: 0 and taylor_kernel_svm's copies from ``kernel``, then each result of ``more``
+    (experiment name -> result: taylor_kernel_copies, taylor_kernel_copies3). Each fit as
+    {"val_acc", "test_acc", "n_fit"} (its chosen C's). Only counts with both degrees fit are
+    kept (the smoke profile fits degrees 2 and 4)."""
     fits = kernel["schemes"]["one_vs_rest"]
 
     def svm_row(row):
@@ -621,18 +622,19 @@ def _kernel_fits_by_copies(kernel: dict, copies: dict) -> dict[int, dict[str, di
 
     out = {0: {d: svm_row(row) for d, row in fits["degrees"].items() if d in ("3", "4")},
            kernel["augmented_copies"]: {d: svm_row(row) for d, row in fits["augmented"].items() if d in ("3", "4")}}
-    out[copies["augmented_copies"]] = {d: {"val_acc": row["chosen"]["val_acc"], "test_acc": row["test_acc"],
-                                          "n_fit": row["n_fit"]} for d, row in copies["degrees"].items()
-                                       if d in ("3", "4")}
+    for copies in more.values():
+        out[copies["augmented_copies"]] = {d: {"val_acc": row["chosen"]["val_acc"], "test_acc": row["test_acc"],
+                                              "n_fit": row["n_fit"]} for d, row in copies["degrees"].items()
+                                           if d in ("3", "4")}
     return {n: degrees for n, degrees in sorted(out.items()) if set(degrees) == {"3", "4"}}
 
 
-def kernel_copies_table(kernel: dict, copies: dict) -> pd.DataFrame:
+def kernel_copies_table(kernel: dict, more: dict[str, dict]) -> pd.DataFrame:
     """Degrees 3 and 4 of the one-vs-rest machines by augmented copies (each C chosen on the
     same validation split): validation and test accuracy and the step from degree 3 to 4
     (empty when no count fit both degrees)."""
     rows = []
-    for n_copies, fits in _kernel_fits_by_copies(kernel, copies).items():
+    for n_copies, fits in _kernel_fits_by_copies(kernel, more).items():
         row = {"augmented copies": n_copies, "images fit": f"{fits['4']['n_fit']:,}"}
         for d in ("3", "4"):
             row[f"degree {d}, validation"] = f"{fits[d]['val_acc']:.2%}"
@@ -642,15 +644,19 @@ def kernel_copies_table(kernel: dict, copies: dict) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("augmented copies") if rows else pd.DataFrame()
 
 
-def kernel_copies_verdict(kernel: dict, copies: dict) -> str:
+def kernel_copies_verdict(kernel: dict, more: dict[str, dict]) -> str:
     """Does more data lift degree 4 above degree 3? The step from degree 3 to 4 of the
-    one-vs-rest machines at each number of augmented copies, on validation and test, the
-    last against two standard errors of a difference, and which way the steps move. Empty
-    unless ``copies`` fit both degrees."""
-    by_copies = _kernel_fits_by_copies(kernel, copies)
-    if copies["augmented_copies"] not in by_copies:
+    one-vs-rest machines at each number of augmented copies (``more``: experiment name ->
+    result), on validation and test, the last against two standard errors of a difference,
+    and which way the steps move. Empty unless a run of ``more`` fit both degrees."""
+    by_copies = _kernel_fits_by_copies(kernel, more)
+    runs = {name: copies for name, copies in more.items() if copies["augmented_copies"] in by_copies}
+    if not runs:
         return ""
-    n = copies["n_test"]
+    n = next(iter(runs.values()))["n_test"]
+    # a run that fit each degree at one C took the C validation chose with fewer copies
+    at_one_C = [copies["augmented_copies"] for copies in runs.values()
+                if all(len(row["grid"]) == 1 for row in copies["degrees"].values())]
 
     def steps(split):
         return [round(100 * (fits["4"][split] - fits["3"][split]), 2) for fits in by_copies.values()]
@@ -670,9 +676,10 @@ def kernel_copies_verdict(kernel: dict, copies: dict) -> str:
     step = last["4"]["test_acc"] - last["3"]["test_acc"]
     se = difference_standard_error(last["4"]["test_acc"], n)
     test_steps, val_steps = steps("test_acc"), steps("val_acc")
-    text = (f"More data (`taylor_kernel_copies`, {last['4']['n_fit']:,} images): from degree 3 to 4 with "
-            f"{', '.join(map(str, by_copies))} augmented copies, {listed(test_steps)} test points "
-            f"({listed(val_steps)} on validation). ")
+    text = (f"More data ({', '.join(f'`{name}`' for name in runs)}; up to {last['4']['n_fit']:,} images): from "
+            f"degree 3 to 4 with {', '.join(map(str, by_copies))} augmented copies, {listed(test_steps)} test points "
+            f"({listed(val_steps)} on validation"
+            + "".join(f"; with {k}, each degree at the C chosen with fewer" for k in at_one_C) + "). ")
     if round(100 * step, 2) == 0:
         text += f"Degree 4 is level with degree 3 on test ({last['4']['test_acc']:.2%} each"
     elif step > 0:
@@ -890,7 +897,8 @@ def order4_fit_choice(choice: dict) -> str:
     """The stored ``taylor_order4_choice``: every fit of Eq. (3) at order 4 the book makes
     (the gradient fits of taylor_order4_tuning, one per candidate; the one-vs-rest max-margin
     machines of taylor_kernel_svm, plain and with augmented copies, and of
-    taylor_kernel_copies, each at its own setting chosen there), ranked on the same held-out
+    taylor_kernel_copies and taylor_kernel_copies3, each at its own setting chosen there),
+    ranked on the same held-out
     training images. Which one validation picks, by how much, and its test accuracy."""
     fits, best, n = choice["fits"], choice["chosen"], choice["val_size"]
     gradient = {name: row for name, row in fits.items() if row["method"] == "gradient descent"}
@@ -1675,7 +1683,9 @@ BESIDE_CLAIMS = {
                           "taylor_order4_kernel_augmented_acc": "for those SVMs fit with an augmented copy of each image",
                           "taylor_order3_kernel_augmented_acc": "for those SVMs at degree 3, fit the same way",
                           "taylor_order4_kernel_copies_acc": "for the degree-4 SVMs fit with two augmented copies",
-                          "taylor_order3_kernel_copies_acc": "and at degree 3 with two"},
+                          "taylor_order3_kernel_copies_acc": "and at degree 3 with two",
+                          "taylor_order4_kernel_copies3_acc": "for the degree-4 SVMs fit with three",
+                          "taylor_order3_kernel_copies3_acc": "and at degree 3 with three"},
     "taylornet_mnist_acc": {"taylornet_tuned_mnist_acc": "with the training recipe chosen on validation"},
     **{f"taylor_prune{k}_acc": {f"taylor_prune{k}_kernel_acc": "for the augmented order-4 SVMs written as Eq. (3), "
                                                                 "pruned the same way"} for k in (50, 30, 10)},

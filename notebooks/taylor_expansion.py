@@ -307,11 +307,11 @@ if scaled:
     show_markdown(kernel_gamma_verdict(scaled["gamma"]["result"]))
 
 # %% tags=["remove-input"]
-more_data, more_data_missing = run_or_load_each({"copies": "taylor_kernel_copies"}, profile, recompute)
+more_data, more_data_missing = run_or_load_each({"two copies": "taylor_kernel_copies",
+                                                  "three copies": "taylor_kernel_copies3"}, profile, recompute)
 show_markdown("\n\n".join(more_data_missing))
-copies_text = ""
-if more_data and kernel:
-    copies_text = kernel_copies_verdict(kernel["svm"]["result"], more_data["copies"]["result"])
+more_runs = {stored["manifest"]["experiment"]: stored["result"] for stored in more_data.values()}
+copies_text = kernel_copies_verdict(kernel["svm"]["result"], more_runs) if more_runs and kernel else ""
 show_markdown(copies_text)
 
 # %% tags=["remove-input", "hide-output"]
@@ -321,7 +321,7 @@ if kernel:
 if scaled:
     display(kernel_gamma_table(scaled["gamma"]["result"]))
 if copies_text:                                      # degrees 3 and 4 stored (not at the smoke profile)
-    display(kernel_copies_table(kernel["svm"]["result"], more_data["copies"]["result"]))
+    display(kernel_copies_table(kernel["svm"]["result"], more_runs))
 
 # %% [markdown]
 # Why the two fits differ (loss, weighting $c_m$, solve) is not measured.

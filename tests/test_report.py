@@ -1013,24 +1013,50 @@ def test_kernel_copies_table_and_verdict_read_the_step_from_degree_3_to_4_by_cop
         "degrees": {"2": _svm_row(0.97, 0.97, 60_000), "3": _svm_row(0.9788, 0.9798, 60_000),
                     "4": _svm_row(0.9782, 0.9784, 60_000)},
         "augmented": {"3": _svm_row(0.9812, 0.9825, 120_000), "4": _svm_row(0.9802, 0.9818, 120_000)}}}}
+    grid = [{"C": 3.0}, {"C": 10.0}]                                # C chosen on a grid
     copies = {"augmented_copies": 2, "n_test": 10_000, "degrees": {
-        "3": {"chosen": {"val_acc": 0.9820}, "test_acc": 0.9840, "n_fit": 180_000},
-        "4": {"chosen": {"val_acc": 0.9830}, "test_acc": degree4_test, "n_fit": 180_000}}}
-    table = kernel_copies_table(kernel, copies)
+        "3": {"grid": grid, "chosen": {"val_acc": 0.9820}, "test_acc": 0.9840, "n_fit": 180_000},
+        "4": {"grid": grid, "chosen": {"val_acc": 0.9830}, "test_acc": degree4_test, "n_fit": 180_000}}}
+    more = {"taylor_kernel_copies": copies}
+    table = kernel_copies_table(kernel, more)
     assert list(table.index) == [0, 1, 2]
     assert list(table["images fit"]) == ["60,000", "120,000", "180,000"]
     assert table.loc[1, "degree 3, validation"] == "98.12%" and table.loc[0, "degree 4, test"] == "97.84%"
     assert table.loc[0, "degree 3 → 4, test"] == "-0.14 points"
-    smoke = {**copies, "degrees": {"2": copies["degrees"]["3"], "4": copies["degrees"]["4"]}}
+    smoke = {"taylor_kernel_copies": {**copies, "degrees": {"2": copies["degrees"]["3"], "4": copies["degrees"]["4"]}}}
     assert kernel_copies_verdict(kernel, smoke) == ""                # no degree 3 with two copies: nothing to say
     assert list(kernel_copies_table(kernel, smoke).index) == [0, 1]
     plain_smoke = {"augmented_copies": 1, "schemes": {"one_vs_rest": {
         "degrees": {d: kernel["schemes"]["one_vs_rest"]["degrees"][d] for d in ("2", "4")}, "augmented": {}}}}
     assert kernel_copies_table(plain_smoke, smoke).empty            # the smoke profile's degrees 2 and 4
-    text = kernel_copies_verdict(kernel, copies)
+    text = kernel_copies_verdict(kernel, more)
     assert "with 0, 1, 2 augmented copies, -0.14, -0.07, " in text and "(-0.06, -0.10, +0.10 on validation)" in text
-    assert text.startswith("More data (`taylor_kernel_copies`, 180,000 images)")
+    assert text.startswith("More data (`taylor_kernel_copies`; up to 180,000 images)")
+    assert "C chosen with fewer" not in text
     assert reading in text
+
+
+def test_kernel_copies_verdict_reads_every_run_and_says_which_took_the_c_chosen_with_fewer_copies():
+    from cgcore.report import kernel_copies_table, kernel_copies_verdict
+
+    def fits(n_copies, val3, test3, val4, test4, grid):
+        n_fit = 60_000 * (n_copies + 1)
+        return {"augmented_copies": n_copies, "n_test": 10_000, "degrees": {
+            "3": {"grid": grid, "chosen": {"val_acc": val3}, "test_acc": test3, "n_fit": n_fit},
+            "4": {"grid": grid, "chosen": {"val_acc": val4}, "test_acc": test4, "n_fit": n_fit}}}
+
+    kernel = {"augmented_copies": 1, "schemes": {"one_vs_rest": {
+        "degrees": {"3": _svm_row(0.9788, 0.9798, 60_000), "4": _svm_row(0.9782, 0.9784, 60_000)},
+        "augmented": {"3": _svm_row(0.9812, 0.9825, 120_000), "4": _svm_row(0.9802, 0.9818, 120_000)}}}}
+    more = {"taylor_kernel_copies": fits(2, 0.9832, 0.9837, 0.9818, 0.9837, [{"C": 3.0}, {"C": 10.0}]),
+            "taylor_kernel_copies3": fits(3, 0.9830, 0.9840, 0.9826, 0.9852, [{"C": 3.0}])}
+    assert list(kernel_copies_table(kernel, more)["images fit"]) == ["60,000", "120,000", "180,000", "240,000"]
+    text = kernel_copies_verdict(kernel, more)
+    assert text.startswith("More data (`taylor_kernel_copies`, `taylor_kernel_copies3`; up to 240,000 images): "
+                           "from degree 3 to 4 with 0, 1, 2, 3 augmented copies, -0.14, -0.07, +0.00, +0.12 test "
+                           "points (-0.06, -0.10, -0.14, -0.04 on validation; with 3, each degree at the C chosen "
+                           "with fewer). Degree 4 is above degree 3 by 0.12 points")
+    assert "the step on test rises with each copy, on validation it moves both ways" in text
 
 
 def test_kernel_table_and_verdict_weigh_the_svm_against_the_paper_and_our_fit():
@@ -1152,12 +1178,17 @@ def test_order4_choice_reads_both_stored_runs_and_says_when_one_is_stored_again(
     with pytest.raises(FileNotFoundError, match="python -m cgcore run taylor_kernel_copies --profile smoke"):
         run_experiment("taylor_order4_choice", "smoke", progress=False)
     more = run_smoke("taylor_kernel_copies")["result"]
+    with pytest.raises(FileNotFoundError, match="python -m cgcore run taylor_kernel_copies3 --profile smoke"):
+        run_experiment("taylor_order4_choice", "smoke", progress=False)
+    most = run_smoke("taylor_kernel_copies3")["result"]
     result = run_smoke("taylor_order4_choice")["result"]
     machines = kernel["schemes"]["one_vs_rest"]
     assert result["order"] == 2 and set(result["fits"]) == (
         {f"gradient descent, {name}" for name in tuning["candidates"]}
         | {"the max-margin machines", "the max-margin machines, with 1 augmented copy",
-           "the max-margin machines, with 2 augmented copies"})
+           "the max-margin machines, with 2 augmented copies", "the max-margin machines, with 3 augmented copies"})
+    assert result["fits"]["the max-margin machines, with 3 augmented copies"]["test_acc"] == (
+        most["degrees"]["2"]["test_acc"])
     assert result["fits"]["the max-margin machines"]["test_acc"] == machines["degrees"]["2"]["test_acc"]
     assert result["fits"]["the max-margin machines, with 2 augmented copies"] == {
         "method": "max-margin", "val_acc": more["degrees"]["2"]["chosen"]["val_acc"],

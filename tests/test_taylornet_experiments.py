@@ -586,6 +586,19 @@ def test_kernel_copies_fits_on_two_augmented_copies_and_keeps_its_own_fits(store
         run_copies({**get_config("taylor_kernel_copies", "smoke"), "augmented_copies": 0}, "smoke", progress=False)
 
 
+def test_kernel_copies3_fits_on_three_augmented_copies_at_one_c_and_names_its_claims(store, run_smoke):
+    stored = run_smoke("taylor_kernel_copies3")
+    result, config = stored["result"], stored["manifest"]["config"]
+    assert config["augmented_copies"] == 3 and result["augmented_copies"] == 3
+    for d, fits in result["degrees"].items():
+        assert fits["n_fit"] == 4 * config["train_size"]        # the images and three augmented copies
+        assert [row["C"] for row in fits["grid"]] == config["C_times_gamma"][d]
+    assert EXPERIMENTS["taylor_kernel_copies3"][1](result) == {
+        "taylor_order4_kernel_copies3_acc": result["degrees"]["4"]["test_acc"]}
+    folders = [p.name for p in (store / "checkpoints" / "smoke").iterdir() if p.is_dir()]
+    assert any(name.startswith("taylor_kernel_copies3-") for name in folders), folders
+
+
 @pytest.mark.parametrize("change, message", [
     ({"C_times_gamma": {"2": [1.0]}}, r"no grid for degree\(s\) \[3\]"),
     ({"gammas": [0.0, 1.0]}, "must be non-empty and positive"),

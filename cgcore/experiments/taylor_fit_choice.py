@@ -3,7 +3,8 @@
 The book fits the same polynomials of order 4 two ways: by gradient descent on the
 standardised terms (``taylor_order4_tuning``, one fit per candidate setting) and by
 max-margin kernel machines (``taylor_kernel_svm``, with and without augmented copies, C
-chosen there; ``taylor_kernel_copies``, with more copies). All hold out the same training
+chosen there; ``taylor_kernel_copies`` and ``taylor_kernel_copies3``, with more copies). All
+hold out the same training
 images (``TensorData.split`` is a function of the labels and the seed). This experiment trains nothing: it reads the stored
 results, ranks every fit by its accuracy on those held-out images, and reports the test
 accuracy of the fit ranked first. That is Eq. (3)'s accuracy at order 4 with every choice,
@@ -23,20 +24,16 @@ from ..results import result_path
 from .taylor_kernel import copies_phrase
 
 NAME = "taylor_order4_choice"
-# the stored results read: config key -> what it holds
-SOURCES = {"gradient": "the gradient fits, one per candidate setting",
-           "machines": "the max-margin machines",
-           "more_machines": "the max-margin machines fit with more augmented copies"}
 
 
-def order_fits(tuning: dict, kernel: dict, more: dict | None = None) -> dict[str, dict]:
+def order_fits(tuning: dict, kernel: dict, *more: dict) -> dict[str, dict]:
     """Every fit of order ``tuning["order"]`` in the results: name -> {"method",
-    "val_acc", "test_acc"}, the gradient fits first. The machines (``kernel``'s, then
-    ``more``'s, taylor_kernel_copies') are the one-vs-rest ones (Eq. (3)'s ten outputs) at the
-    C chosen on validation, refit on all training images before the test; the gradient fits
-    are tested as trained."""
-    for other in (kernel, more):
-        if other is not None and tuning["val_size"] != other["n_val"]:
+    "val_acc", "test_acc"}, the gradient fits first. The machines (``kernel``'s, then each of
+    ``more``'s, taylor_kernel_copies' and taylor_kernel_copies3's) are the one-vs-rest ones
+    (Eq. (3)'s ten outputs) at the C chosen on validation, refit on all training images
+    before the test; the gradient fits are tested as trained."""
+    for other in (kernel, *more):
+        if tuning["val_size"] != other["n_val"]:
             raise ValueError(f"the runs hold out different numbers of images ({tuning['val_size']} and "
                              f"{other['n_val']}): fits are ranked on the same held-out images only")
     order = str(tuning["order"])
@@ -50,10 +47,11 @@ def order_fits(tuning: dict, kernel: dict, more: dict | None = None) -> dict[str
         if row is not None:
             fits[what] = {"method": "max-margin", "val_acc": row["val_acc"][str(row["chosen_C"])],
                           "test_acc": row["test_acc"]}
-    row = (more or {}).get("degrees", {}).get(order)
-    if row is not None:
-        fits[f"the max-margin machines, with {copies_phrase(more['augmented_copies'])}"] = {
-            "method": "max-margin", "val_acc": row["chosen"]["val_acc"], "test_acc": row["test_acc"]}
+    for copies in more:
+        row = copies["degrees"].get(order)
+        if row is not None:
+            fits[f"the max-margin machines, with {copies_phrase(copies['augmented_copies'])}"] = {
+                "method": "max-margin", "val_acc": row["chosen"]["val_acc"], "test_acc": row["test_acc"]}
     return fits
 
 
@@ -63,19 +61,20 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
     from . import run_or_load    # the package imports this module
 
     # each as stored with its current config; a missing one raises, saying how to compute it
-    stored = {key: run_or_load(config[key], profile, recompute="never") for key in SOURCES}
-    seeds = {config[key]: s["manifest"]["config"]["seed"] for key, s in stored.items()}
+    names = [config["gradient"], config["machines"], *config["more_machines"]]
+    stored = {name: run_or_load(name, profile, recompute="never") for name in names}
+    seeds = {name: s["manifest"]["config"]["seed"] for name, s in stored.items()}
     if set(seeds.values()) != {config["seed"]}:     # the held-out split is drawn from the seed
         raise ValueError(f"{NAME} ranks fits on one held-out split, drawn from seed {config['seed']}; "
                          f"the runs read were made with seeds {seeds}")
-    tuning, kernel = stored["gradient"]["result"], stored["machines"]["result"]
-    fits = order_fits(tuning, kernel, stored["more_machines"]["result"])
+    tuning, kernel = stored[config["gradient"]]["result"], stored[config["machines"]]["result"]
+    fits = order_fits(tuning, kernel, *(stored[name]["result"] for name in config["more_machines"]))
     chosen = max(fits, key=lambda name: fits[name]["val_acc"])
     if progress:
         print(f"{NAME}: {len(fits)} fits, validation picks {chosen!r} ({fits[chosen]['val_acc']:.4f})", flush=True)
     return {"order": tuning["order"], "val_size": tuning["val_size"], "fits": fits, "chosen": chosen,
-            "sources": {config[key]: {"date": s["manifest"]["date"], "git": s["manifest"]["git"],
-                                      "sha256": _file_hash(config[key], profile)} for key, s in stored.items()}}
+            "sources": {name: {"date": s["manifest"]["date"], "git": s["manifest"]["git"],
+                               "sha256": _file_hash(name, profile)} for name, s in stored.items()}}
 
 
 def _file_hash(name: str, profile: str) -> str | None:
