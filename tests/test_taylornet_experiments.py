@@ -563,40 +563,33 @@ def test_kernel_gamma_chooses_gamma_and_C_on_validation_and_resumes_from_its_fit
     assert restored_work()["checkpoints"] == fits        # every fit and refit read back, none fit again
 
 
-def test_kernel_copies_fits_on_two_augmented_copies_and_keeps_its_own_fits(store, run_smoke):
+@pytest.mark.parametrize("experiment, n_copies, claim", [
+    ("taylor_kernel_copies", 2, "taylor_order4_kernel_copies_acc"),
+    ("taylor_kernel_copies3", 3, "taylor_order4_kernel_copies3_acc"),
+])
+def test_kernel_copies_fits_on_augmented_copies_and_keeps_its_own_fits(store, run_smoke, experiment, n_copies, claim):
     from cgcore.experiments.taylor_kernel import run_copies
     from cgcore.profiles import get_config
 
-    stored = run_smoke("taylor_kernel_copies")
+    stored = run_smoke(experiment)
     result, config = stored["result"], stored["manifest"]["config"]
-    assert config["augmented_copies"] == 2 and result["augmented_copies"] == 2
+    assert config["augmented_copies"] == n_copies and result["augmented_copies"] == n_copies
     for d, fits in result["degrees"].items():
-        assert fits["n_fit"] == 3 * config["train_size"]        # the images and two augmented copies
+        assert fits["n_fit"] == (n_copies + 1) * config["train_size"]        # the images and the copies
+        assert [row["C"] for row in fits["grid"]] == config["C_times_gamma"][d]
         assert fits["chosen"] == max(fits["grid"], key=lambda row: row["val_acc"])
         assert fits["test_acc"] > 0.5
     assert [int(d) for d in result["degrees"]] == config["degrees"] == [2, 4]
-    # the paper's orders alone have claims
-    assert EXPERIMENTS["taylor_kernel_copies"][1](result) == {
-        "taylor_order4_kernel_copies_acc": result["degrees"]["4"]["test_acc"]}
+    # the paper's orders alone have claims, named by the number of copies
+    assert EXPERIMENTS[experiment][1](result) == {claim: result["degrees"]["4"]["test_acc"]}
     # its fits are checkpointed apart from taylor_kernel_gamma's, whose keys differ only in the copies
     folders = [p.name for p in (store / "checkpoints" / "smoke").iterdir() if p.is_dir()]
-    assert any(name.startswith("taylor_kernel_copies-") for name in folders), folders
+    assert any(name.startswith(f"{experiment}-") for name in folders), folders
     assert not any(name.startswith("taylor_kernel_gamma-") for name in folders), folders
-    with pytest.raises(ValueError, match="augmented_copies must be at least 1, got 0"):
-        run_copies({**get_config("taylor_kernel_copies", "smoke"), "augmented_copies": 0}, "smoke", progress=False)
-
-
-def test_kernel_copies3_fits_on_three_augmented_copies_at_one_c_and_names_its_claims(store, run_smoke):
-    stored = run_smoke("taylor_kernel_copies3")
-    result, config = stored["result"], stored["manifest"]["config"]
-    assert config["augmented_copies"] == 3 and result["augmented_copies"] == 3
-    for d, fits in result["degrees"].items():
-        assert fits["n_fit"] == 4 * config["train_size"]        # the images and three augmented copies
-        assert [row["C"] for row in fits["grid"]] == config["C_times_gamma"][d]
-    assert EXPERIMENTS["taylor_kernel_copies3"][1](result) == {
-        "taylor_order4_kernel_copies3_acc": result["degrees"]["4"]["test_acc"]}
-    folders = [p.name for p in (store / "checkpoints" / "smoke").iterdir() if p.is_dir()]
-    assert any(name.startswith("taylor_kernel_copies3-") for name in folders), folders
+    with pytest.raises(ValueError, match=f"{experiment} fits on augmented copies: augmented_copies must be at "
+                                         "least 1, got 0"):
+        run_copies({**get_config(experiment, "smoke"), "augmented_copies": 0}, "smoke", progress=False,
+                   name=experiment)
 
 
 @pytest.mark.parametrize("change, message", [
