@@ -57,10 +57,11 @@ $(STAMP): pyproject.toml
 
 # One thread per process: the smoke-sized tensors gain nothing from a second thread, and the
 # notebook kernels and subprocesses the tests start would otherwise oversubscribe the cores
-# (measured on 2 cores: about 6 min instead of about 20).
+# (measured on 2 cores when the suite was smaller: about 6 min instead of about 20;
+# the whole suite took 17.8 min there on 2026-12-07). The slowest tests are listed at the end.
 test: $(STAMP)
 	CGBOOK_PROFILE=smoke CGCORE_RESULTS=$(abspath .cache/test-results) OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
-	  $(BIN)/python -m pytest tests --nbval-lax notebooks book -p no:cacheprovider
+	  $(BIN)/python -m pytest tests --nbval-lax notebooks book -p no:cacheprovider --durations=15
 
 # The book's pages: one per chapter and parameter set, "<notebook>[:<name>=<value>]". Each
 # is executed by papermill into pages/ from the stored results (tools/execute_page.py), again
