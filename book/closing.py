@@ -56,10 +56,9 @@ lines = [
     claim_line(values, "taylor_order4_kernel_acc", "... the same polynomials fit by kernel SVMs, one per class (beyond the paper)"),
     claim_line(values, "taylor_order4_chosen_acc", "... the fit validation picks among all of them"
                + (f" ({choice['result']['chosen']})" if choice else "")),
-    claim_line(values, "taylor_order3_kernel_augmented_acc", "... the SVMs with an augmented copy of each image, at degree 3 "
-               "(order 4 holds them)"),
-    claim_line(values, "taylor_order4_kernel_copies_acc", "... the SVMs with two augmented copies, at degree 4"),
-    claim_line(values, "taylor_order3_kernel_copies_acc", "... and at degree 3"),
+    claim_line(values, "taylor_order4_kernel_copies3_acc", "... the SVMs with three augmented copies of each image, "
+               "at degree 4"),
+    claim_line(values, "taylor_order3_kernel_copies3_acc", "... and at degree 3 (order 4 holds these polynomials)"),
     claim_line(values, "taylornet_mnist_acc", "TaylorNet, MNIST (Fig. 5)"),
     claim_line(values, "taylornet_tta_mnist_acc", "... the same network, its training recipe and its reading (weights "
                "averaged or not, test-time copies) chosen on validation (beyond the paper)"),

@@ -194,7 +194,8 @@ _TAYLOR_KERNEL_COPIES = {**_TAYLOR_KERNEL_GAMMA, "augmented_copies": 2, "gammas"
 # set (+0.00 points, from -0.14 plain and -0.07 with one), though not on validation. Validation
 # chose C 30 at degree 3 and C 3 at degree 4 with 0, 1 and 2 copies alike, so each degree is fit
 # at that C alone: a validation fit and a refit per degree. With the kernel cache at 2 GB the
-# refits grew as about n^3 from 120,000 to 180,000 images (3.4 and 5 min to 12 and 10 min).
+# refits grew as about n^3 from 120,000 to 180,000 images (3.4 and 2.1 min to 12 and 10 min);
+# at 6 GB the 240,000-image refits took 21 and 15 min (about n^2 from 180,000), 67 min in all.
 _TAYLOR_KERNEL_COPIES3 = {**_TAYLOR_KERNEL_COPIES, "augmented_copies": 3,
                           "C_times_gamma": {"3": [30.0], "4": [3.0]}}
 

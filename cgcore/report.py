@@ -716,8 +716,8 @@ def kernel_verdict(kernel: dict, expansion: dict) -> str:
     if step is not None:
         if abs(step) < noise:
             text += (" Degree 4 gains nothing measurable over degree 3 in this fit"
-                     + (f" either ({100 * step:+.2f} points), so the missing step from order 3 to 4 of ours (the "
-                        "step, not the level) belongs to these polynomials on these images, not to our training."
+                     + (f" either ({100 * step:+.2f} points), so our missing step from order 3 to 4 belongs to "
+                        "these polynomials on these images, not to our training."
                         if ours_flat else f" ({100 * step:+.2f} points), where our fit gains over order 3."))
         elif step > 0:
             text += (f" Here degree 4 does improve on degree 3 ({100 * step:+.2f} points, over two standard errors "
@@ -740,8 +740,8 @@ def kernel_verdict(kernel: dict, expansion: dict) -> str:
             text += f", against {below['test_acc']:.2%} at degree 3 fit the same way: "
             if abs(step_augmented) < noise:
                 text += (f"again no measurable step from degree 3 to 4 ({100 * step_augmented:+.2f} points)."
-                         + (" With the same fit and the same images, with augmentation or without, order 4 does "
-                            "not improve on order 3 here: the paper's \"systematically improved\" holds on these "
+                         + (" With the same fit and images, augmented or not, order 4 does not improve on "
+                            "order 3 here: the paper's \"systematically improved\" holds on these "
                             "images up to order 3." if step is not None and abs(step) < noise else ""))
             elif step_augmented > 0:
                 text += (f"here degree 4 does improve on degree 3 ({100 * step_augmented:+.2f} points, over two "
@@ -1682,9 +1682,7 @@ BESIDE_CLAIMS = {
                           "taylor_order4_kernel_acc": "for polynomial-kernel SVMs of degree 4, one per class, on the same images",
                           "taylor_order4_kernel_augmented_acc": "for those SVMs fit with an augmented copy of each image",
                           "taylor_order3_kernel_augmented_acc": "for those SVMs at degree 3, fit the same way",
-                          "taylor_order4_kernel_copies_acc": "for the degree-4 SVMs fit with two augmented copies",
-                          "taylor_order3_kernel_copies_acc": "and at degree 3 with two",
-                          "taylor_order4_kernel_copies3_acc": "for the degree-4 SVMs fit with three",
+                          "taylor_order4_kernel_copies3_acc": "for the degree-4 SVMs fit with three augmented copies",
                           "taylor_order3_kernel_copies3_acc": "and at degree 3 with three"},
     "taylornet_mnist_acc": {"taylornet_tuned_mnist_acc": "with the training recipe chosen on validation"},
     **{f"taylor_prune{k}_acc": {f"taylor_prune{k}_kernel_acc": "for the augmented order-4 SVMs written as Eq. (3), "

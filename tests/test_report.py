@@ -1080,7 +1080,7 @@ def test_kernel_table_and_verdict_weigh_the_svm_against_the_paper_and_our_fit():
     assert "**97.69%**" in text and "-0.31 points from the paper's" in text
     assert "(one standard error: 0." in text and "(degree 2)" not in text
     assert "points at the 7×7 images" in text                  # 0.31 points is over two standard errors
-    assert "missing step from order 3 to 4 of ours (the step, not the level) belongs to these" in text   # +0.02: no step
+    assert "so our missing step from order 3 to 4 belongs to these" in text   # +0.02: no step
     ours_steps = {"orders": {"3": {"test_acc": 0.9700}, "4": {"test_acc": 0.9760}}}      # ours gains 0.6 points
     assert "where our fit gains over order 3" in kernel_verdict(kernel, ours_steps)
     assert "belongs to these polynomials" not in kernel_verdict(kernel, ours_steps)
@@ -1098,8 +1098,8 @@ def test_kernel_table_and_verdict_weigh_the_svm_against_the_paper_and_our_fit():
             "3": {**ovr["degrees"]["3"], "test_acc": acc3}, "4": {**ovr["degrees"]["4"], "test_acc": 0.9818}}}}}
     text = kernel_verdict(with_augmented(0.9825), expansion)
     assert ("they score 98.18%, against 98.25% at degree 3 fit the same way: again no measurable step from degree 3 "
-            "to 4 (-0.07 points). With the same fit and the same images, with augmentation or without, order 4 does "
-            "not improve on order 3 here") in text                # the plain step, +0.02, is flat too
+            "to 4 (-0.07 points). With the same fit and images, augmented or not, order 4 does not improve on "
+            "order 3 here") in text                # the plain step, +0.02, is flat too
     assert "the best of these fits, 98.25% (degree 3 with augmented copies), is within its reach" in text
     assert "here degree 4 does improve on degree 3 (+1.18 points" in kernel_verdict(with_augmented(0.9700), expansion)
     assert "degree 3 scores higher, by 0.82 points" in kernel_verdict(with_augmented(0.9900), expansion)
