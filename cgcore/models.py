@@ -30,6 +30,7 @@ over 64- and 128-channel clusters.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import math
 
@@ -228,6 +229,26 @@ def taylornet_cifar10(parameterisation: str = "factorised", rank: int = 1, norm=
     return b.classifier(spatial=1)
 
 
+def closest_width(count_at, widths: list, target: int) -> tuple:
+    """(width, count): the first of ``widths`` (ascending) whose ``count_at(width)`` is closest
+    to ``target``, as ``min(widths, key=lambda w: abs(count_at(w) - target))`` finds it, for a
+    count that never falls as the width grows (a network's parameters): by bisection, a dozen
+    networks built instead of one per width."""
+    counts = {}
+
+    def count(width):
+        if width not in counts:
+            counts[width] = count_at(width)
+        return counts[width]
+
+    above = bisect.bisect_left(widths, target, key=count)        # the first width counting >= target
+    candidates = [widths[above]] if above < len(widths) else []
+    if above > 0:    # below: the first width with the count just under the target (ties go to the first)
+        candidates.insert(0, widths[bisect.bisect_left(widths, count(widths[above - 1]), key=count)])
+    width = min(candidates, key=lambda w: abs(count(w) - target))
+    return width, count(width)
+
+
 def relu_twin(builder, tolerance: float = 0.05, **kwargs) -> tuple[nn.Sequential, float]:
     """The ReLU CNN beside a TaylorNet (the comparison beyond the paper): ``builder``'s layout
     with every CG replaced by a convolution of its geometry followed by a ReLU, every layer's
@@ -236,12 +257,12 @@ def relu_twin(builder, tolerance: float = 0.05, **kwargs) -> tuple[nn.Sequential
     ``tolerance``."""
     with torch.device("meta"):
         target = count_parameters(builder(**kwargs))
-        counts = {w / 64: count_parameters(builder(**kwargs, cg_as_conv=True, relu=True, width=w / 64))
-                  for w in range(32, 257)}
-    width = min(counts, key=lambda w: abs(counts[w] - target))
-    if abs(counts[width] - target) > tolerance * target:
+        width, count = closest_width(
+            lambda w: count_parameters(builder(**kwargs, cg_as_conv=True, relu=True, width=w)),
+            [w / 64 for w in range(32, 257)], target)
+    if abs(count - target) > tolerance * target:
         raise ValueError(f"no width brings the ReLU twin of {builder.__name__} within {tolerance:.0%} of its "
-                         f"{target:,} parameters (closest: {counts[width]:,} at width {width})")
+                         f"{target:,} parameters (closest: {count:,} at width {width})")
     return builder(**kwargs, cg_as_conv=True, relu=True, width=width), width
 
 
@@ -294,12 +315,12 @@ def pinet_twin(builder, in_channels: int, image_size: int, tolerance: float = 0.
         taylornet = builder(**kwargs)
         target = count_parameters(taylornet)
         cg_layers = sum(isinstance(m, CG2d) for m in taylornet.modules())
-        counts = {w: count_parameters(pinet_ccp(in_channels, image_size, w, blocks=cg_layers))
-                  for w in range(8, 513)}
-    width = min(counts, key=lambda w: abs(counts[w] - target))
-    if abs(counts[width] - target) > tolerance * target:
+        width, count = closest_width(lambda w: count_parameters(pinet_ccp(in_channels, image_size, w,
+                                                                          blocks=cg_layers)),
+                                     list(range(8, 513)), target)
+    if abs(count - target) > tolerance * target:
         raise ValueError(f"no width brings the Π-net twin of {builder.__name__} within {tolerance:.0%} of its "
-                         f"{target:,} parameters (closest: {counts[width]:,} at width {width})")
+                         f"{target:,} parameters (closest: {count:,} at width {width})")
     return pinet_ccp(in_channels, image_size, width, blocks=cg_layers), width
 
 

@@ -215,6 +215,42 @@ def test_the_pinet_is_a_polynomial_of_degree_degree_to_the_blocks():
         pinet_ccp(degree=0)
 
 
+def test_closest_width_bisects_to_the_width_trying_every_one_finds():
+    from cgcore.models import closest_width
+
+    counts = [1, 1, 2, 2, 2, 5, 5, 9]                  # plateaus: ties go to the first width, as min's
+    built = []
+
+    def count_at(width):
+        built.append(width)
+        return counts[width]
+
+    widths = list(range(len(counts)))
+    for target in [t / 2 for t in range(-2, 24)]:
+        best = min(widths, key=lambda w: abs(counts[w] - target))
+        built.clear()
+        assert closest_width(count_at, widths, target) == (best, counts[best]), target
+        assert len(set(built)) <= 6                     # fewer than one build per width
+
+
+@pytest.mark.parametrize("builder", TAYLORNETS, ids=lambda b: b.__name__)
+def test_the_twins_width_search_finds_what_trying_every_width_finds(builder):
+    from cgcore.models import closest_width, pinet_ccp
+
+    channels, size = TAYLORNETS[builder][0], TAYLORNETS[builder][-1]
+    with torch.device("meta"):
+        taylornet = builder()
+        target, cg_layers = count_parameters(taylornet), sum(isinstance(m, CG2d) for m in taylornet.modules())
+        searches = [(lambda w: count_parameters(builder(cg_as_conv=True, relu=True, width=w)),
+                     [w / 64 for w in range(32, 257)]),
+                    (lambda w: count_parameters(pinet_ccp(channels, size, w, blocks=cg_layers)), list(range(8, 513)))]
+        for count_at, widths in searches:
+            counts = [count_at(w) for w in widths]
+            assert counts == sorted(counts)             # the count never falls as the width grows
+            best = min(range(len(widths)), key=lambda i: abs(counts[i] - target))
+            assert closest_width(count_at, widths, target) == (widths[best], counts[best])
+
+
 @pytest.mark.parametrize("builder", TAYLORNETS, ids=lambda b: b.__name__)
 def test_the_pinet_twin_matches_its_taylornet_in_degree_and_parameters(builder):
     from cgcore.models import pinet_twin
