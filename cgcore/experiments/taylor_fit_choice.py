@@ -4,8 +4,8 @@ The book fits the same polynomials of order 4 two ways: by gradient descent on t
 standardised terms (``taylor_order4_tuning``, one fit per candidate setting) and by
 max-margin kernel machines (``taylor_kernel_svm``, with and without augmented copies, C
 chosen there; ``taylor_kernel_copies`` and ``taylor_kernel_copies3``, with more copies). All
-hold out the same training
-images (``TensorData.split`` is a function of the labels and the seed). This experiment trains nothing: it reads the stored
+hold out the same training images (``TensorData.split`` is a function of the labels and the
+seed). This experiment trains nothing: it reads the stored
 results, ranks every fit by its accuracy on those held-out images, and reports the test
 accuracy of the fit ranked first. That is Eq. (3)'s accuracy at order 4 with every choice,
 the way of fitting included, made before the test set is read.

@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
+from functools import partial
 
 import torch
 
@@ -412,5 +413,4 @@ def copies_claims(result: dict) -> dict[str, float]:
 
 def runners() -> dict:
     return {NAME: (run, claims), GAMMA_NAME: (run_gamma, gamma_claims), COPIES_NAME: (run_copies, copies_claims),
-            COPIES3_NAME: (lambda config, profile, progress=True: run_copies(config, profile, progress, COPIES3_NAME),
-                           copies_claims)}
+            COPIES3_NAME: (partial(run_copies, name=COPIES3_NAME), copies_claims)}
