@@ -187,7 +187,8 @@ _TAYLOR_KERNEL_GAMMA = {
 # augmented copies (180,000 images against that run's one copy): order 4 gained more from
 # its first copy than order 3 (0.34 against 0.27 test points); does a second let it pull
 # ahead? gamma as there, C on the grid around both degrees' choices. A fit on 120,000 took
-# 2 to 3.5 min; the fits grow as about n^2.2, so about 50 min in all.
+# 2 to 3.5 min; with the kernel cache then at 2 GB the run took 75.6 min (estimated at 50 from
+# n^2.2: the fits grew faster, see taylor_kernel_copies3 below).
 _TAYLOR_KERNEL_COPIES = {**_TAYLOR_KERNEL_GAMMA, "augmented_copies": 2, "gammas": [1.0]}
 
 # One copy more (240,000 images): with two copies degree 4 came level with degree 3 on the test

@@ -898,8 +898,8 @@ def order4_fit_choice(choice: dict) -> str:
     (the gradient fits of taylor_order4_tuning, one per candidate; the one-vs-rest max-margin
     machines of taylor_kernel_svm, plain and with augmented copies, and of
     taylor_kernel_copies and taylor_kernel_copies3, each at its own setting chosen there),
-    ranked on the same held-out
-    training images. Which one validation picks, by how much, and its test accuracy."""
+    ranked on the same held-out training images. Which one validation picks, by how much, and
+    its test accuracy."""
     fits, best, n = choice["fits"], choice["chosen"], choice["val_size"]
     gradient = {name: row for name, row in fits.items() if row["method"] == "gradient descent"}
     val, test = fits[best]["val_acc"], fits[best]["test_acc"]

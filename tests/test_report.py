@@ -998,6 +998,21 @@ def _svm_row(val_acc, test_acc, n_fit, C=3.0):
     return {"val_acc": {"1.0": 0.5, str(C): val_acc}, "chosen_C": C, "test_acc": test_acc, "n_fit": n_fit}
 
 
+# taylor_kernel_svm's one-vs-rest machines, plain and with one augmented copy, as the copies verdict reads them
+_KERNEL_WITH_ONE_COPY = {"augmented_copies": 1, "schemes": {"one_vs_rest": {
+    "degrees": {"2": _svm_row(0.97, 0.97, 60_000), "3": _svm_row(0.9788, 0.9798, 60_000),
+                "4": _svm_row(0.9782, 0.9784, 60_000)},
+    "augmented": {"3": _svm_row(0.9812, 0.9825, 120_000), "4": _svm_row(0.9802, 0.9818, 120_000)}}}}
+
+
+def _copies_run(n_copies, val3, test3, val4, test4, grid):
+    """A taylor_kernel_copies-style result: degrees 3 and 4 fit on 60,000 images and n_copies copies."""
+    n_fit = 60_000 * (n_copies + 1)
+    return {"augmented_copies": n_copies, "n_test": 10_000, "degrees": {
+        "3": {"grid": grid, "chosen": {"val_acc": val3}, "test_acc": test3, "n_fit": n_fit},
+        "4": {"grid": grid, "chosen": {"val_acc": val4}, "test_acc": test4, "n_fit": n_fit}}}
+
+
 @pytest.mark.parametrize("degree4_test, reading", [
     (0.9830, "still not above degree 3 (-0.10 points; 2 SE 0.37); the step on test moves both ways, on validation "
              "it moves both ways: no amount of data tried puts order 4 measurably above order 3."),
@@ -1009,14 +1024,8 @@ def _svm_row(val_acc, test_acc, n_fit, C=3.0):
 def test_kernel_copies_table_and_verdict_read_the_step_from_degree_3_to_4_by_copies(degree4_test, reading):
     from cgcore.report import kernel_copies_table, kernel_copies_verdict
 
-    kernel = {"augmented_copies": 1, "schemes": {"one_vs_rest": {
-        "degrees": {"2": _svm_row(0.97, 0.97, 60_000), "3": _svm_row(0.9788, 0.9798, 60_000),
-                    "4": _svm_row(0.9782, 0.9784, 60_000)},
-        "augmented": {"3": _svm_row(0.9812, 0.9825, 120_000), "4": _svm_row(0.9802, 0.9818, 120_000)}}}}
-    grid = [{"C": 3.0}, {"C": 10.0}]                                # C chosen on a grid
-    copies = {"augmented_copies": 2, "n_test": 10_000, "degrees": {
-        "3": {"grid": grid, "chosen": {"val_acc": 0.9820}, "test_acc": 0.9840, "n_fit": 180_000},
-        "4": {"grid": grid, "chosen": {"val_acc": 0.9830}, "test_acc": degree4_test, "n_fit": 180_000}}}
+    kernel = _KERNEL_WITH_ONE_COPY
+    copies = _copies_run(2, 0.9820, 0.9840, 0.9830, degree4_test, [{"C": 3.0}, {"C": 10.0}])   # C chosen on a grid
     more = {"taylor_kernel_copies": copies}
     table = kernel_copies_table(kernel, more)
     assert list(table.index) == [0, 1, 2]
@@ -1039,17 +1048,9 @@ def test_kernel_copies_table_and_verdict_read_the_step_from_degree_3_to_4_by_cop
 def test_kernel_copies_verdict_reads_every_run_and_says_which_took_the_c_chosen_with_fewer_copies():
     from cgcore.report import kernel_copies_table, kernel_copies_verdict
 
-    def fits(n_copies, val3, test3, val4, test4, grid):
-        n_fit = 60_000 * (n_copies + 1)
-        return {"augmented_copies": n_copies, "n_test": 10_000, "degrees": {
-            "3": {"grid": grid, "chosen": {"val_acc": val3}, "test_acc": test3, "n_fit": n_fit},
-            "4": {"grid": grid, "chosen": {"val_acc": val4}, "test_acc": test4, "n_fit": n_fit}}}
-
-    kernel = {"augmented_copies": 1, "schemes": {"one_vs_rest": {
-        "degrees": {"3": _svm_row(0.9788, 0.9798, 60_000), "4": _svm_row(0.9782, 0.9784, 60_000)},
-        "augmented": {"3": _svm_row(0.9812, 0.9825, 120_000), "4": _svm_row(0.9802, 0.9818, 120_000)}}}}
-    more = {"taylor_kernel_copies": fits(2, 0.9832, 0.9837, 0.9818, 0.9837, [{"C": 3.0}, {"C": 10.0}]),
-            "taylor_kernel_copies3": fits(3, 0.9830, 0.9840, 0.9826, 0.9852, [{"C": 3.0}])}
+    kernel = _KERNEL_WITH_ONE_COPY
+    more = {"taylor_kernel_copies": _copies_run(2, 0.9832, 0.9837, 0.9818, 0.9837, [{"C": 3.0}, {"C": 10.0}]),
+            "taylor_kernel_copies3": _copies_run(3, 0.9830, 0.9840, 0.9826, 0.9852, [{"C": 3.0}])}
     assert list(kernel_copies_table(kernel, more)["images fit"]) == ["60,000", "120,000", "180,000", "240,000"]
     text = kernel_copies_verdict(kernel, more)
     assert text.startswith("More data (`taylor_kernel_copies`, `taylor_kernel_copies3`; up to 240,000 images): "
