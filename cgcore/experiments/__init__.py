@@ -16,11 +16,12 @@ from ..results import (git_commit, load_result, reset_restored_work, restored_wo
                        save_result)
 from ..train import default_device
 from . import (benchmarks, distillation, polynomial, seeds, taylor_expansion, taylor_fit_choice, taylor_kernel,
-               taylornet)
+               taylor_kernel_paired, taylornet)
 
 # name -> (run(config, profile, progress) -> result, claims(result) -> {claim: ours}); the
 # scorecard is written by the command line and the book, not by a run.
-EXPERIMENTS = {**taylor_expansion.runners(), **taylor_kernel.runners(), **taylor_fit_choice.runners(),
+EXPERIMENTS = {**taylor_expansion.runners(), **taylor_kernel.runners(), **taylor_kernel_paired.runners(),
+               **taylor_fit_choice.runners(),
                **taylornet.runners(), **polynomial.runners(), **distillation.runners(), **benchmarks.runners(),
                **seeds.runners()}
 # under torchrun these run on rank 0 alone (timings of ranks competing for a device mean nothing)
