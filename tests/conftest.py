@@ -1,4 +1,5 @@
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -55,19 +56,49 @@ def results_store(store):
     return store / "results"
 
 
+def _smoke_run_or_skip(name):
+    """The experiment computed under the smoke profile in the current store; skipped when
+    the data is missing (failed under CI)."""
+    from cgcore.experiments import run_experiment
+
+    try:
+        return run_experiment(name, "smoke", progress=False)
+    except DataNotFoundError as err:  # pragma: no cover - depends on the machine
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(err))
+
+
 @pytest.fixture
 def run_smoke(store):
     """``run_smoke(name)``: the experiment computed under the smoke profile in the test's
     own store; skipped when the data is missing (failed under CI)."""
-    from cgcore.experiments import run_experiment
+    return _smoke_run_or_skip
+
+
+@pytest.fixture(scope="session")
+def _shared_smoke_stores():
+    return {}
+
+
+@pytest.fixture
+def shared_smoke(store, _shared_smoke_stores, tmp_path_factory):
+    """``shared_smoke(name)``: as ``run_smoke(name)``, but computed once per test session
+    and its results and checkpoints copied into the test's own store, which is then as if
+    the test had run it (for runs that several tests read and none changes)."""
+    from cgcore.results import load_result
 
     def run(name):
-        try:
-            return run_experiment(name, "smoke", progress=False)
-        except DataNotFoundError as err:  # pragma: no cover - depends on the machine
-            if os.environ.get("CI"):
-                raise
-            pytest.skip(str(err))
+        if name not in _shared_smoke_stores:
+            root = tmp_path_factory.mktemp(f"shared-{name}")
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("CGCORE_RESULTS", str(root / "results"))
+                patch.setenv("CGCORE_CHECKPOINTS", str(root / "checkpoints"))
+                _smoke_run_or_skip(name)
+            _shared_smoke_stores[name] = root
+        for part in ("results", "checkpoints"):
+            shutil.copytree(_shared_smoke_stores[name] / part, store / part, dirs_exist_ok=True)
+        return load_result(name, "smoke")
     return run
 
 
