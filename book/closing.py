@@ -35,7 +35,7 @@ import torch
 from cgcore import distill
 from cgcore.checks import check_choice
 from cgcore.profiles import PROFILES
-from cgcore.report import claim_line, scorecard_values, thesis_weighed, show_markdown
+from cgcore.report import claim_line, kernel_paired_line, scorecard_values, thesis_weighed, show_markdown
 from cgcore.results import load_arrays, load_result
 
 check_choice("profile", profile, PROFILES)
@@ -59,6 +59,7 @@ lines = [
     claim_line(values, "taylor_order4_kernel_copies3_acc", "... the SVMs with three augmented copies of each image, "
                "at degree 4"),
     claim_line(values, "taylor_order3_kernel_copies3_acc", "... and at degree 3 (order 4 holds these polynomials)"),
+    kernel_paired_line(load_result("taylor_kernel_paired", profile), "... the two degrees on the same test images"),
     claim_line(values, "taylornet_mnist_acc", "TaylorNet, MNIST (Fig. 5)"),
     claim_line(values, "taylornet_tta_mnist_acc", "... the same network, its training recipe and its reading (weights "
                "averaged or not, test-time copies) chosen on validation (beyond the paper)"),

@@ -692,6 +692,90 @@ def kernel_copies_verdict(kernel: dict, more: dict[str, dict]) -> str:
     return text + ": no amount of data tried puts order 4 measurably above order 3."
 
 
+def kernel_paired_table(paired: dict) -> pd.DataFrame:
+    """taylor_kernel_paired by augmented copies: each degree's test accuracy, the test images
+    only one of the two gets right, the step with two paired standard errors, and McNemar's
+    exact p-value."""
+    low, high = paired["degrees"]
+    rows = []
+    for n_copies, test in paired["paired"].items():
+        fits = paired["fits"][n_copies]
+        rows.append({"augmented copies": int(n_copies),
+                     f"degree {low}, test": f"{fits[str(low)]['test_acc']:.2%}",
+                     f"degree {high}, test": f"{fits[str(high)]['test_acc']:.2%}",
+                     f"only degree {low} right": test["only_a"], f"only degree {high} right": test["only_b"],
+                     f"degree {low} → {high}": f"{100 * test['step']:+.2f} points",
+                     "2 SE, paired": f"{200 * test['paired_se']:.2f} points",
+                     "McNemar p": f"{test['p_value']:.2f}"})
+    return pd.DataFrame(rows).set_index("augmented copies")
+
+
+def paired_step(test: dict, low, high) -> str:
+    """One :func:`~cgcore.experiments.taylor_kernel_paired.mcnemar` comparison of degrees
+    ``low`` and ``high`` in words: the images each alone gets right, the step, the p-value."""
+    return (f"{test['only_b']} images only degree {high} gets right and {test['only_a']} only degree {low} "
+            f"({100 * test['step']:+.2f} points, McNemar p = {test['p_value']:.2f})")
+
+
+def kernel_paired_line(stored: dict | None, what: str) -> str:
+    """'what, with n augmented copies: <paired_step>' for the most copies of a stored
+    taylor_kernel_paired, or 'what: not computed yet'."""
+    from .experiments.taylor_kernel import copies_phrase
+
+    if stored is None:
+        return f"{what}: not computed yet"
+    paired = stored["result"]
+    most = max(paired["paired"], key=int)
+    return f"{what}, with {copies_phrase(int(most))}: {paired_step(paired['paired'][most], *paired['degrees'])}"
+
+
+def kernel_paired_verdict(paired: dict, level: float = 0.05) -> str:
+    """Degree 4 against degree 3 image by image (taylor_kernel_paired): how few test images
+    the two disagree on, the paired error that gives against that of two independent
+    accuracies, the step and McNemar p-value with the most copies (the others are in
+    :func:`kernel_paired_table`) and the most it lets degree 4 gain there, with which
+    numbers of copies the two differ measurably at ``level`` (each test read alone), and
+    whether every refit gave its run's stored test accuracy."""
+    from .experiments.taylor_kernel import copies_phrase
+
+    low, high = paired["degrees"]
+    tests, n = paired["paired"], paired["n_test"]
+    discordant = [t["only_a"] + t["only_b"] for t in tests.values()]
+    paired_se = [200 * t["paired_se"] for t in tests.values()]
+    accuracy = next(iter(paired["fits"].values()))[str(low)]["test_acc"]
+
+    def span(values, form):
+        low_end, high_end = format(min(values), form), format(max(values), form)
+        return low_end if low_end == high_end else f"{low_end} to {high_end}"
+
+    text = (f"**Image by image** (`taylor_kernel_paired`). The machines above, refit at the C their runs chose, "
+            f"and tested on the same {n:,} images: degrees {low} and {high} disagree on only "
+            f"{span(discordant, 'd')} of them, so two paired standard errors of the step are "
+            f"{span(paired_se, '.2f')} points, not the {200 * difference_standard_error(accuracy, n):.2f} "
+            "of two independent accuracies. ")
+    most = max(tests, key=int)
+    t = tests[most]
+    text += (f"With {copies_phrase(int(most))}, {paired_step(t, low, high)}: what degree {high} gains there is at most {100 * (t['step'] + 2 * t['paired_se']):.2f} points (the step plus "
+             "two paired standard errors). ")
+    above = [k for k, t in tests.items() if t["p_value"] < level and t["step"] > 0]
+    below = [k for k, t in tests.items() if t["p_value"] < level and t["step"] < 0]
+    if above:
+        text += f"Degree {high} is measurably above degree {low} (p < {level}) with {', '.join(above)} copies"
+    else:
+        text += f"With no number of copies is degree {high} measurably above degree {low} (p < {level})"
+    if below:
+        text += f"; it is measurably below it with {', '.join(below)} copies"
+    text += "."
+    off = [f"{k} copies, degree {d}" for k, fits in paired["fits"].items() for d, row in fits.items()
+           if not row["reproduced"]]
+    if off:
+        text += (" These refits did not give their run's stored test accuracy, so they are not quite the machines "
+                 f"above: {', '.join(off)}.")
+    else:
+        text += " Each refit gave its run's stored test accuracy to the image."
+    return text
+
+
 def kernel_verdict(kernel: dict, expansion: dict) -> str:
     """What the kernel machine says of Sec. III's order-4 claims. Read off the one-vs-rest
     machines (ten polynomials, the largest wins: Eq. (3)'s form): the degree-4 test accuracy

@@ -52,11 +52,11 @@ from cgcore.experiments.taylor_expansion import DEFAULTS as EXPANSION_DEFAULTS
 from cgcore.experiments.taylor_kernel import as_taylor_expansion, kernel_gamma, kernel_machine
 from cgcore.profiles import get_config
 from cgcore.report import (claims_table, favours_near_pairs, format_claims, kernel_copies_table, kernel_copies_verdict,
-                           kernel_gamma_table, kernel_gamma_verdict, kernel_locality_readings, kernel_table,
-                           kernel_verdict, locality_verdict, low_orders_epochs_verdict, manifest_summary,
-                           order4_epochs_verdict, order4_fit_choice, order4_tuning_verdict, pruning_table,
-                           pruning_verdict, seed_difference_note, seed_differences, seeds_table, show_markdown,
-                           tuned_table)
+                           kernel_gamma_table, kernel_gamma_verdict, kernel_locality_readings, kernel_paired_table,
+                           kernel_paired_verdict, kernel_table, kernel_verdict, locality_verdict,
+                           low_orders_epochs_verdict, manifest_summary, order4_epochs_verdict, order4_fit_choice,
+                           order4_tuning_verdict, pruning_table, pruning_verdict, seed_difference_note,
+                           seed_differences, seeds_table, show_markdown, tuned_table)
 from cgcore.taylor import locality_shares, monomial_exponents, term_count
 
 check_choice("dataset", dataset, ("mnist7",))
@@ -313,6 +313,10 @@ show_markdown("\n\n".join(more_data_missing))
 more_runs = {stored["manifest"]["experiment"]: stored["result"] for stored in more_data.values()}
 copies_text = kernel_copies_verdict(kernel["svm"]["result"], more_runs) if more_runs and kernel else ""
 show_markdown(copies_text)
+paired, paired_missing = run_or_load_each({"image by image": "taylor_kernel_paired"}, profile, recompute)
+show_markdown("\n\n".join(paired_missing))
+if paired:
+    show_markdown(kernel_paired_verdict(paired["image by image"]["result"]))
 
 # %% tags=["remove-input", "hide-output"]
 # the section's tables: every machine at the fixed scale, the scale chosen, more copies
@@ -322,6 +326,8 @@ if scaled:
     display(kernel_gamma_table(scaled["gamma"]["result"]))
 if copies_text:                                      # degrees 3 and 4 stored (not at the smoke profile)
     display(kernel_copies_table(kernel["svm"]["result"], more_runs))
+if paired:
+    display(kernel_paired_table(paired["image by image"]["result"]))
 
 # %% [markdown]
 # Why the two fits differ (loss, weighting $c_m$, solve) is not measured.

@@ -1045,6 +1045,60 @@ def test_kernel_copies_table_and_verdict_read_the_step_from_degree_3_to_4_by_cop
     assert reading in text
 
 
+def _paired_run(tests, reproduced=True):
+    """A taylor_kernel_paired-style result: by copies, (only degree 3 right, only 4 right, p)."""
+    out = {"degrees": [3, 4], "n_test": 10_000, "fits": {}, "paired": {}}
+    for k, (only_3, only_4, p) in tests.items():
+        step = (only_4 - only_3) / 10_000
+        out["fits"][k] = {"3": {"test_acc": 0.98, "reproduced": True},
+                          "4": {"test_acc": 0.98 + step, "reproduced": reproduced}}
+        out["paired"][k] = {"only_a": only_3, "only_b": only_4, "step": step, "paired_se": 0.0009, "p_value": p}
+    return out
+
+
+@pytest.mark.parametrize("tests, reproduced, reading", [
+    ({"0": (60, 46, 0.21), "3": (50, 51, 1.0)}, True,
+     "With no number of copies is degree 4 measurably above degree 3 (p < 0.05). Each refit gave its run's stored "
+     "test accuracy to the image."),
+    ({"0": (70, 40, 0.005), "3": (50, 51, 1.0)}, True,
+     "With no number of copies is degree 4 measurably above degree 3 (p < 0.05); it is measurably below it with 0 "
+     "copies. Each refit gave its run's stored test accuracy to the image."),
+    ({"0": (60, 46, 0.21), "3": (30, 60, 0.002)}, False,
+     "Degree 4 is measurably above degree 3 (p < 0.05) with 3 copies. These refits did not give their run's stored "
+     "test accuracy, so they are not quite the machines above: 0 copies, degree 4, 3 copies, degree 4."),
+])
+def test_kernel_paired_verdict_reads_each_number_of_copies_image_by_image(tests, reproduced, reading):
+    from cgcore.report import kernel_paired_table, kernel_paired_verdict
+
+    paired = _paired_run(tests, reproduced)
+    text = kernel_paired_verdict(paired)
+    discordant = sorted(a + b for a, b, _ in tests.values())
+    assert text.startswith(f"**Image by image** (`taylor_kernel_paired`). The machines above, refit at the C their "
+                           f"runs chose, and tested on the same 10,000 images: degrees 3 and 4 disagree on only "
+                           f"{discordant[0]} to {discordant[-1]} of them, so two paired standard errors of the step "
+                           "are 0.18 points, not the 0.40 of two independent accuracies.")
+    only_3, only_4, p = tests["3"]                     # the most copies read in the text, all in the table
+    assert (f"With 3 augmented copies, {only_4} images only degree 4 gets right and {only_3} only degree 3 "
+            f"({(only_4 - only_3) / 100:+.2f} points, McNemar p = {p:.2f}): what degree 4 gains there is at most "
+            f"{(only_4 - only_3) / 100 + 0.18:.2f} points (the step plus two paired standard errors). ") in text
+    assert text.endswith(reading)
+    table = kernel_paired_table(paired)
+    assert list(table.index) == [int(k) for k in tests]
+    assert list(table["only degree 3 right"]) == [a for a, _, _ in tests.values()]
+    assert list(table["McNemar p"]) == [f"{p:.2f}" for _, _, p in tests.values()]
+    assert table.loc[3, "degree 3 → 4"] == f"{(only_4 - only_3) / 100:+.2f} points"
+
+
+def test_kernel_paired_line_reads_the_most_copies_or_says_it_is_not_computed():
+    from cgcore.report import kernel_paired_line
+
+    stored = {"result": _paired_run({"0": (60, 46, 0.21), "3": (45, 46, 1.0)})}
+    assert kernel_paired_line(stored, "... the two") == (
+        "... the two, with 3 augmented copies: 46 images only degree 4 gets right and 45 only degree 3 "
+        "(+0.01 points, McNemar p = 1.00)")
+    assert kernel_paired_line(None, "... the two") == "... the two: not computed yet"
+
+
 def test_kernel_copies_verdict_reads_every_run_and_says_which_took_the_c_chosen_with_fewer_copies():
     from cgcore.report import kernel_copies_table, kernel_copies_verdict
 

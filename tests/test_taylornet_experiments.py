@@ -54,8 +54,8 @@ def test_training_experiment_runs_under_smoke(store, name, run_smoke):
     assert len(list((store / "checkpoints" / "smoke").glob(f"{name}-*/*.pt"))) == len(config["variants"])
 
 
-def test_the_tuned_recipe_is_chosen_on_validation_and_reported_on_test(store, run_smoke):
-    result = run_smoke("taylornet_mnist_tuned")["result"]
+def test_the_tuned_recipe_is_chosen_on_validation_and_reported_on_test(shared_smoke):
+    result = shared_smoke("taylornet_mnist_tuned")["result"]
     config = get_config("taylornet_mnist_tuned", "smoke")
     assert set(result["candidates"]) == set(config["candidates"])
     assert result["chosen"] == max(result["candidates"], key=lambda n: result["candidates"][n]["val_acc"])
@@ -114,11 +114,11 @@ def test_seed_repeats_refuse_an_override_the_base_does_not_have(store):
         run_experiment("seeds_taylor_expansion", "smoke", progress=False, overrides={"epochs": [1, 1]})
 
 
-def test_tuned_seed_repeats_train_the_chosen_candidate_alone(store, run_smoke):
+def test_tuned_seed_repeats_train_the_chosen_candidate_alone(store, run_smoke, shared_smoke):
     from cgcore.experiments import run_experiment
     from cgcore.profiles import MNIST_LONG_RECIPE
 
-    base = run_smoke("taylornet_mnist_tuned")["result"]
+    base = shared_smoke("taylornet_mnist_tuned")["result"]
     result = run_smoke("seeds_taylornet_mnist_tuned")["result"]
     assert result["claims"]["taylornet_tuned_mnist_acc"][0] == base["refit"]["test_acc"]
     # seed 1 trained the one candidate kept: one more checkpoint folder than the stored run's
@@ -592,6 +592,75 @@ def test_kernel_copies_fits_on_augmented_copies_and_keeps_its_own_fits(store, ru
                    name=experiment)
 
 
+def test_mcnemar_counts_the_images_one_classifier_alone_gets_right_and_tests_their_split():
+    import math
+
+    from cgcore.experiments.taylor_kernel_paired import mcnemar
+
+    # 1,000 images: both right on 950, only a on 30, only b on 10, both wrong on 10
+    a = np.array([True] * 950 + [True] * 30 + [False] * 10 + [False] * 10)
+    b = np.array([True] * 950 + [False] * 30 + [True] * 10 + [False] * 10)
+    test = mcnemar(a, b)
+    assert (test["n"], test["only_a"], test["only_b"]) == (1000, 30, 10)
+    assert test["step"] == pytest.approx(b.mean() - a.mean()) == pytest.approx(-0.02)
+    assert test["paired_se"] == pytest.approx(math.sqrt(40 - 20 ** 2 / 1000) / 1000)
+    # exact: twice the binomial tail of 10 or fewer among 40 at one half
+    assert test["p_value"] == pytest.approx(2 * sum(math.comb(40, k) for k in range(11)) / 2 ** 40)
+    assert test["p_value"] < 0.01
+    assert mcnemar(b, a)["p_value"] == pytest.approx(test["p_value"]) and mcnemar(b, a)["step"] == -test["step"]
+    level = mcnemar(a, a)                              # no image tells them apart
+    assert (level["only_a"], level["only_b"], level["paired_se"], level["p_value"]) == (0, 0, 0.0, 1.0)
+    with pytest.raises(ValueError, match=r"equal-length 1-d arrays.*\(1000,\) and \(999,\)"):
+        mcnemar(a, b[:-1])
+
+
+def test_kernel_paired_refits_the_machines_the_runs_chose_and_reproduces_their_test_accuracy(store, run_smoke):
+    from cgcore.experiments.taylor_kernel_paired import run
+    from cgcore.results import load_arrays, reset_restored_work, restored_work
+
+    with pytest.raises(FileNotFoundError, match="python -m cgcore run taylor_kernel_svm --profile smoke"):
+        run_smoke("taylor_kernel_paired")
+    sources = {name: run_smoke(name) for name in ("taylor_kernel_svm", "taylor_kernel_copies", "taylor_kernel_copies3")}
+    stored = run_smoke("taylor_kernel_paired")
+    result, config = stored["result"], stored["manifest"]["config"]
+    assert result["degrees"] == config["degrees"] == [2, 4]
+    # the smoke taylor_kernel_svm fits its one augmented copy at degree 2 alone: no pair with 1 copy
+    assert list(result["fits"]) == list(result["paired"]) == ["0", "2", "3"]
+    svm = sources["taylor_kernel_svm"]["result"]["schemes"]["one_vs_rest"]["degrees"]["4"]
+    copies = sources["taylor_kernel_copies"]["result"]["degrees"]["2"]
+    assert result["fits"]["0"]["4"]["C"] == svm["chosen_C"]
+    assert (result["fits"]["2"]["2"]["C"], result["fits"]["2"]["2"]["gamma"]) == (copies["chosen"]["C"],
+                                                                                  copies["chosen"]["gamma"])
+    for n_copies, fits in result["fits"].items():
+        for row in fits.values():
+            # the same images, copies and setting give the same machine: the stored accuracy, to the image
+            assert row["reproduced"] and row["test_acc"] == row["stored_test_acc"]
+            assert row["n_fit"] == (int(n_copies) + 1) * 600
+    arrays = load_arrays("taylor_kernel_paired", "smoke")
+    labels = arrays["labels"]
+    assert len(labels) == result["n_test"] == 200
+    for n_copies, test in result["paired"].items():
+        low, high = (arrays[f"copies{n_copies}_degree{d}"] == labels for d in (2, 4))
+        assert (test["only_a"], test["only_b"]) == (int((low & ~high).sum()), int((high & ~low).sum()))
+        assert result["fits"][n_copies]["4"]["test_acc"] == pytest.approx(high.mean())
+    reset_restored_work()
+    assert run(config, "smoke", progress=False)["paired"] == result["paired"]
+    assert restored_work()["checkpoints"] == 6               # every refit read back, none fit again
+
+
+def test_kernel_paired_compares_machines_only_on_the_same_images():
+    from cgcore.experiments.taylor_kernel_paired import _shared_data_config
+
+    config = get_config("taylor_kernel_copies", "cpu")
+    runs = {"taylor_kernel_copies": {"manifest": {"config": config}},
+            "taylor_kernel_svm": {"manifest": {"config": get_config("taylor_kernel_svm", "cpu")}}}
+    assert _shared_data_config(runs)["val_size"] == 5000
+    runs["taylor_kernel_svm"]["manifest"]["config"] = {**get_config("taylor_kernel_svm", "cpu"), "seed": 1}
+    with pytest.raises(ValueError, match=r"compares machines on the same images: the runs read differ in "
+                                         r"\{'seed': \{'taylor_kernel_copies': 0, 'taylor_kernel_svm': 1\}\}"):
+        _shared_data_config(runs)
+
+
 @pytest.mark.parametrize("change, message", [
     ({"C_times_gamma": {"2": [1.0]}}, r"no grid for degree\(s\) \[3\]"),
     ({"gammas": [0.0, 1.0]}, "must be non-empty and positive"),
@@ -636,11 +705,11 @@ def test_the_longer_recipe_is_the_long_candidate_with_more_epochs_alone(profile)
     assert {k for k in a if a[k] != b.get(k)} == {"epochs"} and a["epochs"] == 4 * tuned["epochs"]
 
 
-def test_the_longer_recipe_reads_against_the_tuning_run_on_the_same_split(store, run_smoke):
+def test_the_longer_recipe_reads_against_the_tuning_run_on_the_same_split(run_smoke, shared_smoke):
     from cgcore.experiments import EXPERIMENTS
     from cgcore.report import longer_verdict
 
-    tuned = run_smoke("taylornet_mnist_tuned")["result"]
+    tuned = shared_smoke("taylornet_mnist_tuned")["result"]
     longer = run_smoke("taylornet_mnist_longer")["result"]
     assert "refit" not in longer and (longer["n_train"], longer["val_size"]) == (tuned["n_train"], tuned["val_size"])
     row = longer["candidates"][longer["chosen"]]
@@ -668,11 +737,11 @@ def test_the_averaged_recipe_is_the_chosen_one_with_its_weights_averaged(profile
     assert averaged == tuned
 
 
-def test_the_averaged_recipe_measures_the_average_and_the_trained_weights_on_the_same_run(store, run_smoke):
+def test_the_averaged_recipe_measures_the_average_and_the_trained_weights_on_the_same_run(run_smoke, shared_smoke):
     from cgcore.experiments import EXPERIMENTS
     from cgcore.report import averaged_verdict
 
-    tuned = run_smoke("taylornet_mnist_tuned")["result"]
+    tuned = shared_smoke("taylornet_mnist_tuned")["result"]
     averaged = run_smoke("taylornet_mnist_averaged")["result"]
     row, refit = averaged["candidates"][averaged["chosen"]], averaged["refit"]
     assert (averaged["n_train"], averaged["val_size"]) == (tuned["n_train"], tuned["val_size"])

@@ -23,7 +23,7 @@ import torch
 
 from ..results import checkpoint_dir, stored_or_computed
 from .taylor_kernel import (_DATA_KEYS, _arrays, _augmented_copies, _joined, _kernel_data, _support_vectors,
-                            kernel_gamma, kernel_machine)
+                            copies_phrase, kernel_gamma, kernel_machine)
 
 NAME = "taylor_kernel_paired"
 
@@ -125,7 +125,7 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
                 "support_vectors": row["support_vectors"], "fit_seconds": row["fit_seconds"]}
             predictions[f"copies{n_copies}_degree{d}"] = predicted
             if progress:
-                print(f"{NAME}: {n_copies} copies, degree {d}: test {test_acc:.4f} (stored "
+                print(f"{NAME}: {copies_phrase(n_copies)}, degree {d}: test {test_acc:.4f} (stored "
                       f"{machine['test_acc']:.4f}), {row['fit_seconds'] / 60:.1f} min", flush=True)
         paired[str(n_copies)] = mcnemar(predictions[f"copies{n_copies}_degree{low}"] == y_test,
                                         predictions[f"copies{n_copies}_degree{high}"] == y_test)
