@@ -754,9 +754,10 @@ def kernel_paired_verdict(paired: dict, level: float = 0.05) -> str:
             f"{span(paired_se, '.2f')} points, not the {200 * difference_standard_error(accuracy, n):.2f} "
             "of two independent accuracies. ")
     most = max(tests, key=int)
-    t = tests[most]
-    text += (f"With {copies_phrase(int(most))}, {paired_step(t, low, high)}: what degree {high} gains there is at most {100 * (t['step'] + 2 * t['paired_se']):.2f} points (the step plus "
-             "two paired standard errors). ")
+    last = tests[most]
+    text += (f"With {copies_phrase(int(most))}, {paired_step(last, low, high)}: what degree {high} gains there is at "
+             f"most {100 * (last['step'] + 2 * last['paired_se']):.2f} points (the step plus two paired standard "
+             "errors). ")
     above = [k for k, t in tests.items() if t["p_value"] < level and t["step"] > 0]
     below = [k for k, t in tests.items() if t["p_value"] < level and t["step"] < 0]
     if above:
