@@ -654,11 +654,14 @@ def test_kernel_paired_compares_machines_only_on_the_same_images():
     config = get_config("taylor_kernel_copies", "cpu")
     runs = {"taylor_kernel_copies": {"manifest": {"config": config}},
             "taylor_kernel_svm": {"manifest": {"config": get_config("taylor_kernel_svm", "cpu")}}}
-    assert _shared_data_config(runs)["val_size"] == 5000
+    assert _shared_data_config(runs, seed=0)["val_size"] == 5000
+    with pytest.raises(ValueError, match="draws the augmented copies as its runs drew them, from seed 0; "
+                                         "its seed is 1: set seed=0"):
+        _shared_data_config(runs, seed=1)
     runs["taylor_kernel_svm"]["manifest"]["config"] = {**get_config("taylor_kernel_svm", "cpu"), "seed": 1}
     with pytest.raises(ValueError, match=r"compares machines on the same images: the runs read differ in "
                                          r"\{'seed': \{'taylor_kernel_copies': 0, 'taylor_kernel_svm': 1\}\}"):
-        _shared_data_config(runs)
+        _shared_data_config(runs, seed=0)
 
 
 @pytest.mark.parametrize("change, message", [

@@ -73,13 +73,18 @@ def chosen_machines(stored: dict[str, dict], degrees) -> dict[int, dict[int, dic
             if all(d in fits for d in degrees)}
 
 
-def _shared_data_config(stored: dict[str, dict]) -> dict:
+def _shared_data_config(stored: dict[str, dict], seed: int) -> dict:
+    """The data settings every run read (images, split, copies), which must be one; ``seed``,
+    the manifest's, must be theirs, for the copies are drawn again as the runs drew them."""
     configs = {name: run["manifest"]["config"] for name, run in stored.items()}
     first = next(iter(configs.values()))
     differ = {key: {name: c[key] for name, c in configs.items()} for key in _SHARED_KEYS
               if any(c[key] != first[key] for c in configs.values())}
     if differ:
         raise ValueError(f"{NAME} compares machines on the same images: the runs read differ in {differ}")
+    if seed != first["seed"]:
+        raise ValueError(f"{NAME} draws the augmented copies as its runs drew them, from seed {first['seed']}; "
+                         f"its seed is {seed}: set seed={first['seed']}")
     return {key: first[key] for key in _SHARED_KEYS}
 
 
@@ -91,7 +96,7 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
 
     low, high = config["degrees"]
     stored = {name: run_or_load(name, profile, recompute="never") for name in config["runs"]}
-    data_config = _shared_data_config(stored)
+    data_config = _shared_data_config(stored, config["seed"])
     machines = chosen_machines(stored, (low, high))
     if not machines:
         raise ValueError(f"no number of augmented copies has both degrees {low} and {high} among the runs "
