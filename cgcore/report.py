@@ -644,11 +644,12 @@ def kernel_copies_table(kernel: dict, more: dict[str, dict]) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("augmented copies") if rows else pd.DataFrame()
 
 
-def kernel_copies_verdict(kernel: dict, more: dict[str, dict]) -> str:
+def kernel_copies_verdict(kernel: dict, more: dict[str, dict], conclude: bool = True) -> str:
     """Does more data lift degree 4 above degree 3? The step from degree 3 to 4 of the
     one-vs-rest machines at each number of augmented copies (``more``: experiment name ->
-    result), on validation and test, the last against two standard errors of a difference,
-    and which way the steps move. Empty unless a run of ``more`` fit both degrees."""
+    result), on validation and test; with ``conclude``, the last against two standard errors
+    of a difference and which way the steps move (without it, the steps alone: the paired
+    :func:`kernel_paired_verdict` concludes). Empty unless a run of ``more`` fit both degrees."""
     by_copies = _kernel_fits_by_copies(kernel, more)
     runs = {name: copies for name, copies in more.items() if copies["augmented_copies"] in by_copies}
     if not runs:
@@ -680,6 +681,8 @@ def kernel_copies_verdict(kernel: dict, more: dict[str, dict]) -> str:
             f"degree 3 to 4 with {', '.join(map(str, by_copies))} augmented copies, {listed(test_steps)} test points "
             f"({listed(val_steps)} on validation"
             + "".join(f"; with {k}, each degree at the C chosen with fewer" for k in at_one_C) + "). ")
+    if not conclude:
+        return text.rstrip()
     if round(100 * step, 2) == 0:
         text += f"Degree 4 is level with degree 3 on test ({last['4']['test_acc']:.2%} each"
     elif step > 0:
@@ -748,16 +751,14 @@ def kernel_paired_verdict(paired: dict, level: float = 0.05) -> str:
         low_end, high_end = format(min(values), form), format(max(values), form)
         return low_end if low_end == high_end else f"{low_end} to {high_end}"
 
-    text = (f"**Image by image** (`taylor_kernel_paired`). The machines above, refit at the C their runs chose, "
-            f"and tested on the same {n:,} images: degrees {low} and {high} disagree on only "
-            f"{span(discordant, 'd')} of them, so two paired standard errors of the step are "
-            f"{span(paired_se, '.2f')} points, not the {200 * difference_standard_error(accuracy, n):.2f} "
-            "of two independent accuracies. ")
+    text = (f"**Image by image** (`taylor_kernel_paired`): refit at the C their runs chose, degrees {low} and {high} "
+            f"disagree on only {span(discordant, 'd')} of the same {n:,} test images, so the step's paired 2 SE is "
+            f"{span(paired_se, '.2f')} points, not the {200 * difference_standard_error(accuracy, n):.2f} of "
+            "independent accuracies. ")
     most = max(tests, key=int)
     last = tests[most]
-    text += (f"With {copies_phrase(int(most))}, {paired_step(last, low, high)}: what degree {high} gains there is at "
-             f"most {100 * (last['step'] + 2 * last['paired_se']):.2f} points (the step plus two paired standard "
-             "errors). ")
+    text += (f"With {copies_phrase(int(most))}, {paired_step(last, low, high)}: degree {high} gains at most "
+             f"{100 * (last['step'] + 2 * last['paired_se']):.2f} points there (step + 2 SE). ")
     above = [k for k, t in tests.items() if t["p_value"] < level and t["step"] > 0]
     below = [k for k, t in tests.items() if t["p_value"] < level and t["step"] < 0]
     if above:
@@ -773,7 +774,7 @@ def kernel_paired_verdict(paired: dict, level: float = 0.05) -> str:
         text += (" These refits did not give their run's stored test accuracy, so they are not quite the machines "
                  f"above: {', '.join(off)}.")
     else:
-        text += " Each refit gave its run's stored test accuracy to the image."
+        text += " Each refit reproduced its run's test accuracy."
     return text
 
 
@@ -825,9 +826,8 @@ def kernel_verdict(kernel: dict, expansion: dict) -> str:
             text += f", against {below['test_acc']:.2%} at degree 3 fit the same way: "
             if abs(step_augmented) < noise:
                 text += (f"again no measurable step from degree 3 to 4 ({100 * step_augmented:+.2f} points)."
-                         + (" With the same fit and images, augmented or not, order 4 does not improve on "
-                            "order 3 here: the paper's \"systematically improved\" holds on these "
-                            "images up to order 3." if step is not None and abs(step) < noise else ""))
+                         + (" Augmented or not, order 4 does not improve on order 3: the paper's "
+                            "\"systematically improved\" holds here up to order 3." if step is not None and abs(step) < noise else ""))
             elif step_augmented > 0:
                 text += (f"here degree 4 does improve on degree 3 ({100 * step_augmented:+.2f} points, over two "
                          "standard errors of a difference).")

@@ -111,7 +111,7 @@ x = sympy.symbols("x1:4")
 #   never transformed.
 # * **Training.** Adam with a one-cycle learning-rate schedule, cross-entropy on the
 #   logits of Eq. (3); the rest is in the config above (the epochs set by hand for the
-#   time budget, not on validation; order 4's length is checked on validation below).
+#   time budget, not on validation; each order's length is checked on validation below).
 #
 # What each choice is worth, in short runs at orders 2 and 3 with one choice changed at
 # a time (experiment `taylor_ablation`), chosen on images held out of the training set
@@ -159,8 +159,7 @@ manifest_summary(stored["manifest"])
 # > order n is increased. When n = 4, the number of total terms retained is about 293
 # > thousand, and the obtained accuracy is about 98%."
 #
-# The text gives a number only for $n = 4$ (the figure is not available as data), drawn
-# beside ours and the max-margin fits of the kernel-machine section below.
+# The text gives a number only for $n = 4$; it is drawn beside ours.
 
 # %% tags=["remove-input"]
 kernel, kernel_missing = run_or_load_each({"svm": "taylor_kernel_svm"}, profile, recompute)
@@ -214,24 +213,22 @@ if 3 in by_order and 4 in by_order:
             f"order 4. Order 4 fits its training images better ({o4['train_acc']:.2%} against "
             f"{o3['train_acc']:.2%}, measured on augmented batches) with {o4['params']:,} coefficients for "
             f"{result['n_train']:,} images. Is that over-fitting that more regularisation would hold back, or "
-            "what polynomials of degree 4 can do on these images? The next two sections measure both: order 4 "
-            "trained again with one setting changed at a time, and the same polynomials fit by a kernel machine.")
+            "what polynomials of degree 4 can do on these images? The next two sections measure both.")
 
 # %% tags=["remove-input"]
 tuning_config = get_config("taylor_order4_tuning", profile)
 tuned_order = tuning_config["order"]
 tuning = {}
 if tuned_order in config["orders"]:
-    show_markdown(
-        f"**What would lift order {tuned_order}?** Order {tuned_order} trained again with one setting changed at a "
-        f"time (weight decay, learning rate, augmentation, the hinge loss, or a prior towards the low orders: a "
-        f"*degree scale* whose (d − 1)th power scales the terms of degree d), for {tuning_config['epochs']} epochs, on the training set less "
-        f"{tuning_config['val_size']:,} held-out images on which the choice is made (experiment "
-        "`taylor_order4_tuning`; the test column is for the record).")
+    lift = (f"**What would lift order {tuned_order}?** Order {tuned_order} trained again with one setting changed "
+            "at a time (weight decay, learning rate, augmentation, the hinge loss, or a prior towards the low orders: "
+            f"a *degree scale* whose (d − 1)th power scales the terms of degree d), for {tuning_config['epochs']} "
+            f"epochs, on the training set less {tuning_config['val_size']:,} held-out images on which the choice is "
+            "made (experiment `taylor_order4_tuning`; the test column is for the record).")
     tuning, missing = run_or_load_each({"tuning": "taylor_order4_tuning"}, profile, recompute)
     show_markdown("\n\n".join(missing))
-    if tuning:
-        show_markdown(order4_tuning_verdict(tuning["tuning"]["result"], {**EXPANSION_DEFAULTS, **config}))
+    verdict = order4_tuning_verdict(tuning["tuning"]["result"], {**EXPANSION_DEFAULTS, **config}) if tuning else ""
+    show_markdown(f"{lift} {verdict}")
 
 # %% tags=["remove-input", "hide-output"]
 if tuned_order in config["orders"] and tuning:
@@ -260,7 +257,8 @@ if tuned_order in config["orders"]:
 # exactly the polynomials of Eq. (3) at order $d$, fit another way: the hinge loss with a
 # norm penalty, solved to the optimum. Ten classes: *one vs rest*, one polynomial per class,
 # the largest wins (Eq. (3) exactly; the verdict is read off it), or *one vs one*, `SVC`'s
-# own, 45 pairwise polynomials voting (a larger model, shown beside).
+# own, 45 pairwise polynomials voting (a larger model, shown beside). Which difference from
+# our fit (loss, the weighting $c_m$ below, solve) makes the difference is not measured.
 
 # %% tags=["remove-input"]
 kernel_config = get_config("taylor_kernel_svm", profile)
@@ -268,8 +266,8 @@ copies, augmented_degrees = kernel_config["augmented_copies"], kernel_config["au
 several = len(augmented_degrees) > 1
 show_markdown(
     "Experiment `taylor_kernel_svm` (scikit-learn's `SVC`) does this on the same 7×7 images, centred at the mean "
-    f"training image; $C$ is chosen on {kernel_config['val_size']:,} held-out training images, and the "
-    "chosen machine is refit on the whole training set and tested once. "
+    f"training image; $C$ is chosen on {kernel_config['val_size']:,} held-out training images, then the "
+    "machine refit on all of them and tested once. "
     f"Degree{'s' if several else ''} {' and '.join(map(str, augmented_degrees))} {'are' if several else 'is'} "
     f"also fit with {copies} augmented cop{'y' if copies == 1 else 'ies'} of each training image, "
     "drawn once and then fixed.")
@@ -311,12 +309,11 @@ more_data, more_data_missing = run_or_load_each({"two copies": "taylor_kernel_co
                                                   "three copies": "taylor_kernel_copies3"}, profile, recompute)
 show_markdown("\n\n".join(more_data_missing))
 more_runs = {stored["manifest"]["experiment"]: stored["result"] for stored in more_data.values()}
-copies_text = kernel_copies_verdict(kernel["svm"]["result"], more_runs) if more_runs and kernel else ""
-show_markdown(copies_text)
 paired, paired_missing = run_or_load_each({"image by image": "taylor_kernel_paired"}, profile, recompute)
+copies_text = (kernel_copies_verdict(kernel["svm"]["result"], more_runs, conclude=not paired)   # paired concludes
+               if more_runs and kernel else "")
+show_markdown(" ".join([copies_text] + ([kernel_paired_verdict(paired["image by image"]["result"])] if paired else [])))
 show_markdown("\n\n".join(paired_missing))
-if paired:
-    show_markdown(kernel_paired_verdict(paired["image by image"]["result"]))
 
 # %% tags=["remove-input", "hide-output"]
 # the section's tables: every machine at the fixed scale, the scale chosen, more copies
@@ -328,9 +325,6 @@ if copies_text:                                      # degrees 3 and 4 stored (n
     display(kernel_copies_table(kernel["svm"]["result"], more_runs))
 if paired:
     display(kernel_paired_table(paired["image by image"]["result"]))
-
-# %% [markdown]
-# Why the two fits differ (loss, weighting $c_m$, solve) is not measured.
 
 # %% [markdown]
 # ### How much of a difference is the seed?
@@ -436,12 +430,10 @@ if len(locality) > 1:
 show_markdown(text)
 
 # %% [markdown]
-# Two more readings could hide a locality: the order (the order-4 model shares the
-# quadratic terms' work with the $292{,}825 - 1{,}275 = 291{,}550$ cubic and quartic ones of
-# the table at the top; a lower order has fewer to
-# share it with) and the level definition (the caption cuts the levels by signed value, so
-# its L5 holds the most positive weights and L1 the most negative, where the table above
-# takes the largest in magnitude); and the fit, for which the max-margin polynomials stand in:
+# Three more readings could hide a locality: the order (order 4 shares the quadratic terms'
+# work with $292{,}825 - 1{,}275 = 291{,}550$ cubic and quartic ones, a lower order with
+# fewer), the level definition (the caption cuts the levels by signed value, the table above
+# by magnitude) and the fit, for which the max-margin polynomials stand in:
 
 # %% tags=["remove-input"]
 by_order = {int(order): shares for order, shares in result.get("locality_by_order", {}).items()}
