@@ -825,9 +825,10 @@ def kernel_verdict(kernel: dict, expansion: dict) -> str:
             step_augmented = augmented["test_acc"] - below["test_acc"]
             text += f", against {below['test_acc']:.2%} at degree 3 fit the same way: "
             if abs(step_augmented) < noise:
-                text += (f"again no measurable step from degree 3 to 4 ({100 * step_augmented:+.2f} points)."
-                         + (" Augmented or not, order 4 does not improve on order 3: the paper's "
-                            "\"systematically improved\" holds here up to order 3." if step is not None and abs(step) < noise else ""))
+                text += f"again no measurable step from degree 3 to 4 ({100 * step_augmented:+.2f} points)."
+                if step is not None and abs(step) < noise:       # flat without the copies too
+                    text += (" Augmented or not, order 4 does not improve on order 3: the paper's "
+                             "\"systematically improved\" holds here up to order 3.")
             elif step_augmented > 0:
                 text += (f"here degree 4 does improve on degree 3 ({100 * step_augmented:+.2f} points, over two "
                          "standard errors of a difference).")

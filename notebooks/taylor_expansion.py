@@ -312,7 +312,8 @@ more_runs = {stored["manifest"]["experiment"]: stored["result"] for stored in mo
 paired, paired_missing = run_or_load_each({"image by image": "taylor_kernel_paired"}, profile, recompute)
 copies_text = (kernel_copies_verdict(kernel["svm"]["result"], more_runs, conclude=not paired)   # paired concludes
                if more_runs and kernel else "")
-show_markdown(" ".join([copies_text] + ([kernel_paired_verdict(paired["image by image"]["result"])] if paired else [])))
+paired_text = kernel_paired_verdict(paired["image by image"]["result"]) if paired else ""
+show_markdown(f"{copies_text} {paired_text}")
 show_markdown("\n\n".join(paired_missing))
 
 # %% tags=["remove-input", "hide-output"]

@@ -1156,7 +1156,7 @@ def test_kernel_table_and_verdict_weigh_the_svm_against_the_paper_and_our_fit():
     text = kernel_verdict(with_augmented(0.9825), expansion)
     assert ("they score 98.18%, against 98.25% at degree 3 fit the same way: again no measurable step from degree 3 "
             "to 4 (-0.07 points). Augmented or not, order 4 does not improve on order 3: the paper's "
-            "\"systematically improved\" holds here up to order 3.") in text                # the plain step, +0.02, is flat too
+            "\"systematically improved\" holds here up to order 3.") in text    # the plain step, +0.02, is flat too
     assert "the best of these fits, 98.25% (degree 3 with augmented copies), is within its reach" in text
     assert "here degree 4 does improve on degree 3 (+1.18 points" in kernel_verdict(with_augmented(0.9700), expansion)
     assert "degree 3 scores higher, by 0.82 points" in kernel_verdict(with_augmented(0.9900), expansion)
