@@ -147,3 +147,23 @@ def test_the_published_order4_choice_read_the_published_runs(monkeypatch):
     for profile in profiles:
         assert stale_sources(results.load_result(NAME, profile)["result"], profile) == [], (
             f"recompute it: python -m cgcore run {NAME} --profile {profile}")
+
+
+def test_the_published_chapter_trains_each_order_for_the_length_validation_picked(monkeypatch):
+    """taylor_expansion's epochs at the cpu profile are the lengths its validation runs chose
+    (taylor_low_orders_epochs for orders 1 to 3, taylor_order4_epochs for order 4)."""
+    from pathlib import Path
+
+    from cgcore.profiles import get_config
+
+    monkeypatch.setenv("CGCORE_RESULTS", str(Path(__file__).resolve().parents[1] / "results"))
+    chapter = get_config("taylor_expansion", "cpu")
+    picked = {}
+    low = results.load_result("taylor_low_orders_epochs", "cpu", get_config("taylor_low_orders_epochs", "cpu"))
+    order4 = results.load_result("taylor_order4_epochs", "cpu", get_config("taylor_order4_epochs", "cpu"))
+    assert low is not None and order4 is not None, "store both validation runs of the chapter's lengths"
+    for order, run in low["result"]["orders"].items():
+        picked[int(order)] = len(run["candidates"][run["chosen"]]["history"]["epoch"])
+    run = order4["result"]
+    picked[run["order"]] = len(run["candidates"][run["chosen"]]["history"]["epoch"])
+    assert picked == dict(zip(chapter["orders"], chapter["epochs"], strict=True))

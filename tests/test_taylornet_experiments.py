@@ -342,7 +342,7 @@ def test_order4_epochs_trains_each_candidate_for_its_own_number_of_epochs(store,
     rows = result["candidates"]
     assert {name: len(row["history"]["epoch"]) for name, row in rows.items()} == {
         name: changes.get("epochs", config["epochs"]) for name, changes in config["candidates"].items()} == {
-        "the chapter's length": 2, "half as long again": 3}
+        "the first length": 1, "twice as long": 2}
     assert result["chosen"] == max(rows, key=lambda name: rows[name]["val_acc"])
     assert EXPERIMENTS["taylor_order4_epochs"][1](result) == {}      # beside the chapter's claims, none of its own
 
@@ -364,11 +364,13 @@ def test_order4_tuning_candidates_change_only_settings_of_the_expansion(profile)
         assert set(changes) <= set(config["base"]) | set(DEFAULTS)
     lengths = get_config("taylor_order4_epochs", profile)
     expansion = get_config("taylor_expansion", profile)
-    # the first candidate is the chapter's order at its own length, the others longer
-    if lengths["order"] in expansion["orders"]:
-        assert lengths["epochs"] == expansion["epochs"][expansion["orders"].index(lengths["order"])]
+    # the first candidate is the order at its first length, the others longer; the chapter
+    # trains the order for one of these lengths
     assert list(lengths["candidates"].values())[0] == {}
     assert all(changes["epochs"] > lengths["epochs"] for changes in list(lengths["candidates"].values())[1:])
+    if lengths["order"] in expansion["orders"]:
+        tried = {changes.get("epochs", lengths["epochs"]) for changes in lengths["candidates"].values()}
+        assert expansion["epochs"][expansion["orders"].index(lengths["order"])] in tried
 
 
 def test_taylor_step_traffic_counts_the_feature_matrix_three_times():
@@ -760,27 +762,29 @@ def test_the_averaged_recipe_measures_the_average_and_the_trained_weights_on_the
     assert f"the weights it trained {refit['raw_test_acc']:.2%}" in text
 
 
-def test_low_orders_lengths_train_each_order_for_the_chapters_epochs_and_longer(store, run_smoke):
+def test_low_orders_lengths_train_each_order_for_its_first_length_and_longer(store, run_smoke):
     from cgcore.experiments import EXPERIMENTS
 
     stored = run_smoke("taylor_low_orders_epochs")
     result, config = stored["result"], stored["manifest"]["config"]
-    chapter = dict(zip(config["base"]["orders"], config["base"]["epochs"]))
+    first = dict(zip(config["checked_orders"], config["epochs"], strict=True))
     assert sorted(result["orders"]) == ["1", "2"]
     for order, run in result["orders"].items():
         lengths = sorted(len(row["history"]["epoch"]) for row in run["candidates"].values())
-        assert lengths == [chapter[int(order)], config["longer_factor"] * chapter[int(order)]]
+        assert lengths == [first[int(order)], config["longer_factor"] * first[int(order)]]
         assert run["chosen"] == max(run["candidates"], key=lambda name: run["candidates"][name]["val_acc"])
     assert EXPERIMENTS["taylor_low_orders_epochs"][1](result) == {}
 
 
-def test_low_orders_lengths_refuse_an_order_the_chapter_does_not_train_and_a_factor_of_one():
+def test_low_orders_lengths_refuse_an_order_the_chapter_does_not_train_a_factor_of_one_and_missing_lengths():
     from cgcore.experiments.taylor_expansion import run_lengths
 
     with pytest.raises(ValueError, match=r"checked_orders \[5\] are not orders of taylor_expansion; accepted: \[1, 2, 3\]"):
         run_lengths(get_config("taylor_low_orders_epochs", "smoke", checked_orders=[1, 5]), "smoke", progress=False)
     with pytest.raises(ValueError, match="longer_factor must be more than 1"):
         run_lengths(get_config("taylor_low_orders_epochs", "smoke", longer_factor=1), "smoke", progress=False)
+    with pytest.raises(ValueError, match=r"epochs \[1\] must give one first length per checked order \[1, 2\]"):
+        run_lengths(get_config("taylor_low_orders_epochs", "smoke", epochs=[1]), "smoke", progress=False)
 
 
 def test_tta_reads_the_averaged_runs_networks_and_chooses_on_validation(store, run_smoke):
