@@ -100,7 +100,7 @@ _TAYLOR_ABLATION = {
 
 # Order 4 of the Taylor expansion fits its training images better than order 3 but does not
 # test better (taylor_expansion). What lifts it is chosen on 5,000 held-out training images,
-# in runs of half the reported length with one change at a time: decoupled weight decay
+# in 12-epoch runs (half the first length) with one change at a time: decoupled weight decay
 # (AdamW; a decay of wd * lr per step), a lower peak learning rate, stronger augmentation.
 _TAYLOR_ORDER4_TUNING = {
     "base_experiment": "taylor_expansion",

@@ -433,82 +433,105 @@ def order4_tuning_verdict(result: dict, config: dict) -> str:
     return text
 
 
-def order4_epochs_verdict(lengths: dict, tuning: dict | None = None) -> str:
-    """taylor_order4_epochs: order 4's validation accuracy at the chapter's length and longer
-    (with the 12-epoch run of ``tuning``, taylor_order4_tuning's unchanged candidate, when it
-    holds out the same number of images), and whether validation picks a longer run than the
-    chapter's by more than two standard errors of a difference."""
-    n, rows = lengths["val_size"], lengths["candidates"]
+def _trains_at(order: int, picked: int, chapter_epochs: int | None) -> str:
+    """Whether the chapter trains ``order`` for the ``picked`` number of epochs."""
+    if chapter_epochs is None:
+        return ""
+    if chapter_epochs == picked:
+        return f"The chapter trains order {order} for these {picked} epochs."
+    return f"The chapter trains order {order} for {chapter_epochs} epochs, not the length validation picks."
+
+
+def order4_epochs_verdict(lengths: dict, tuning: dict | None = None, chapter_epochs: int | None = None) -> str:
+    """taylor_order4_epochs: order 4's validation accuracy at its first length (set by hand for
+    the time budget) and longer (with the 12-epoch run of ``tuning``, taylor_order4_tuning's
+    unchanged candidate, when it holds out the same number of images), the length validation
+    picks weighed against two standard errors of a difference, and whether the chapter, which
+    trains order 4 for ``chapter_epochs``, uses it."""
+    n, rows, order = lengths["val_size"], lengths["candidates"], lengths["order"]
     points = {len(row["history"]["epoch"]): row["val_acc"] for row in rows.values()}
     base = unchanged_candidate((tuning or {}).get("candidates", {}))
-    if base is not None and tuning["val_size"] == n and tuning["order"] == lengths["order"]:
+    if base is not None and tuning["val_size"] == n and tuning["order"] == order:
         row = tuning["candidates"][base]
         points.setdefault(len(row["history"]["epoch"]), row["val_acc"])
-    chapter_name = unchanged_candidate(rows)      # the chapter's length
-    if chapter_name is None:
-        raise ValueError(f"taylor_order4_epochs has no candidate at the chapter's length (one without changes); "
+    first_name = unchanged_candidate(rows)
+    if first_name is None:
+        raise ValueError(f"taylor_order4_epochs has no candidate at the first length (one without changes); "
                          f"its candidates: {', '.join(rows)}")
-    chapter = rows[chapter_name]
-    chapter_epochs, best = len(chapter["history"]["epoch"]), rows[lengths["chosen"]]
-    se = difference_standard_error(chapter["val_acc"], n)
-    text = (f"**Is order {lengths['order']} trained long enough?** Its {chapter_epochs} epochs in the chapter were set "
+    first = rows[first_name]
+    first_epochs, best = len(first["history"]["epoch"]), rows[lengths["chosen"]]
+    best_epochs = len(best["history"]["epoch"])
+    se = difference_standard_error(first["val_acc"], n)
+    text = (f"**How long is order {order} trained?** Its first length, {first_epochs} epochs, was set by hand "
             f"for the time budget. On the same {n:,} held-out images (experiment `taylor_order4_epochs`) it scores "
             + ", ".join(f"{acc:.2%} after {epochs} epochs" for epochs, acc in sorted(points.items())) + ". ")
-    if best is chapter:
-        return text + f"Validation picks the chapter's length: more epochs are not what order {lengths['order']} lacks."
-    step, best_epochs = best["val_acc"] - chapter["val_acc"], len(best["history"]["epoch"])
+    if best is first:
+        return text + " ".join(filter(None, ["Validation picks the first length.",
+                                             _trains_at(order, first_epochs, chapter_epochs)]))
+    step = best["val_acc"] - first["val_acc"]
     ordered = [acc for _, acc in sorted(points.items())]
-    text += (f"Validation picks {best_epochs} epochs, {100 * step:+.2f} points over the chapter's length, "
+    text += (f"Validation picks {best_epochs} epochs, {100 * step:+.2f} points over the first length, "
              + ("within" if step <= 2 * se else "beyond") + f" two standard errors of a difference ({100 * 2 * se:.2f} "
-             f"points); on the test set {best['test_acc']:.2%} against {chapter['test_acc']:.2%}. ")
-    if step > 2 * se:
-        return text + f"The chapter's order {lengths['order']} is short of training."
-    if all(b > a for a, b in zip(ordered, ordered[1:])):
-        return text + (f"The accuracy still rises with the length: order {lengths['order']} may be somewhat short of "
-                       f"training, by less than a split of {n:,} images can tell.")
-    return text + f"No longer run is clearly better: more epochs are not what order {lengths['order']} lacks."
+             f"points); on the test set {best['test_acc']:.2%} against {first['test_acc']:.2%}. ")
+    if step <= 2 * se and all(b > a for a, b in zip(ordered, ordered[1:])):
+        text += (f"The accuracy still rises with the length: a longer run may gain a little more, by less than a split "
+                 f"of {n:,} images can tell. ")
+    return text + _trains_at(order, best_epochs, chapter_epochs)
 
 
-def low_orders_epochs_verdict(lengths: dict, order4_lengths: dict | None = None) -> str:
-    """taylor_low_orders_epochs: each lower order's validation accuracy at the chapter's length
-    and longer, the step weighed against two standard errors of a difference; then, with
-    ``order4_lengths`` (taylor_order4_epochs, on a split of the same size), order 4 against
-    order 3 with each at the length validation picks."""
-    n, parts, short, rising = lengths["val_size"], [], [], []
+def low_orders_epochs_verdict(lengths: dict, order4_lengths: dict | None = None,
+                              chapter_epochs: dict[int, int] | None = None) -> str:
+    """taylor_low_orders_epochs: each lower order's validation accuracy at its first length and
+    longer, the step weighed against two standard errors of a difference, and whether the
+    chapter (``chapter_epochs``, order -> epochs) trains each for the length validation picks;
+    then, with ``order4_lengths`` (taylor_order4_epochs, on a split of the same size), order 4
+    against order 3 with each at the length validation picks."""
+    n, parts, beyond_orders, rising = lengths["val_size"], [], [], []
     picked = {}
     for order, run in sorted(lengths["orders"].items(), key=lambda item: int(item[0])):
         rows = run["candidates"]
-        chapter, longer = rows[unchanged_candidate(rows)], rows[next(k for k, r in rows.items() if r["changes"])]
-        step = longer["val_acc"] - chapter["val_acc"]
-        beyond = abs(step) > 2 * difference_standard_error(chapter["val_acc"], n)
-        parts.append(f"order {order} {chapter['val_acc']:.2%} → {longer['val_acc']:.2%} "
-                     f"({len(chapter['history']['epoch'])} → {len(longer['history']['epoch'])} epochs"
+        first, longer = rows[unchanged_candidate(rows)], rows[next(k for k, r in rows.items() if r["changes"])]
+        step = longer["val_acc"] - first["val_acc"]
+        beyond = abs(step) > 2 * difference_standard_error(first["val_acc"], n)
+        parts.append(f"order {order} {first['val_acc']:.2%} → {longer['val_acc']:.2%} "
+                     f"({len(first['history']['epoch'])} → {len(longer['history']['epoch'])} epochs"
                      + (", beyond two standard errors of a difference" if beyond else "") + ")")
         if beyond and step > 0:
-            short.append(str(order))
+            beyond_orders.append(str(order))
         rising.append(step > 0)
         picked[int(order)] = rows[run["chosen"]]
     factor = lengths["longer_factor"]
-    text = (f"**Are the lower orders, set by hand too, trained long enough?** Trained "
+    text = (f"**And the lower orders?** Each trained for its first length, set by hand too, and "
             f"{'twice' if factor == 2 else f'{factor:g} times'} as long, on the same held-out images (experiment "
             "`taylor_low_orders_epochs`): " + ", ".join(parts) + ". ")
-    if short:
-        plural = len(short) > 1
-        text += f"Order{'s' if plural else ''} {', '.join(short)} of the chapter {'are' if plural else 'is'} short of training. "
+    if beyond_orders:
+        plural = len(beyond_orders) > 1
+        text += (f"Order{'s' if plural else ''} {', '.join(beyond_orders)} gain{'' if plural else 's'} beyond two "
+                 "standard errors of a difference from the longer run. ")
     elif all(rising):
-        text += ("Every order gains, each by less than two standard errors of a difference: the lower orders may be "
-                 "somewhat short of training too. ")
+        text += "Every order gains from the longer run, each by less than two standard errors of a difference. "
     else:
         text += "No lower order gains beyond two standard errors of a difference: their lengths are not what decides them. "
+    if chapter_epochs is not None:
+        lengths_picked = {order: len(row["history"]["epoch"]) for order, row in picked.items()}
+        if all(chapter_epochs.get(order) == epochs for order, epochs in lengths_picked.items()):
+            text += (f"The chapter trains each for the length validation picks ("
+                     + ", ".join(f"order {order} {epochs} epochs" for order, epochs in sorted(lengths_picked.items()))
+                     + "). ")
+        else:
+            text += ("The chapter's lengths (" + ", ".join(f"order {order} {chapter_epochs.get(order)}"
+                                                            for order in sorted(lengths_picked))
+                     + " epochs) are not all those validation picks. ")
     if order4_lengths and order4_lengths["val_size"] == n and 3 in picked:
         four, three = order4_lengths["candidates"][order4_lengths["chosen"]], picked[3]
         step = four["test_acc"] - three["test_acc"]
-        text += (f"At the lengths validation picks, order 4 ({len(four['history']['epoch'])} epochs) tests "
+        text += (f"Trained on the training set less the held-out images, at the lengths validation picks, order 4 "
+                 f"({len(four['history']['epoch'])} epochs) tests "
                  f"{four['test_acc']:.2%} and order 3 ({len(three['history']['epoch'])}) {three['test_acc']:.2%}: "
                  f"{100 * step:+.2f} points, "
                  f"{against_two_se(step, difference_standard_error(three['test_acc'], lengths['n_test']))} "
                  "two standard errors.")
-    return text
+    return text.rstrip()
 
 
 # how taylor_kernel_svm splits ten classes, as its tables name it

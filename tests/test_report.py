@@ -902,9 +902,9 @@ def test_low_orders_epochs_verdict_weighs_each_order_and_sets_order4_beside_orde
         return {"val_acc": val_acc, "test_acc": test_acc, "changes": changes or {},
                 "history": {"epoch": list(range(1, epochs + 1))}}
 
-    def run(chapter, longer, epochs):
-        rows = {"the chapter's length": row(*chapter, epochs), "2 times as long": row(*longer, 2 * epochs,
-                                                                                      {"epochs": 2 * epochs})}
+    def run(first, longer, epochs):
+        rows = {"the first length": row(*first, epochs), "2 times as long": row(*longer, 2 * epochs,
+                                                                                {"epochs": 2 * epochs})}
         return {"candidates": rows, "chosen": max(rows, key=lambda k: rows[k]["val_acc"])}
 
     # as a JSON store holds them: orders as strings
@@ -912,50 +912,58 @@ def test_low_orders_epochs_verdict_weighs_each_order_and_sets_order4_beside_orde
                "orders": {"3": run((0.9730, 0.9744), (0.9760, 0.9755), 12),
                           "1": run((0.8800, 0.8869), (0.8810, 0.8870), 10)}}
     order4 = {"val_size": 5000, "chosen": "longer",
-              "candidates": {"chapter": row(0.9726, 0.9719, 24), "longer": row(0.9758, 0.9747, 36, {"epochs": 36})}}
-    text = low_orders_epochs_verdict(lengths, order4)
-    assert ("Trained twice as long, on the same held-out images (experiment `taylor_low_orders_epochs`): "
+              "candidates": {"first": row(0.9726, 0.9719, 24), "longer": row(0.9758, 0.9747, 36, {"epochs": 36})}}
+    text = low_orders_epochs_verdict(lengths, order4, {1: 20, 2: 20, 3: 24, 4: 36})
+    assert ("and twice as long, on the same held-out images (experiment `taylor_low_orders_epochs`): "
             "order 1 88.00% → 88.10% (10 → 20 epochs), order 3 97.30% → 97.60% (12 → 24 epochs).") in text
-    assert "Every order gains, each by less than two standard errors" in text
+    assert "Every order gains from the longer run, each by less than two standard errors" in text
+    assert "The chapter trains each for the length validation picks (order 1 20 epochs, order 3 24 epochs)." in text
     assert ("order 4 (36 epochs) tests 97.47% and order 3 (24) 97.55%: -0.08 points, within two standard "
             "errors.") in text
+    # a chapter that trains an order for another length than the one picked says so
+    assert "are not all those validation picks" in low_orders_epochs_verdict(lengths, order4, {1: 10, 3: 24})
+    assert "The chapter" not in low_orders_epochs_verdict(lengths, order4)
     lengths_flat = {**lengths, "orders": {**lengths["orders"], "1": run((0.8800, 0.8869), (0.8790, 0.8870), 10)}}
     assert "No lower order gains beyond two standard errors" in low_orders_epochs_verdict(lengths_flat)
     lengths["orders"]["3"] = run((0.9700, 0.9744), (0.9790, 0.9780), 12)
     text = low_orders_epochs_verdict(lengths)
     assert "97.00% → 97.90% (12 → 24 epochs, beyond two standard errors of a difference)" in text
-    assert "Order 3 of the chapter is short of training." in text and "order 4" not in text
-    assert "validation picks" not in low_orders_epochs_verdict(lengths, {**order4, "val_size": 4000})   # another split
+    assert "Order 3 gains beyond two standard errors of a difference from the longer run." in text
+    assert "order 4" not in text
+    assert "validation picks, order 4" not in low_orders_epochs_verdict(lengths, {**order4, "val_size": 4000})
 
 
-def test_order4_epochs_verdict_weighs_longer_runs_against_the_chapters_length():
+def test_order4_epochs_verdict_weighs_longer_runs_against_the_first_length():
     from cgcore.report import order4_epochs_verdict
 
     def row(val_acc, epochs, changes=None):
         return {"val_acc": val_acc, "test_acc": val_acc + 0.001, "changes": changes or {},
                 "history": {"epoch": list(range(1, epochs + 1))}}
 
-    def lengths(chapter, longer):
-        rows = {"the chapter's length": row(chapter, 24), "half as long again": row(longer, 36, {"epochs": 36})}
+    def lengths(first, longer):
+        rows = {"the first length": row(first, 24), "half as long again": row(longer, 36, {"epochs": 36})}
         return {"order": 4, "val_size": 5000, "candidates": rows, "chosen": max(rows, key=lambda k: rows[k]["val_acc"])}
 
     tuning = {"order": 4, "val_size": 5000, "candidates": {"as taylor_expansion": row(0.9710, 12),
                                                            "AdamW": row(0.9750, 12, {"optimizer": "adamw"})}}
-    text = order4_epochs_verdict(lengths(0.9720, 0.9725), tuning)
+    text = order4_epochs_verdict(lengths(0.9720, 0.9725), tuning, 36)
+    assert "Its first length, 24 epochs, was set by hand for the time budget." in text
     assert "97.10% after 12 epochs, 97.20% after 24 epochs, 97.25% after 36 epochs." in text
-    assert "Validation picks 36 epochs, +0.05 points over the chapter's length, within two standard errors" in text
+    assert "Validation picks 36 epochs, +0.05 points over the first length, within two standard errors" in text
     assert "on the test set 97.35% against 97.30%" in text and "still rises with the length" in text
+    assert text.endswith("The chapter trains order 4 for these 36 epochs.")
     flat = order4_epochs_verdict(lengths(0.9720, 0.9725), {**tuning, "candidates": {"as taylor_expansion": row(0.9730, 12)}})
-    assert "No longer run is clearly better: more epochs are not what order 4 lacks" in flat   # 12 > 24 < 36
-    text = order4_epochs_verdict(lengths(0.9720, 0.9790))
-    assert "12 epochs" not in text and "+0.70 points over the chapter's length, beyond two standard errors" in text
-    assert text.endswith("The chapter's order 4 is short of training.")
-    assert "Validation picks the chapter's length" in order4_epochs_verdict(lengths(0.9730, 0.9700), tuning)
+    assert "still rises" not in flat and "Validation picks 36 epochs" in flat             # 12 > 24 < 36
+    text = order4_epochs_verdict(lengths(0.9720, 0.9790), chapter_epochs=24)
+    assert "12 epochs" not in text and "+0.70 points over the first length, beyond two standard errors" in text
+    assert text.endswith("The chapter trains order 4 for 24 epochs, not the length validation picks.")
+    first = order4_epochs_verdict(lengths(0.9730, 0.9700), tuning, 24)
+    assert first.endswith("Validation picks the first length. The chapter trains order 4 for these 24 epochs.")
     stored = lengths(0.9720, 0.9725)
     stored["candidates"] = dict(sorted(stored["candidates"].items()))      # as a JSON store may order them
     assert "97.20% after 24 epochs, 97.25% after 36 epochs" in order4_epochs_verdict(stored)
-    del stored["candidates"]["the chapter's length"]
-    with pytest.raises(ValueError, match="no candidate at the chapter's length"):
+    del stored["candidates"]["the first length"]
+    with pytest.raises(ValueError, match="no candidate at the first length"):
         order4_epochs_verdict(stored)
 
 
