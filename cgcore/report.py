@@ -515,7 +515,7 @@ def low_orders_epochs_verdict(lengths: dict, order4_lengths: dict | None = None,
     if chapter_epochs is not None:
         lengths_picked = {order: len(row["history"]["epoch"]) for order, row in picked.items()}
         if all(chapter_epochs.get(order) == epochs for order, epochs in lengths_picked.items()):
-            text += (f"The chapter trains each for the length validation picks ("
+            text += ("The chapter trains each for the length validation picks ("
                      + ", ".join(f"order {order} {epochs} epochs" for order, epochs in sorted(lengths_picked.items()))
                      + "). ")
         else:
