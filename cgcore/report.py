@@ -462,8 +462,8 @@ def order4_epochs_verdict(lengths: dict, tuning: dict | None = None, chapter_epo
     first_epochs, best = len(first["history"]["epoch"]), rows[lengths["chosen"]]
     best_epochs = len(best["history"]["epoch"])
     se = difference_standard_error(first["val_acc"], n)
-    text = (f"**How long is order {order} trained?** Its first length, {first_epochs} epochs, was set by hand "
-            f"for the time budget. On the same {n:,} held-out images (experiment `taylor_order4_epochs`) it scores "
+    text = (f"**How long is order {order} trained?** Its first length, {first_epochs} epochs, was set by hand. "
+            f"On the same {n:,} held-out images (experiment `taylor_order4_epochs`) it scores "
             + ", ".join(f"{acc:.2%} after {epochs} epochs" for epochs, acc in sorted(points.items())) + ". ")
     if best is first:
         return text + " ".join(filter(None, ["Validation picks the first length.",
@@ -474,8 +474,7 @@ def order4_epochs_verdict(lengths: dict, tuning: dict | None = None, chapter_epo
              + ("within" if step <= 2 * se else "beyond") + f" two standard errors of a difference ({100 * 2 * se:.2f} "
              f"points); on the test set {best['test_acc']:.2%} against {first['test_acc']:.2%}. ")
     if step <= 2 * se and all(b > a for a, b in zip(ordered, ordered[1:])):
-        text += (f"The accuracy still rises with the length: a longer run may gain a little more, by less than a split "
-                 f"of {n:,} images can tell. ")
+        text += f"The accuracy still rises with the length, by steps a split of {n:,} images cannot resolve. "
     return text + _trains_at(order, best_epochs, chapter_epochs)
 
 
@@ -501,7 +500,7 @@ def low_orders_epochs_verdict(lengths: dict, order4_lengths: dict | None = None,
         rising.append(step > 0)
         picked[int(order)] = rows[run["chosen"]]
     factor = lengths["longer_factor"]
-    text = (f"**And the lower orders?** Each trained for its first length, set by hand too, and "
+    text = (f"**And the lower orders?** Each at its first length and "
             f"{'twice' if factor == 2 else f'{factor:g} times'} as long, on the same held-out images (experiment "
             "`taylor_low_orders_epochs`): " + ", ".join(parts) + ". ")
     if beyond_orders:
@@ -525,8 +524,7 @@ def low_orders_epochs_verdict(lengths: dict, order4_lengths: dict | None = None,
     if order4_lengths and order4_lengths["val_size"] == n and 3 in picked:
         four, three = order4_lengths["candidates"][order4_lengths["chosen"]], picked[3]
         step = four["test_acc"] - three["test_acc"]
-        text += (f"Trained on the training set less the held-out images, at the lengths validation picks, order 4 "
-                 f"({len(four['history']['epoch'])} epochs) tests "
+        text += (f"At the lengths validation picks, order 4 ({len(four['history']['epoch'])} epochs) tests "
                  f"{four['test_acc']:.2%} and order 3 ({len(three['history']['epoch'])}) {three['test_acc']:.2%}: "
                  f"{100 * step:+.2f} points, "
                  f"{against_two_se(step, difference_standard_error(three['test_acc'], lengths['n_test']))} "

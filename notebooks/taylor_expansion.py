@@ -110,9 +110,8 @@ x = sympy.symbols("x1:4")
 #   same way as the test images (`augment`; `None` switches it off). The test images are
 #   never transformed.
 # * **Training.** Adam with a one-cycle learning-rate schedule, cross-entropy on the
-#   logits of Eq. (3); the rest is in the config above. Each order's number of epochs is
-#   the one validation picks between a first length, cut by hand for the time budget (so
-#   nothing favours it), and a longer run (below).
+#   logits of Eq. (3); the rest is in the config above. Each order trains for the length
+#   validation picks: a first length cut for time (nothing favours it) or a longer one (below).
 #
 # What each choice is worth, in short runs at orders 2 and 3 with one choice changed at
 # a time (experiment `taylor_ablation`), chosen on images held out of the training set
