@@ -508,7 +508,7 @@ def low_orders_epochs_verdict(lengths: dict, order4_lengths: dict | None = None,
         text += (f"Order{'s' if plural else ''} {', '.join(beyond_orders)} gain{'' if plural else 's'} beyond two "
                  "standard errors of a difference from the longer run. ")
     elif all(rising):
-        text += "Every order gains from the longer run, each by less than two standard errors of a difference. "
+        text += "Every order gains, each by less than two standard errors of a difference. "
     else:
         text += "No lower order gains beyond two standard errors of a difference: their lengths are not what decides them. "
     if chapter_epochs is not None:
