@@ -138,9 +138,10 @@ _TAYLOR_ORDER4_EPOCHS = {**_TAYLOR_ORDER4_TUNING, "epochs": _TAYLOR_FIRST_EPOCHS
 # The lower orders for their first lengths and for twice as many epochs, on
 # taylor_order4_tuning's split: at the cpu profile 10, 10 and 12 epochs against 20, 20 and 24
 # (order 3 is most of the cost: about 20 s an epoch). The lengths validation picks are the chapter's.
+_LOW_ORDERS = [1, 2, 3]
 _TAYLOR_LOW_ORDERS_EPOCHS = {"base_experiment": "taylor_expansion", "seed": 0,
-                             "val_size": _TAYLOR_ORDER4_TUNING["val_size"], "checked_orders": [1, 2, 3],
-                             "epochs": [_TAYLOR_FIRST_EPOCHS[order] for order in (1, 2, 3)], "longer_factor": 2}
+                             "val_size": _TAYLOR_ORDER4_TUNING["val_size"], "checked_orders": _LOW_ORDERS,
+                             "epochs": [_TAYLOR_FIRST_EPOCHS[order] for order in _LOW_ORDERS], "longer_factor": 2}
 
 # Eq. (3)'s polynomials of degree 2 to 4 fit by a polynomial-kernel SVM (scikit-learn) on
 # taylor_expansion's 7x7 images: C chosen on a validation split, the chosen machine refit on
