@@ -25,9 +25,8 @@
 # > through the well-established bilinear interpolation technique, do expansion up to
 # > the fourth order, and collect all possible terms in $\tilde X$."
 #
-# This chapter rebuilds Fig. 2 (accuracy vs order), the pruning experiment, and the
-# quadratic-weight statistics of Figs. 3 and 13, from results stored by
-# `cgcore.experiments.taylor_expansion`.
+# This chapter rebuilds Fig. 2 (accuracy vs order), the pruning experiment and the
+# quadratic weights of Figs. 3 and 13 from stored results.
 
 # %% tags=["parameters"]
 import os
@@ -180,8 +179,7 @@ for order, row in sorted(result["orders"].items(), key=lambda kv: int(kv[0])):
 pd.DataFrame(rows).set_index("order n")
 
 # %% [markdown]
-# Training accuracy is measured on the augmented batches as they were trained on, so it
-# can sit below the test accuracy.
+# Training accuracy (on the augmented batches) can sit below the test accuracy.
 
 # %% tags=["hide-output"]
 fig = plots.training_curves(result)

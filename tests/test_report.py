@@ -750,6 +750,9 @@ def test_seeds_table_gives_every_seed_and_the_spread(results_store):
     assert list(seeds_table("smoke", ["seeds_taylornet_mnist7"]).index) == ["TaylorNet, 7×7 MNIST"]
     with pytest.raises(ValueError, match="seed-repeat experiment"):
         seeds_table("smoke", ["taylornet_mnist7"])
+    stale = {**get_config("seeds_taylornet_mnist7", "smoke"), "seeds": [0, 1, 2, 3]}    # another config
+    save_result("seeds_taylornet_mnist7", "smoke", stale, result, device="cpu", wall_time_s=1.0)
+    assert seeds_table("smoke").empty                                      # not what the code now computes
 
 
 def test_show_markdown_shows_nothing_for_empty_text(monkeypatch):

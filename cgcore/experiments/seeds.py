@@ -95,9 +95,12 @@ def spread(values) -> tuple[float, float]:
 
 def stored_repeat(experiment: str, profile: str) -> dict | None:
     """The stored result of the seed repeat ``experiment`` ({"seeds", "claims": {claim: one
-    value per seed}, ...}), or None when it is not stored."""
+    value per seed}, ...}), or None when it is not stored with its current config (a repeat
+    of a base whose config has changed since repeats other runs than the page shows)."""
+    from ..profiles import get_config
+
     check_choice("seed-repeat experiment", experiment, tuple(SEEDED))
-    stored = load_result(experiment, profile)
+    stored = load_result(experiment, profile, get_config(experiment, profile))
     return None if stored is None else stored["result"]
 
 
