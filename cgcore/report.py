@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .paper import PAPER, claim_label, from_ref63
+from .results import trained_epochs
 from .scorecard import build_scorecard
 
 # The book's tables (configs, manifests, the paper's wording) are shown whole, never cut to
@@ -107,7 +108,7 @@ def taylornet_runs_table(runs: dict, manifests: dict, paper_claims: dict) -> pd.
                      "parameters": f"{row['params']:,}",
                      "paper params": "—" if paper_params is None else f"{paper_params:,.0f}"
                                      + note(params_claim),
-                     "epochs": len(row["history"]["epoch"]),
+                     "epochs": trained_epochs(row),
                      "training time": f"{row['train_seconds'] / 60:.1f} min",
                      "device": device_text(m)})
     return pd.DataFrame(rows).set_index("model")
@@ -123,7 +124,7 @@ def taylornet_verdict(dataset: str, runs: dict, profile: str, n_test: int) -> st
     ours_cg, ours_conv = runs["TaylorNet"]["test_acc"], runs["CG as conv"]["test_acc"]
     paper_cg = paper_value(f"taylornet_{dataset}_acc")
     paper_conv = paper_value(f"conv_ablation_{dataset}_acc", required=False)
-    epochs = len(runs["TaylorNet"]["history"]["epoch"])
+    epochs = trained_epochs(runs["TaylorNet"])
     drop = ours_cg - ours_conv
     text = (f"**Against the paper.** Our TaylorNet reaches **{ours_cg:.2%}** on {dataset}"
             f"{' (' + CIFAR10_CAVEAT + ')' if dataset == 'cifar10' else ''} "
@@ -171,13 +172,13 @@ def tuned_table(result: dict) -> pd.DataFrame:
     rows = []
     for name, r in result["candidates"].items():
         rows.append({"recipe": name + (" (chosen)" if name == result["chosen"] else ""),
-                     "epochs": len(r["history"]["epoch"]), "validation accuracy": f"{r['val_acc']:.2%}",
+                     "epochs": trained_epochs(r), "validation accuracy": f"{r['val_acc']:.2%}",
                      "test accuracy": f"{r['test_acc']:.2%}",
                      "s per epoch": f"{np.median(r['history']['seconds']):.0f}"})
     refit = result.get("refit")
     if refit:
         rows.append({"recipe": f"{refit['candidate']}, refit on all {refit['n_train']:,} training images",
-                     "epochs": len(refit["history"]["epoch"]), "validation accuracy": "—",
+                     "epochs": trained_epochs(refit), "validation accuracy": "—",
                      "test accuracy": f"{refit['test_acc']:.2%}",
                      "s per epoch": f"{np.median(refit['history']['seconds']):.0f}"})
     return pd.DataFrame(rows).set_index("recipe")
@@ -225,7 +226,7 @@ def longer_verdict(longer: dict, tuned: dict) -> str:
     if longer["val_size"] != tuned["val_size"] or longer["n_train"] != tuned["n_train"]:
         return ""
     row, chosen = longer["candidates"][longer["chosen"]], tuned["candidates"][tuned["chosen"]]
-    epochs, chosen_epochs = len(row["history"]["epoch"]), len(chosen["history"]["epoch"])
+    epochs, chosen_epochs = trained_epochs(row), trained_epochs(chosen)
     step, se = row["val_acc"] - chosen["val_acc"], difference_standard_error(chosen["val_acc"], tuned["val_size"])
     text = (f"**Is the recipe held back by its length?** *{tuned['chosen']}* trained for {epochs} epochs instead of "
             f"{chosen_epochs}, on the same {longer['n_train']:,} images (experiment `taylornet_mnist_longer`): "
@@ -449,18 +450,18 @@ def order4_epochs_verdict(lengths: dict, tuning: dict | None = None, chapter_epo
     picks weighed against two standard errors of a difference, and whether the chapter, which
     trains order 4 for ``chapter_epochs``, uses it."""
     n, rows, order = lengths["val_size"], lengths["candidates"], lengths["order"]
-    points = {len(row["history"]["epoch"]): row["val_acc"] for row in rows.values()}
+    points = {trained_epochs(row): row["val_acc"] for row in rows.values()}
     base = unchanged_candidate((tuning or {}).get("candidates", {}))
     if base is not None and tuning["val_size"] == n and tuning["order"] == order:
         row = tuning["candidates"][base]
-        points.setdefault(len(row["history"]["epoch"]), row["val_acc"])
+        points.setdefault(trained_epochs(row), row["val_acc"])
     first_name = unchanged_candidate(rows)
     if first_name is None:
         raise ValueError(f"taylor_order4_epochs has no candidate at the first length (one without changes); "
                          f"its candidates: {', '.join(rows)}")
     first = rows[first_name]
-    first_epochs, best = len(first["history"]["epoch"]), rows[lengths["chosen"]]
-    best_epochs = len(best["history"]["epoch"])
+    first_epochs, best = trained_epochs(first), rows[lengths["chosen"]]
+    best_epochs = trained_epochs(best)
     se = difference_standard_error(first["val_acc"], n)
     text = (f"**How long is order {order} trained?** Its first length, {first_epochs} epochs, was set by hand. "
             f"On the same {n:,} held-out images (experiment `taylor_order4_epochs`) it scores "
@@ -512,7 +513,7 @@ def low_orders_epochs_verdict(lengths: dict, order4_lengths: dict | None = None,
     else:
         text += "No lower order gains beyond two standard errors of a difference: their lengths are not what decides them. "
     if chapter_epochs is not None:
-        lengths_picked = {order: len(row["history"]["epoch"]) for order, row in picked.items()}
+        lengths_picked = {order: trained_epochs(row) for order, row in picked.items()}
         if all(chapter_epochs.get(order) == epochs for order, epochs in lengths_picked.items()):
             text += ("The chapter trains each for the length validation picks ("
                      + ", ".join(f"order {order} {epochs} epochs" for order, epochs in sorted(lengths_picked.items()))
@@ -1070,7 +1071,7 @@ def training_results_table(profile: str) -> pd.DataFrame:
                          "paper": "—" if acc_ref is None or acc_ref.value is None else f"{acc_ref.value:.1%}",
                          "parameters": f"{row['params']:,}",
                          "paper's parameters": "—" if params_ref is None else f"{params_ref.value:,.0f}",
-                         "epochs": len(row["history"]["epoch"]),
+                         "epochs": trained_epochs(row),
                          "training time": f"{row['train_seconds'] / 60:.1f} min",
                          "device": device_text(manifest, with_name=False)})
     return pd.DataFrame(rows).astype(object).fillna("").set_index(["experiment", "model"])

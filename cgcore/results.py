@@ -339,6 +339,12 @@ def load_arrays(experiment: str, profile: str) -> dict[str, np.ndarray]:
         return {k: f[k] for k in f.files}
 
 
+def trained_epochs(run: dict) -> int:
+    """How many epochs a stored run (a dict with :func:`cgcore.train.fit`'s ``history``)
+    trained for."""
+    return len(run["history"]["epoch"])
+
+
 def load_result(experiment: str, profile: str, config: dict | None = None) -> dict | None:
     """The stored ``{"manifest", "result"}``, or None when missing or made with another config."""
     path = result_path(profile, experiment)

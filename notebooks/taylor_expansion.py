@@ -50,6 +50,7 @@ from cgcore.experiments import run_or_load, run_or_load_each
 from cgcore.experiments.taylor_expansion import DEFAULTS as EXPANSION_DEFAULTS
 from cgcore.experiments.taylor_kernel import as_taylor_expansion, kernel_gamma, kernel_machine
 from cgcore.profiles import get_config
+from cgcore.results import trained_epochs
 from cgcore.report import (claims_table, favours_near_pairs, format_claims, kernel_copies_table, kernel_copies_verdict,
                            kernel_gamma_table, kernel_gamma_verdict, kernel_locality_readings, kernel_paired_table,
                            kernel_paired_verdict, kernel_table, kernel_verdict, locality_verdict,
@@ -175,7 +176,7 @@ rows = []
 for order, row in sorted(result["orders"].items(), key=lambda kv: int(kv[0])):
     rows.append({"order n": int(order), "terms": row["terms"], "parameters": row["params"],
                  "test accuracy": f"{row['test_acc']:.2%}", "train accuracy": f"{row['train_acc']:.2%}",
-                 "epochs": len(row["history"]["epoch"]), "training time": f"{row['train_seconds'] / 60:.1f} min"})
+                 "epochs": trained_epochs(row), "training time": f"{row['train_seconds'] / 60:.1f} min"})
 pd.DataFrame(rows).set_index("order n")
 
 # %% [markdown]

@@ -163,7 +163,7 @@ def test_the_published_chapter_trains_each_order_for_the_length_validation_picke
     order4 = results.load_result("taylor_order4_epochs", "cpu", get_config("taylor_order4_epochs", "cpu"))
     assert low is not None and order4 is not None, "store both validation runs of the chapter's lengths"
     for order, run in low["result"]["orders"].items():
-        picked[int(order)] = len(run["candidates"][run["chosen"]]["history"]["epoch"])
+        picked[int(order)] = results.trained_epochs(run["candidates"][run["chosen"]])
     run = order4["result"]
-    picked[run["order"]] = len(run["candidates"][run["chosen"]]["history"]["epoch"])
+    picked[run["order"]] = results.trained_epochs(run["candidates"][run["chosen"]])
     assert picked == dict(zip(chapter["orders"], chapter["epochs"], strict=True))

@@ -16,6 +16,7 @@ from cgcore.experiments.taylornet import NAMES, build_model
 from cgcore.models import count_parameters
 from cgcore.paper import FIG_S1_BOXED, FIG_S1_PATTERN, PAPER
 from cgcore.profiles import PROFILES, get_config
+from cgcore.results import trained_epochs
 from cgcore.symbolic import two_level_cg
 
 EXPECTED_CLAIMS = {
@@ -333,14 +334,14 @@ def test_order4_tuning_chooses_on_validation_and_changes_one_setting_per_candida
     assert scaled["changes"] == {"degree_scale": 0.5}     # a setting the base config leaves at its default
     for changed in (adamw, scaled):                       # each change took effect
         assert plain["history"]["train_loss"] != changed["history"]["train_loss"]
-    assert all(len(row["history"]["epoch"]) == config["epochs"] for row in result["candidates"].values())
+    assert all(trained_epochs(row) == config["epochs"] for row in result["candidates"].values())
 
 
 def test_order4_epochs_trains_each_candidate_for_its_own_number_of_epochs(store, run_smoke):
     stored = run_smoke("taylor_order4_epochs")
     result, config = stored["result"], stored["manifest"]["config"]
     rows = result["candidates"]
-    assert {name: len(row["history"]["epoch"]) for name, row in rows.items()} == {
+    assert {name: trained_epochs(row) for name, row in rows.items()} == {
         name: changes.get("epochs", config["epochs"]) for name, changes in config["candidates"].items()} == {
         "the first length": 1, "twice as long": 2}
     assert result["chosen"] == max(rows, key=lambda name: rows[name]["val_acc"])
@@ -718,7 +719,7 @@ def test_the_longer_recipe_reads_against_the_tuning_run_on_the_same_split(run_sm
     longer = run_smoke("taylornet_mnist_longer")["result"]
     assert "refit" not in longer and (longer["n_train"], longer["val_size"]) == (tuned["n_train"], tuned["val_size"])
     row = longer["candidates"][longer["chosen"]]
-    assert len(row["history"]["epoch"]) == 4
+    assert trained_epochs(row) == 4
     assert EXPERIMENTS["taylornet_mnist_longer"][1](longer) == {"taylornet_longer_mnist_acc": row["test_acc"]}
     text = longer_verdict(longer, tuned)
     assert f"{row['val_acc']:.2%} on the held-out images against" in text
@@ -770,7 +771,7 @@ def test_low_orders_lengths_train_each_order_for_its_first_length_and_longer(sto
     first = dict(zip(config["checked_orders"], config["epochs"], strict=True))
     assert sorted(result["orders"]) == ["1", "2"]
     for order, run in result["orders"].items():
-        lengths = sorted(len(row["history"]["epoch"]) for row in run["candidates"].values())
+        lengths = sorted(trained_epochs(row) for row in run["candidates"].values())
         assert lengths == [first[int(order)], config["longer_factor"] * first[int(order)]]
         assert run["chosen"] == max(run["candidates"], key=lambda name: run["candidates"][name]["val_acc"])
     assert EXPERIMENTS["taylor_low_orders_epochs"][1](result) == {}
