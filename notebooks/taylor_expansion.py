@@ -332,9 +332,8 @@ if paired:
 # %% [markdown]
 # ### How much of a difference is the seed?
 #
-# Every order is trained again with other seeds, all else equal (experiment
-# `seeds_taylor_expansion`). A step between two orders smaller than their spread over
-# seeds says nothing about the orders.
+# Every order is trained again with other seeds, all else equal (`seeds_taylor_expansion`):
+# a step between two orders smaller than their spread over seeds says nothing.
 
 # %% tags=["remove-input"]
 seeds_config = get_config("seeds_taylor_expansion", profile)
