@@ -193,7 +193,7 @@ def tuned_verdict(result: dict, first_recipe_acc: float | None) -> str:
     chosen, refit = result["candidates"][result["chosen"]], result.get("refit")
     acc, paper = tuned_test_acc(result), PAPER["taylornet_mnist_acc"].value
     text = (f"Chosen on {result['val_size']:,} held-out training images, *{result['chosen']}* "
-            f"({len(chosen['history']['epoch'])} epochs) ")
+            f"({trained_epochs(chosen)} epochs) ")
     if refit:
         text += (f"scores {chosen['test_acc']:.2%} on the test set when trained on the other "
                  f"{result['n_train']:,}; trained again with the same seed on all {refit['n_train']:,} "
@@ -266,7 +266,7 @@ def averaged_verdict(averaged: dict, tuned: dict, batch_size: int) -> str:
     text = (f"**Does averaging the weights help?** *{tuned['chosen']}* trained once more with an exponential moving "
             f"average of its weights and batch-norm statistics beside it, updated after every step with decay "
             f"{decay:g} (a memory of about {horizon:,.0f} steps, the last {horizon / steps_per_epoch:.1f} of "
-            f"{len(row['history']['epoch'])} epochs; the decay is set by hand, experiment `taylornet_mnist_averaged`). "
+            f"{trained_epochs(row)} epochs; the decay is set by hand, experiment `taylornet_mnist_averaged`). "
             f"On the held-out images the averaged network scores {row['val_acc']:.2%}, the weights it trained "
             f"{row['raw_val_acc']:.2%} ({same}): {100 * step:+.2f} points, "
             f"{against_two_se(step, se)} 2 standard errors of a difference ({100 * 2 * se:.2f} points). ")
@@ -494,7 +494,7 @@ def low_orders_epochs_verdict(lengths: dict, order4_lengths: dict | None = None,
         step = longer["val_acc"] - first["val_acc"]
         beyond = abs(step) > 2 * difference_standard_error(first["val_acc"], n)
         parts.append(f"order {order} {first['val_acc']:.2%} → {longer['val_acc']:.2%} "
-                     f"({len(first['history']['epoch'])} → {len(longer['history']['epoch'])} epochs"
+                     f"({trained_epochs(first)} → {trained_epochs(longer)} epochs"
                      + (", beyond two standard errors of a difference" if beyond else "") + ")")
         if beyond and step > 0:
             beyond_orders.append(str(order))
@@ -525,8 +525,8 @@ def low_orders_epochs_verdict(lengths: dict, order4_lengths: dict | None = None,
     if order4_lengths and order4_lengths["val_size"] == n and 3 in picked:
         four, three = order4_lengths["candidates"][order4_lengths["chosen"]], picked[3]
         step = four["test_acc"] - three["test_acc"]
-        text += (f"At the lengths validation picks, order 4 ({len(four['history']['epoch'])} epochs) tests "
-                 f"{four['test_acc']:.2%} and order 3 ({len(three['history']['epoch'])}) {three['test_acc']:.2%}: "
+        text += (f"At the lengths validation picks, order 4 ({trained_epochs(four)} epochs) tests "
+                 f"{four['test_acc']:.2%} and order 3 ({trained_epochs(three)}) {three['test_acc']:.2%}: "
                  f"{100 * step:+.2f} points, "
                  f"{against_two_se(step, difference_standard_error(three['test_acc'], lengths['n_test']))} "
                  "two standard errors.")
