@@ -132,6 +132,24 @@ class TopDegreeContraction(nn.Module):
 
 EXPANSION_POINTS = ("zero", "mean")
 CONTRACTIONS = ("materialise", "factored")
+# what one learnt weight multiplies: a standardised term, or a centred term in the kernel's weighting
+WEIGHTINGS = ("standardised", "kernel")
+
+
+def kernel_term_weights(n_vars: int, order: int) -> torch.Tensor:
+    """c_m of every term but the constant, in the order of :class:`TaylorFeatures`: the weight of
+    monomial m = u_1^a_1 ... u_N^a_N (degree k = sum a_i) in the kernel
+    (u.v / n_vars + 1)^order = sum_m c_m u^m v^m, i.e. c_m = C(order, k) k! / (a_1! ... a_N!) / n_vars^k.
+    The scale 1 / n_vars makes u.v / n_vars of order one for variables of unit spread (the
+    gamma of ``cgcore.experiments.taylor_kernel.kernel_gamma`` in the units of u)."""
+    weights = []
+    for combo in monomial_exponents(n_vars, order)[1:]:
+        k = len(combo)
+        multinomial = math.factorial(k)
+        for _, power in itertools.groupby(combo):
+            multinomial //= math.factorial(len(list(power)))
+        weights.append(math.comb(order, k) * multinomial / n_vars ** k)
+    return torch.tensor(weights, dtype=torch.float64).float()
 
 
 class TaylorExpansion(nn.Module):
@@ -156,17 +174,27 @@ class TaylorExpansion(nn.Module):
     the same family of polynomials; only training changes: with Adam from zero weights a
     term's contribution moves that much more slowly, so a scale below 1 leans the fit
     towards the low orders (a prior against the many top-degree terms).
+
+    ``weighting`` is another choice of the same kind. ``"standardised"`` (the default) learns
+    one weight per standardised term, every term alike. ``"kernel"`` learns one weight per
+    centred term phi_m - mean_m times sqrt(c_m), where c_m is the weight that the polynomial kernel
+    (u.v / n_vars + 1)^order gives monomial m (:func:`kernel_term_weights`). That is the
+    geometry of the max-margin machines of ``cgcore.experiments.taylor_kernel``: gradient
+    descent from zero in it heads for their minimum-norm polynomial.
     """
 
     def __init__(self, n_vars: int = 49, order: int = 4, n_classes: int = 10,
-                 expansion_point: str = "zero", contraction: str = "materialise", degree_scale: float = 1.0):
+                 expansion_point: str = "zero", contraction: str = "materialise", degree_scale: float = 1.0,
+                 weighting: str = "standardised"):
         super().__init__()
         check_choice("expansion_point", expansion_point, EXPANSION_POINTS)
         check_choice("contraction", contraction, CONTRACTIONS)
+        check_choice("weighting", weighting, WEIGHTINGS)
         if not degree_scale > 0:
             raise ValueError(f"degree_scale must be a positive number, got {degree_scale}")
         self.expansion_point = expansion_point
         self.degree_scale = float(degree_scale)
+        self.weighting = weighting
         self.features = TaylorFeatures(n_vars, order)
         # "factored": the same function, the top-degree terms never written (TopDegreeContraction)
         self.contraction = contraction if order >= 2 else "materialise"
@@ -183,7 +211,10 @@ class TaylorExpansion(nn.Module):
         self.register_buffer("std", torch.ones(n))
         # not in the state dict: a function of (n_vars, order, degree_scale)
         degrees = torch.cat([torch.full((math.comb(n_vars + d - 1, d),), float(d)) for d in range(1, order + 1)])
-        self.register_buffer("term_gain", self.degree_scale ** (degrees - 1), persistent=False)
+        gain = self.degree_scale ** (degrees - 1)
+        if weighting == "kernel":
+            gain = gain * kernel_term_weights(n_vars, order).sqrt()
+        self.register_buffer("term_gain", gain, persistent=False)
 
     @property
     def n_terms(self) -> int:
@@ -223,12 +254,16 @@ class TaylorExpansion(nn.Module):
         # weight multiplier 1/std; a floor at a fraction of the typical spread keeps them tame.
         self.std.copy_(std.clamp_min(max(std_floor * std.median().item(), eps)))
 
+    def weight_to_coefficient(self) -> torch.Tensor:
+        """Per term, what ``weight`` is multiplied by to give the Taylor coefficient of Eq. (3)."""
+        return self.term_gain if self.weighting == "kernel" else self.term_gain / self.std
+
     def standardised_weight(self) -> torch.Tensor:
         """The weight of each standardised term (phi - mean) / std in the logits."""
-        return self.weight * self.term_gain
+        return self.effective_weight() * self.std
 
     def effective_weight(self) -> torch.Tensor:
-        return self.standardised_weight() / self.std
+        return self.weight * self.weight_to_coefficient()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # (phi - mean)/std @ W^T + b, folded so the batch of terms is not copied again.
@@ -262,11 +297,12 @@ def restandardised(model: TaylorExpansion, images: torch.Tensor) -> TaylorExpans
     in which :func:`prune_smallest` ranks its terms."""
     coefficients = model.taylor_coefficients()
     out = TaylorExpansion(model.features.n_vars, model.features.order, model.weight.shape[0],
-                          model.expansion_point, degree_scale=model.degree_scale).to(model.weight)
+                          model.expansion_point, degree_scale=model.degree_scale,
+                          weighting=model.weighting).to(model.weight)
     out.load_state_dict(model.state_dict())
     out.fit_standardization(images.to(model.weight), keep_point=True)
     w = coefficients[:, 1:]
-    out.weight.copy_(w * out.std / out.term_gain)
+    out.weight.copy_(w / out.weight_to_coefficient())
     out.bias.copy_(coefficients[:, 0] + w @ out.mean)
     return out
 
@@ -296,9 +332,9 @@ def prune_smallest(model: TaylorExpansion, keep: float, drop: str = "coefficient
         raise ValueError(f"keep must be a fraction in (0, 1], got {keep}")
     check_choice("drop", drop, PRUNE_DROPS)
     pruned = TaylorExpansion(model.features.n_vars, model.features.order, model.weight.shape[0],
-                             model.expansion_point, degree_scale=model.degree_scale)
+                             model.expansion_point, degree_scale=model.degree_scale,
+                             weighting=model.weighting).to(model.weight)   # device and dtype
     pruned.load_state_dict(model.state_dict())
-    pruned.to(model.weight.device)
     standardised = pruned.standardised_weight()
     magnitude = standardised.abs().flatten()
     n_keep = int(round(keep * magnitude.numel()))

@@ -285,3 +285,47 @@ def test_restandardising_keeps_the_polynomial_and_ranks_terms_by_their_spread(de
     assert not torch.allclose(out.std, model.std)                                        # the spreads are fitted
     # a term of the nearly constant 4th pixel has a small spread, so a small standardised weight
     assert out.standardised_weight()[:, 3].abs().max() < out.standardised_weight()[:, 0].abs().max()
+
+
+def test_kernel_term_weights_are_the_polynomial_kernels_expansion():
+    from cgcore.taylor import kernel_term_weights
+
+    n, order = 5, 3
+    weights = kernel_term_weights(n, order).double()
+    assert weights.shape == (term_count(n, order) - 1,)
+    features = TaylorFeatures(n, order)
+    u, v = torch.randn(2, 6, n, dtype=torch.float64)
+    expanded = 1 + (features(u) * features(v) * weights).sum(1)
+    torch.testing.assert_close(expanded, ((u * v).sum(1) / n + 1) ** order)
+    # x0^2 x1 (degree 3): C(3, 3) 3! / (2! 1!) / 5^3
+    assert weights[monomial_exponents(n, order)[1:].index((0, 0, 1))].item() == pytest.approx(3 / 125)
+
+
+def test_kernel_weighting_learns_in_the_kernels_geometry_and_keeps_the_polynomial():
+    from cgcore.taylor import kernel_term_weights, restandardised
+
+    torch.manual_seed(0)
+    model = TaylorExpansion(4, 3, n_classes=2, expansion_point="mean", weighting="kernel").double()
+    images = torch.rand(300, 4, dtype=torch.float64)
+    model.fit_standardization(images)
+    torch.nn.init.normal_(model.weight)
+    root_c = kernel_term_weights(4, 3).double().sqrt()
+    # a weight multiplies sqrt(c_m) (phi_m - mean_m): the std of the terms plays no part
+    torch.testing.assert_close(model.taylor_coefficients()[:, 1:], model.weight * root_c)
+    centred = (model.terms(images) - model.mean) * root_c
+    torch.testing.assert_close(model(images), centred @ model.weight.T + model.bias, rtol=1e-6, atol=1e-6)
+    # so the gradient of a weight is sqrt(c_m) times its centred term's
+    model.zero_grad()
+    model(images[:1])[0, 0].backward()
+    torch.testing.assert_close(model.weight.grad[0], centred[0])
+    # restandardising and pruning keep the weighting and the polynomial
+    out = restandardised(model, images[:100])
+    assert out.weighting == "kernel"
+    torch.testing.assert_close(out(images), model(images))
+    assert prune_smallest(model, 1.0).weighting == "kernel"
+    torch.testing.assert_close(prune_smallest(model, 1.0)(images), model(images))
+
+
+def test_a_bad_weighting_names_the_accepted_ones():
+    with pytest.raises(ValueError, match="unknown weighting 'raw'; accepted: standardised, kernel"):
+        TaylorExpansion(4, 2, weighting="raw")

@@ -18,6 +18,7 @@ from cgcore.paper import FIG_S1_BOXED, FIG_S1_PATTERN, PAPER
 from cgcore.profiles import PROFILES, get_config
 from cgcore.results import trained_epochs
 from cgcore.symbolic import two_level_cg
+from cgcore.taylor import TaylorExpansion
 
 EXPECTED_CLAIMS = {
     "taylornet_mnist": {"taylornet_mnist_acc", "conv_ablation_mnist_acc", "taylornet_after_cg2_mnist_acc"},
@@ -775,6 +776,35 @@ def test_low_orders_lengths_train_each_order_for_its_first_length_and_longer(sto
         assert lengths == [first[int(order)], config["longer_factor"] * first[int(order)]]
         assert run["chosen"] == max(run["candidates"], key=lambda name: run["candidates"][name]["val_acc"])
     assert EXPERIMENTS["taylor_low_orders_epochs"][1](result) == {}
+
+
+def test_kernel_geometry_trains_in_the_kernels_weighting_for_the_lengths_validation_picks(store, run_smoke, monkeypatch):
+    from cgcore.experiments import EXPERIMENTS
+    from cgcore.experiments import taylor_expansion
+
+    built = []
+
+    def recording(*args, **kwargs):
+        built.append((kwargs["weighting"], kwargs["expansion_point"]))
+        return TaylorExpansion(*args, **kwargs)
+
+    monkeypatch.setattr(taylor_expansion, "TaylorExpansion", recording)
+    stored = run_smoke("taylor_kernel_geometry")
+    result, config = stored["result"], stored["manifest"]["config"]
+    # two lengths per order on the split, then one final fit per order: all in the kernel's weighting
+    assert built == [("kernel", "mean")] * (3 * len(config["orders"]))
+    assert config["settings"]["weighting"] == "kernel" and result["settings"] == config["settings"]
+    first = dict(zip(config["orders"], config["epochs"], strict=True))
+    for order, run in result["lengths"]["orders"].items():
+        lengths = sorted(trained_epochs(row) for row in run["candidates"].values())
+        assert lengths == [first[int(order)], config["longer_factor"] * first[int(order)]]
+        assert result["chosen_epochs"][order] == trained_epochs(run["candidates"][run["chosen"]])
+        # the final fit trains on all the training images for the chosen length
+        assert trained_epochs(result["orders"][order]) == result["chosen_epochs"][order]
+    assert result["n_val"] == 0 and result["lengths"]["val_size"] == config["val_size"]
+    claims = EXPERIMENTS["taylor_kernel_geometry"][1]
+    assert claims({"orders": {"4": {"test_acc": 0.9}, "1": {"test_acc": 0.5}}}) == {
+        "taylor_order4_kernel_geometry_acc": 0.9}
 
 
 def test_low_orders_lengths_refuse_an_order_the_chapter_does_not_train_a_factor_of_one_and_missing_lengths():
