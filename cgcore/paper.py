@@ -31,8 +31,8 @@ CLAIMS: tuple[Claim, ...] = (
                                                                                 "gradient fit of Eq. (3)")),
     Claim("taylor_order4_chosen_acc", _ORDER4.value, "fraction", "Sec. III, Fig. 2",
           "the paper's 'about 98%' again; ours: the fit of Eq. (3) at order 4 that validation picks among the "
-          "gradient fits of taylor_order4_tuning and the max-margin machines of taylor_kernel_svm, "
-          "taylor_kernel_copies and taylor_kernel_copies3"),
+          "gradient fits of taylor_order4_tuning and taylor_kernel_geometry and the max-margin machines of "
+          "taylor_kernel_svm, taylor_kernel_copies and taylor_kernel_copies3"),
     Claim("taylor_order4_terms", 293_000, "count", "Sec. III",
           "'about 293 thousand'; the exact count is C(53,4) = 292,825"),
     Claim("taylor_order4_params", 1_460_000, "count", "Sec. III (TaylorNet paragraph)",

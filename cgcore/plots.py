@@ -48,10 +48,12 @@ def legible(fig):
     return fig
 
 
-def order_sweep(result: dict, title: str = "Fig. 2: test accuracy vs expansion order", kernel: dict | None = None):
+def order_sweep(result: dict, title: str = "Fig. 2: test accuracy vs expansion order", kernel: dict | None = None,
+                geometry: dict | None = None):
     """Fig. 2: our test accuracy per order, with the paper's stated points beside it, and,
     given taylor_kernel_svm's result, the same polynomials fit as one-vs-rest max-margin
-    machines (plain, and with augmented copies)."""
+    machines (plain, and with augmented copies); given taylor_kernel_geometry's, fit by SGD
+    in the machines' weighting."""
     orders = sorted(int(o) for o in result["orders"])  # stored JSON keys are strings
     ours = [result["orders"][str(o)]["test_acc"] for o in orders]
     fig, ax = plt.subplots(figsize=(5, 3.5))
@@ -62,6 +64,9 @@ def order_sweep(result: dict, title: str = "Fig. 2: test accuracy vs expansion o
         fits = sorted((int(d), row["test_acc"]) for d, row in machines.get(part, {}).items())
         if fits:
             ax.plot(*zip(*fits), style, color="C2" if part == "degrees" else "C1", markersize=5, label=label)
+    if geometry:
+        fits = sorted((int(o), row["test_acc"]) for o, row in geometry["orders"].items())
+        ax.plot(*zip(*fits), "D-.", color="C4", markersize=5, label="ours (SGD, kernel weighting)")
     paper = [(o, PAPER[f"taylor_order{o}_acc"].value) for o in orders
              if f"taylor_order{o}_acc" in PAPER and PAPER[f"taylor_order{o}_acc"].value is not None]
     if paper:

@@ -52,7 +52,8 @@ from cgcore.experiments.taylor_kernel import as_taylor_expansion, kernel_gamma, 
 from cgcore.profiles import get_config
 from cgcore.results import trained_epochs
 from cgcore.report import (claims_table, favours_near_pairs, format_claims, kernel_copies_table, kernel_copies_verdict,
-                           kernel_gamma_table, kernel_gamma_verdict, kernel_locality_readings, kernel_paired_table,
+                           kernel_gamma_table, kernel_gamma_verdict, kernel_geometry_verdict, kernel_locality_readings,
+                           kernel_paired_table,
                            kernel_paired_verdict, kernel_table, kernel_verdict, locality_verdict,
                            low_orders_epochs_verdict, manifest_summary, order4_epochs_verdict, order4_fit_choice,
                            order4_tuning_verdict, pruning_table, pruning_verdict, seed_difference_note,
@@ -164,12 +165,15 @@ manifest_summary(stored["manifest"])
 # %% tags=["remove-input"]
 kernel, kernel_missing = run_or_load_each({"svm": "taylor_kernel_svm"}, profile, recompute)
 kernel_result = kernel["svm"]["result"] if kernel else None
-# the fit of order 4 validation picks among the gradient fits and the machines (nothing trained: it reads both runs)
+# Eq. (3) fit by SGD in the machines' weighting of the terms (a section below)
+geometry_runs, geometry_missing = run_or_load_each({"geometry": "taylor_kernel_geometry"}, profile, recompute)
+geometry = geometry_runs["geometry"]["result"] if geometry_runs else None
+# the fit of order 4 validation picks among the gradient fits and the machines (nothing trained: it reads the runs)
 choice, choice_missing = run_or_load_each({"choice": "taylor_order4_choice"}, profile, recompute, compute="choice")
 chosen_fit = choice["choice"]["result"] if choice and choice["choice"]["result"]["order"] == 4 else None
 
 # %%
-fig = plots.order_sweep(result, kernel=kernel_result)   # with the max-margin fits of a section below
+fig = plots.order_sweep(result, kernel=kernel_result, geometry=geometry)   # with other fits of sections below
 
 # %% tags=["remove-input"]
 rows = []
@@ -260,7 +264,7 @@ if tuned_order in config["orders"]:
 # norm penalty, solved to the optimum. Ten classes: *one vs rest*, one polynomial per class,
 # the largest wins (Eq. (3) exactly; the verdict is read off it), or *one vs one*, `SVC`'s
 # own, 45 pairwise polynomials voting (a larger model, shown beside). Which difference from
-# our fit (loss, the weighting $c_m$ below, solve) makes the difference is not measured.
+# our fit (loss, the weighting $c_m$ below, solve) makes the difference is measured last.
 
 # %% tags=["remove-input"]
 kernel_config = get_config("taylor_kernel_svm", profile)
@@ -295,10 +299,6 @@ show_markdown(f"{len(sample):,} images, {eq3.n_terms:,} Taylor coefficients per 
 show_markdown("\n\n".join(kernel_missing))
 if kernel:
     show_markdown(kernel_verdict(kernel["svm"]["result"], result))
-if kernel and tuning:   # which fit of order 4 validation picks (loaded with the kernel machines above)
-    show_markdown("\n\n".join(choice_missing))
-    if chosen_fit:
-        show_markdown(order4_fit_choice(chosen_fit))
 
 # %% tags=["remove-input"]
 scaled, scaled_missing = run_or_load_each({"gamma": "taylor_kernel_gamma"}, profile, recompute)
@@ -317,6 +317,13 @@ copies_text = (kernel_copies_verdict(kernel["svm"]["result"], more_runs, conclud
 paired_text = kernel_paired_verdict(paired["image by image"]["result"]) if paired else ""
 show_markdown(f"{copies_text} {paired_text}")
 show_markdown("\n\n".join(paired_missing))
+if geometry:   # the machines' weighting, fit by gradient descent (loaded with the kernel machines above)
+    show_markdown(kernel_geometry_verdict(geometry, result, get_config("taylor_kernel_geometry", profile)))
+show_markdown("\n\n".join(geometry_missing))
+if kernel and tuning:   # which fit of order 4 validation picks, among all of the above
+    show_markdown("\n\n".join(choice_missing))
+    if chosen_fit:
+        show_markdown(order4_fit_choice(chosen_fit))
 
 # %% tags=["remove-input", "hide-output"]
 # the section's tables: every machine at the fixed scale, the scale chosen, more copies

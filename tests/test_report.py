@@ -1233,6 +1233,8 @@ def test_order4_fit_choice_ranks_every_fit_of_order_4_on_the_same_held_out_image
         "method": "max-margin", "val_acc": 0.9818, "test_acc": 0.9837}                 # its order 4, not its order 3
     with pytest.raises(ValueError, match="different numbers of images \\(5000 and 100\\)"):
         order_fits(tuning, kernel, {**more, "n_val": 100})
+    with pytest.raises(ValueError, match="different numbers of images \\(5000 and 100\\)"):
+        order_fits(tuning, kernel, more, geometry={"lengths": {"val_size": 100, "orders": {}}, "orders": {}})
 
 
 def test_order4_choice_reads_both_stored_runs_and_says_when_one_is_stored_again(store, run_smoke):
@@ -1249,10 +1251,18 @@ def test_order4_choice_reads_both_stored_runs_and_says_when_one_is_stored_again(
     with pytest.raises(FileNotFoundError, match="python -m cgcore run taylor_kernel_copies3 --profile smoke"):
         run_experiment("taylor_order4_choice", "smoke", progress=False)
     most = run_smoke("taylor_kernel_copies3")["result"]
+    with pytest.raises(FileNotFoundError, match="python -m cgcore run taylor_kernel_geometry --profile smoke"):
+        run_experiment("taylor_order4_choice", "smoke", progress=False)
+    geometry = run_smoke("taylor_kernel_geometry")["result"]
     result = run_smoke("taylor_order4_choice")["result"]
     machines = kernel["schemes"]["one_vs_rest"]
+    # the geometry's fit: validated at the length chosen, tested after training on all images
+    lengths = geometry["lengths"]["orders"]["2"]
+    assert result["fits"]["gradient descent in the kernel's weighting"] == {
+        "method": "gradient descent", "val_acc": lengths["candidates"][lengths["chosen"]]["val_acc"],
+        "test_acc": geometry["orders"]["2"]["test_acc"]}
     assert result["order"] == 2 and set(result["fits"]) == (
-        {f"gradient descent, {name}" for name in tuning["candidates"]}
+        {f"gradient descent, {name}" for name in tuning["candidates"]} | {"gradient descent in the kernel's weighting"}
         | {"the max-margin machines", "the max-margin machines, with 1 augmented copy",
            "the max-margin machines, with 2 augmented copies", "the max-margin machines, with 3 augmented copies"})
     assert result["fits"]["the max-margin machines, with 3 augmented copies"]["test_acc"] == (
@@ -1519,3 +1529,33 @@ def test_the_thesis_weighs_fig3s_locality_in_both_fits(results_store):
                 device="cpu", wall_time_s=1.0)
     text = next(t for t in thesis_weighed("smoke", {}) if t.startswith("**Interpretability, Sec. III"))
     assert "(Fig. 3) does not hold in the paper's basis" in text and "the fit decides it." in text
+
+
+def test_kernel_geometry_verdict_weighs_the_steps_against_two_standard_errors():
+    from cgcore.report import kernel_geometry_verdict
+
+    config = {"orders": [3, 4], "epochs": [12, 12], "longer_factor": 2, "settings": {"lr": 3.0}}
+    chapter = {"orders": {"3": {"test_acc": 0.9758}, "4": {"test_acc": 0.9741}}}
+
+    def geometry(acc3, acc4):
+        return {"orders": {"3": {"test_acc": acc3}, "4": {"test_acc": acc4}}, "n_test": 10000,
+                "chosen_epochs": {"3": 24, "4": 12}}
+
+    text = kernel_geometry_verdict(geometry(0.9790, 0.9830), chapter, config)   # 2 SE of a difference ~0.26 points
+    assert "order 3 scores **97.90%** and order 4 **98.30%**" in text and "12 or 24 epochs" in text
+    assert "Order 4 now improves on order 3 (+0.40 points" in text
+    assert "order 4 gains +0.89 points over the chapter's fit" in text and "about 98% at order 4" in text
+    text = kernel_geometry_verdict(geometry(0.9790, 0.9785), chapter, config)
+    assert "within two standard errors (-0.05 points)" in text and "gains +0.44 points" in text
+    assert "about 98%" not in text
+    text = kernel_geometry_verdict(geometry(0.9790, 0.9650), chapter, config)
+    assert "Order 3 still scores higher (-1.40 points" in text
+    assert "-0.91 points from the chapter's fit: the geometry alone" in text
+    assert kernel_geometry_verdict({**geometry(0.9, 0.9), "orders": {"4": {"test_acc": 0.9}}}, chapter, config) == ""
+    # image by image, a step within two independent standard errors can still be measured
+    paired = {"orders": [3, 4], "only_a": 10, "only_b": 30, "step": 0.002, "paired_se": 0.0006, "p_value": 0.002}
+    text = kernel_geometry_verdict({**geometry(0.9790, 0.9810), "paired": paired}, chapter, config)
+    assert ("On the same test images, 30 images only order 4 gets right and 10 only order 3 (+0.20 points, "
+            "McNemar p = 0.00): order 4 is measurably above order 3") in text
+    text = kernel_geometry_verdict({**geometry(0.9790, 0.9810), "paired": {**paired, "p_value": 0.2}}, chapter, config)
+    assert "p = 0.20): no measurable step (p ≥ 0.05)" in text

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from ..data import load_dataset
 from ..models import count_parameters
 from ..paper import PAPER
-from ..results import checkpoint_dir, trained_epochs
+from ..results import checkpoint_dir, load_checkpoint, trained_epochs
 from ..taylor import TaylorExpansion, quadratic_coefficients, quadratic_coefficients_at_zero
 from ..train import accuracy, default_device, fit, seed_everything
 from .common import check_candidates, locality_by_basis, make_augment, pruned_accuracies, train_config, training_images
+from .taylor_kernel_paired import mcnemar
 
 NAME = "taylor_expansion"
 ABLATION = "taylor_ablation"
@@ -174,9 +176,30 @@ def run_kernel_geometry(config: dict, profile: str, progress: bool = True) -> di
                            "checked_orders": config["orders"], "epochs": config["epochs"],
                            "longer_factor": config["longer_factor"]}, profile, progress=progress)
     chosen = {order: trained_epochs(run["candidates"][run["chosen"]]) for order, run in lengths["orders"].items()}
-    final = run({**base, "orders": config["orders"], "epochs": [chosen[order] for order in config["orders"]],
-                 "seed": config["seed"], "val_size": None, "prune_order": None}, profile, progress=progress)
-    return {"settings": config["settings"], "lengths": lengths, "chosen_epochs": chosen, **final}
+    final_config = {**base, "orders": config["orders"], "epochs": [chosen[order] for order in config["orders"]],
+                    "seed": config["seed"], "val_size": None, "prune_order": None}
+    final = run(final_config, profile, progress=progress)
+    # the two highest orders on the same test images, image by image (McNemar's test)
+    low, high = sorted(config["orders"])[-2:]
+    correct = {order: _test_correct(final_config, profile, order) for order in (low, high)}
+    paired = {"orders": [low, high], **mcnemar(correct[low], correct[high]),
+              "test_acc": {order: float(right.mean()) for order, right in correct.items()}}   # as read back
+    return {"settings": config["settings"], "lengths": lengths, "chosen_epochs": chosen, **final, "paired": paired}
+
+
+@torch.no_grad()
+def _test_correct(config: dict, profile: str, order: int) -> np.ndarray:
+    """Which test images the model of ``order`` that :func:`run` trained with ``config``
+    classifies right (read back from its checkpoint), one bool per image."""
+    load = dict(size=config["image_size"], antialias=config["antialias"])
+    test = load_dataset(config["dataset"], "test", **load).subset(config["test_size"], config["seed"])
+    model = TaylorExpansion(test.images[0].numel(), order, expansion_point=config["expansion_point"],
+                            degree_scale=config.get("degree_scale", DEFAULTS["degree_scale"]),
+                            weighting=config.get("weighting", DEFAULTS["weighting"]))
+    state = load_checkpoint(checkpoint_dir(profile, NAME, config) / f"order{order}.pt", map_location="cpu")
+    model.load_state_dict(state["model"])
+    predicted = torch.cat([model(test.images[i:i + 1000]).argmax(1) for i in range(0, len(test), 1000)])
+    return (predicted == test.labels).numpy()
 
 
 def claims_kernel_geometry(result: dict) -> dict[str, float]:

@@ -1,7 +1,8 @@
 """Sec. III, Fig. 2 at order 4: which fit of Eq. (3) validation picks.
 
 The book fits the same polynomials of order 4 two ways: by gradient descent on the
-standardised terms (``taylor_order4_tuning``, one fit per candidate setting) and by
+standardised terms (``taylor_order4_tuning``, one fit per candidate setting) or in the
+machines' weighting of the terms (``taylor_kernel_geometry``), and by
 max-margin kernel machines (``taylor_kernel_svm``, with and without augmented copies, C
 chosen there; ``taylor_kernel_copies`` and ``taylor_kernel_copies3``, with more copies). All
 hold out the same training images (``TensorData.split`` is a function of the labels and the
@@ -26,12 +27,17 @@ from .taylor_kernel import copies_phrase
 NAME = "taylor_order4_choice"
 
 
-def order_fits(tuning: dict, kernel: dict, *more: dict) -> dict[str, dict]:
+def order_fits(tuning: dict, kernel: dict, *more: dict, geometry: dict | None = None) -> dict[str, dict]:
     """Every fit of order ``tuning["order"]`` in the results: name -> {"method",
     "val_acc", "test_acc"}, the gradient fits first. The machines (``kernel``'s, then each of
     ``more``'s, taylor_kernel_copies' and taylor_kernel_copies3's) are the one-vs-rest ones
     (Eq. (3)'s ten outputs) at the C chosen on validation, refit on all training images
-    before the test; the gradient fits are tested as trained."""
+    before the test; the gradient fits of ``tuning`` are tested as trained. ``geometry``'s
+    (taylor_kernel_geometry's), like the machines, is read at the length chosen on validation
+    and tested after training on all training images."""
+    if geometry is not None and geometry["lengths"]["val_size"] != tuning["val_size"]:
+        raise ValueError(f"the runs hold out different numbers of images ({tuning['val_size']} and "
+                         f"{geometry['lengths']['val_size']}): fits are ranked on the same held-out images only")
     for other in (kernel, *more):
         if tuning["val_size"] != other["n_val"]:
             raise ValueError(f"the runs hold out different numbers of images ({tuning['val_size']} and "
@@ -40,6 +46,11 @@ def order_fits(tuning: dict, kernel: dict, *more: dict) -> dict[str, dict]:
     fits = {f"gradient descent, {name}": {"method": "gradient descent", "val_acc": row["val_acc"],
                                           "test_acc": row["test_acc"]}
             for name, row in tuning["candidates"].items()}
+    lengths = (geometry or {}).get("lengths", {}).get("orders", {}).get(order)
+    if lengths is not None:
+        fits["gradient descent in the kernel's weighting"] = {
+            "method": "gradient descent", "val_acc": lengths["candidates"][lengths["chosen"]]["val_acc"],
+            "test_acc": geometry["orders"][order]["test_acc"]}
     machines = kernel["schemes"].get("one_vs_rest", {})
     for part, what in (("degrees", "the max-margin machines"),
                        ("augmented", f"the max-margin machines, with {copies_phrase(kernel['augmented_copies'])}")):
@@ -61,14 +72,16 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
     from . import run_or_load    # the package imports this module
 
     # each as stored with its current config; a missing one raises, saying how to compute it
-    names = [config["gradient"], config["machines"], *config["more_machines"]]
+    names = [config["gradient"], config["machines"], *config["more_machines"],
+             *([config["geometry"]] if config.get("geometry") else [])]
     stored = {name: run_or_load(name, profile, recompute="never") for name in names}
     seeds = {name: s["manifest"]["config"]["seed"] for name, s in stored.items()}
     if set(seeds.values()) != {config["seed"]}:     # the held-out split is drawn from the seed
         raise ValueError(f"{NAME} ranks fits on one held-out split, drawn from seed {config['seed']}; "
                          f"the runs read were made with seeds {seeds}")
     tuning, kernel = stored[config["gradient"]]["result"], stored[config["machines"]]["result"]
-    fits = order_fits(tuning, kernel, *(stored[name]["result"] for name in config["more_machines"]))
+    fits = order_fits(tuning, kernel, *(stored[name]["result"] for name in config["more_machines"]),
+                      geometry=stored[config["geometry"]]["result"] if config.get("geometry") else None)
     chosen = max(fits, key=lambda name: fits[name]["val_acc"])
     if progress:
         print(f"{NAME}: {len(fits)} fits, validation picks {chosen!r} ({fits[chosen]['val_acc']:.4f})", flush=True)
