@@ -31,6 +31,12 @@ def show_markdown(text: str) -> None:
         display(Markdown(text))
 
 
+def folded(summary: str, text: str) -> str:
+    """Markdown ``text`` folded under a one-line ``summary`` that the reader opens (an HTML
+    ``details`` element); empty when ``text`` is."""
+    return f"<details><summary>{summary}</summary>\n\n{text}\n\n</details>" if text and text.strip() else ""
+
+
 def dash_or(value, fmt: str, scale: float | None = None) -> str:
     """``value`` (times ``scale``) formatted with ``fmt``, or a dash where there is none."""
     if value is None or pd.isna(value):
@@ -1014,40 +1020,38 @@ def kernel_geometry_verdict(geometry: dict, expansion: dict, config: dict, level
     noise = 2 * difference_standard_error(g4, n)
     first = dict(zip(map(str, config["orders"]), config["epochs"], strict=True))
     lengths = " and ".join(sorted({f"{first[o]} or {config['longer_factor'] * first[o]}" for o in ("3", "4")}))
-    text = ("**Which difference is it?** `TaylorExpansion(weighting=\"kernel\")` learns one weight per centred "
-            "term times $\\sqrt{c_m}$, so its terms are the machines' features, and SGD from zero (Nesterov momentum, "
-            "no weight decay) keeps its polynomial in the span of the features of the images it sees, as a machine's "
-            "is in that of its support vectors. Trained so with cross-entropy (peak learning rate "
-            f"{config['settings']['lr']:g}, set by hand from short runs judged on "
-            f"the held-out images; each order for {lengths} epochs as validation picks: "
-            f"{geometry['chosen_epochs']['3']} and {geometry['chosen_epochs']['4']}; experiment "
-            f"`taylor_kernel_geometry`), order 3 scores **{g3:.2%}** and order 4 **{g4:.2%}**, against the "
-            f"chapter's {ours['3']['test_acc']:.2%} and {ours['4']['test_acc']:.2%}. ")
+    text = ("**Which difference is it?** With `weighting=\"kernel\"` a `TaylorExpansion` learns one weight per "
+            "centred term times $\\sqrt{c_m}$, the machines' features; SGD from zero (Nesterov momentum, no weight "
+            "decay) then keeps the polynomial in the span of the seen images' features, like a machine's. Trained so "
+            f"with cross-entropy (peak learning rate {config['settings']['lr']:g}, set by hand from short runs judged "
+            f"on the held-out images; {lengths} epochs per order as validation picks: {geometry['chosen_epochs']['3']} "
+            f"and {geometry['chosen_epochs']['4']}; experiment `taylor_kernel_geometry`), order 3 scores "
+            f"**{g3:.2%}** and order 4 **{g4:.2%}**, against the chapter's {ours['3']['test_acc']:.2%} and "
+            f"{ours['4']['test_acc']:.2%}. ")
     step, paired = g4 - g3, geometry.get("paired")
     if paired is not None and [int(o) for o in paired["orders"]] == [3, 4]:
         # image by image: the two orders disagree on few test images (McNemar's test)
         text += f"On the same test images, {paired_step(paired, 3, 4).replace('degree', 'order')}: "
         if paired["p_value"] < level:
-            text += ("order 4 is measurably above order 3" if step > 0 else "order 3 is measurably above order 4")
+            text += ("order 4 is measurably above order 3. " if step > 0 else "order 3 is measurably above order 4. ")
         else:
-            text += f"no measurable step (p ≥ {level})"
+            text += f"no measurable step (p ≥ {level}). "
     elif step > noise:
-        text += f"Order 4 now improves on order 3 ({100 * step:+.2f} points, over two standard errors of a difference)"
+        text += f"Order 4 now improves on order 3 ({100 * step:+.2f} points, over two standard errors of a difference). "
     elif step < -noise:
-        text += f"Order 3 still scores higher ({100 * step:+.2f} points from 3 to 4)"
+        text += f"Order 3 still scores higher ({100 * step:+.2f} points from 3 to 4). "
     else:
-        text += f"The step from order 3 to 4 is again within two standard errors ({100 * step:+.2f} points)"
-    gain = g4 - ours["4"]["test_acc"]
+        text += f"The step from order 3 to 4 is again within two standard errors ({100 * step:+.2f} points). "
+    gain, paper = g4 - ours["4"]["test_acc"], PAPER["taylor_order4_acc"].value
+    reaches = f" and reaches the paper's about {paper:.0%}" if g4 >= paper else ""
     if gain > noise:
-        text += (f", and order 4 gains {100 * gain:+.2f} points over the chapter's fit: the geometry of the fit (the "
-                 "weighting, with SGD in place of Adam), not the loss or the length of training, held that fit back.")
+        text += (f"Order 4 gains {100 * gain:+.2f} points over the chapter's fit{reaches}: the fit's geometry (this "
+                 "weighting, SGD in place of Adam) held the chapter's order 4 back, not the loss or the length of "
+                 "training.")
     else:
-        text += (f"; order 4 is {100 * gain:+.2f} points from the chapter's fit"
-                 + (", within two standard errors" if gain > -noise else "") + ": the geometry alone does not "
-                 "explain the machines' lead.")
-    paper = PAPER["taylor_order4_acc"].value
-    if g4 >= paper:
-        text += f" It reaches the paper's about {paper:.0%} at order 4."
+        text += (f"Order 4 is {100 * gain:+.2f} points from the chapter's fit"
+                 + (", within two standard errors" if gain > -noise else "") + f"{reaches}: the geometry alone does "
+                 "not explain the machines' lead.")
     return text
 
 
@@ -1070,8 +1074,10 @@ def order4_fit_choice(choice: dict) -> str:
         if margin > 0:     # a machine is ahead of every gradient fit
             text += (f", {100 * margin:+.2f} points over the best gradient fit (*{best_gradient}*; "
                      f"{margin / difference_standard_error(val, n):.1f} standard errors of a difference)")
-    text += (f". Its test accuracy is **{test:.2%}** (the paper: about {PAPER['taylor_order4_acc'].value:.0%}; the "
-             "machines are refit on all training images before the test, the gradient fits tested as trained; "
+    refit = ("the machines and the fit in the kernel's weighting" if any("kernel's weighting" in name for name in fits)
+             else "the machines")
+    text += (f". Its test accuracy is **{test:.2%}** (the paper: about {PAPER['taylor_order4_acc'].value:.0%}; "
+             f"{refit} are refit on all training images before the test, the other gradient fits tested as trained; "
              "experiment `taylor_order4_choice`, the scorecard's row for the fit chosen on validation).")
     return text
 

@@ -51,13 +51,13 @@ from cgcore.experiments.taylor_expansion import DEFAULTS as EXPANSION_DEFAULTS
 from cgcore.experiments.taylor_kernel import as_taylor_expansion, kernel_gamma, kernel_machine
 from cgcore.profiles import get_config
 from cgcore.results import trained_epochs
-from cgcore.report import (claims_table, favours_near_pairs, format_claims, kernel_copies_table, kernel_copies_verdict,
-                           kernel_gamma_table, kernel_gamma_verdict, kernel_geometry_verdict, kernel_locality_readings,
-                           kernel_paired_table,
-                           kernel_paired_verdict, kernel_table, kernel_verdict, locality_verdict,
-                           low_orders_epochs_verdict, manifest_summary, order4_epochs_verdict, order4_fit_choice,
-                           order4_tuning_verdict, pruning_table, pruning_verdict, seed_difference_note,
-                           seed_differences, seeds_table, show_markdown, tuned_table)
+from cgcore.report import (claims_table, favours_near_pairs, folded, format_claims, kernel_copies_table,
+                           kernel_copies_verdict, kernel_gamma_table, kernel_gamma_verdict, kernel_geometry_verdict,
+                           kernel_locality_readings, kernel_paired_table, kernel_paired_verdict, kernel_table,
+                           kernel_verdict, locality_verdict, low_orders_epochs_verdict, manifest_summary,
+                           order4_epochs_verdict, order4_fit_choice, order4_tuning_verdict, pruning_table,
+                           pruning_verdict, seed_difference_note, seed_differences, seeds_table, show_markdown,
+                           tuned_table)
 from cgcore.taylor import locality_shares, monomial_exponents, term_count
 
 check_choice("dataset", dataset, ("mnist7",))
@@ -197,6 +197,8 @@ show_markdown(
     f"**Against the paper.** At order {top} our test accuracy is **{row['test_acc']:.2%}**"
     + (f", {100 * (row['test_acc'] - paper_acc):+.2f} percentage points from the paper's "
        f"about {paper_acc:.0%}" if top == "4" else " (this profile stops below order 4)")
+    + (f"; fit by SGD in the kernel machines' weighting of the terms (below), "
+       f"**{geometry['orders']['4']['test_acc']:.2%}**" if geometry and "4" in geometry["orders"] and top == "4" else "")
     + (f"; the fit of order 4 validation picks among all of ours (below) scores "
        f"**{chosen_fit['fits'][chosen_fit['chosen']]['test_acc']:.2%}**." if chosen_fit and top == "4" else ".")
     + f"\n\n**Parameter count.** Ours: {row['params']:,}, one per term ({row['terms']:,}) and class. "
@@ -242,13 +244,14 @@ if tuned_order in config["orders"]:
     chapter_epochs = dict(zip(config["orders"], config["epochs"], strict=True))
     lengths, missing = run_or_load_each({"lengths": "taylor_order4_epochs"}, profile, recompute)
     show_markdown("\n\n".join(missing))
-    if lengths:
-        show_markdown(order4_epochs_verdict(lengths["lengths"]["result"], tuning["tuning"]["result"] if tuning else None,
-                                            chapter_epochs[lengths["lengths"]["result"]["order"]]))
+    order4_length = (order4_epochs_verdict(lengths["lengths"]["result"], tuning["tuning"]["result"] if tuning else None,
+                                           chapter_epochs[lengths["lengths"]["result"]["order"]]) if lengths else "")
     low, missing = run_or_load_each({"low": "taylor_low_orders_epochs"}, profile, recompute)
-    show_markdown("\n\n".join(missing) if missing else
-                  low_orders_epochs_verdict(low["low"]["result"], lengths["lengths"]["result"] if lengths else None,
-                                            chapter_epochs))
+    show_markdown("\n\n".join(missing))
+    low_lengths = (low_orders_epochs_verdict(low["low"]["result"], lengths["lengths"]["result"] if lengths else None,
+                                             chapter_epochs) if low else "")
+    show_markdown(folded("How long is each order trained? (validation picks it; show)",
+                         "\n\n".join(t for t in (order4_length, low_lengths) if t)))
 
 # %% [markdown]
 # ### The same polynomials, fit by a kernel machine
@@ -304,7 +307,8 @@ if kernel:
 scaled, scaled_missing = run_or_load_each({"gamma": "taylor_kernel_gamma"}, profile, recompute)
 show_markdown("\n\n".join(scaled_missing))
 if scaled:
-    show_markdown(kernel_gamma_verdict(scaled["gamma"]["result"]))
+    show_markdown(folded("With the kernel's scale γ chosen on validation too (show)",
+                         kernel_gamma_verdict(scaled["gamma"]["result"])))
 
 # %% tags=["remove-input"]
 more_data, more_data_missing = run_or_load_each({"two copies": "taylor_kernel_copies",

@@ -1544,7 +1544,7 @@ def test_kernel_geometry_verdict_weighs_the_steps_against_two_standard_errors():
     text = kernel_geometry_verdict(geometry(0.9790, 0.9830), chapter, config)   # 2 SE of a difference ~0.26 points
     assert "order 3 scores **97.90%** and order 4 **98.30%**" in text and "12 or 24 epochs" in text
     assert "Order 4 now improves on order 3 (+0.40 points" in text
-    assert "order 4 gains +0.89 points over the chapter's fit" in text and "about 98% at order 4" in text
+    assert "Order 4 gains +0.89 points over the chapter's fit and reaches the paper's about 98%: the fit's geometry" in text
     text = kernel_geometry_verdict(geometry(0.9790, 0.9785), chapter, config)
     assert "within two standard errors (-0.05 points)" in text and "gains +0.44 points" in text
     assert "about 98%" not in text
