@@ -179,8 +179,9 @@ class TaylorExpansion(nn.Module):
     one weight per standardised term, every term alike. ``"kernel"`` learns one weight per
     centred term phi_m - mean_m times sqrt(c_m), where c_m is the weight that the polynomial kernel
     (u.v / n_vars + 1)^order gives monomial m (:func:`kernel_term_weights`). That is the
-    geometry of the max-margin machines of ``cgcore.experiments.taylor_kernel``: gradient
-    descent from zero in it heads for their minimum-norm polynomial.
+    geometry of the max-margin machines of ``cgcore.experiments.taylor_kernel``: on separable
+    data, gradient descent on the cross-entropy from zero heads, as it runs, for their
+    maximum-margin polynomial.
     """
 
     def __init__(self, n_vars: int = 49, order: int = 4, n_classes: int = 10,
@@ -209,7 +210,7 @@ class TaylorExpansion(nn.Module):
         self.register_buffer("x_scale", torch.ones(n_vars))
         self.register_buffer("mean", torch.zeros(n))
         self.register_buffer("std", torch.ones(n))
-        # not in the state dict: a function of (n_vars, order, degree_scale)
+        # not in the state dict: a function of (n_vars, order, degree_scale, weighting)
         degrees = torch.cat([torch.full((math.comb(n_vars + d - 1, d),), float(d)) for d in range(1, order + 1)])
         gain = self.degree_scale ** (degrees - 1)
         if weighting == "kernel":
@@ -254,16 +255,23 @@ class TaylorExpansion(nn.Module):
         # weight multiplier 1/std; a floor at a fraction of the typical spread keeps them tame.
         self.std.copy_(std.clamp_min(max(std_floor * std.median().item(), eps)))
 
-    def weight_to_coefficient(self) -> torch.Tensor:
-        """Per term, what ``weight`` is multiplied by to give the Taylor coefficient of Eq. (3)."""
-        return self.term_gain if self.weighting == "kernel" else self.term_gain / self.std
-
     def standardised_weight(self) -> torch.Tensor:
         """The weight of each standardised term (phi - mean) / std in the logits."""
-        return self.effective_weight() * self.std
+        if self.weighting == "kernel":
+            return self.weight * self.term_gain * self.std
+        return self.weight * self.term_gain
 
     def effective_weight(self) -> torch.Tensor:
-        return self.weight * self.weight_to_coefficient()
+        """The Taylor coefficient of each term (constant excluded), in the variables u."""
+        if self.weighting == "kernel":
+            return self.weight * self.term_gain
+        return self.standardised_weight() / self.std
+
+    def weight_for(self, coefficients: torch.Tensor) -> torch.Tensor:
+        """The ``weight`` whose :meth:`effective_weight` is ``coefficients``."""
+        if self.weighting == "kernel":
+            return coefficients / self.term_gain
+        return coefficients * self.std / self.term_gain
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # (phi - mean)/std @ W^T + b, folded so the batch of terms is not copied again.
@@ -302,7 +310,7 @@ def restandardised(model: TaylorExpansion, images: torch.Tensor) -> TaylorExpans
     out.load_state_dict(model.state_dict())
     out.fit_standardization(images.to(model.weight), keep_point=True)
     w = coefficients[:, 1:]
-    out.weight.copy_(w / out.weight_to_coefficient())
+    out.weight.copy_(out.weight_for(w))
     out.bias.copy_(coefficients[:, 0] + w @ out.mean)
     return out
 

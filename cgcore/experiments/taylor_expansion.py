@@ -167,10 +167,11 @@ def run_lengths(config: dict, profile: str, progress: bool = True) -> dict:
 
 def run_kernel_geometry(config: dict, profile: str, progress: bool = True) -> dict:
     """``config["orders"]`` of Eq. (3) trained with ``config["settings"]`` (the kernel machines'
-    weighting of the terms, plain gradient descent) in place of the chapter's. Each order's length is
+    weighting of the terms, SGD) in place of the chapter's. Each order's length is
     chosen on ``val_size`` held-out training images between its first length (``epochs``) and
     ``longer_factor`` times as many (:func:`run_lengths`); then every order is trained for the
-    length chosen on the whole training set and tested once (:func:`run`)."""
+    length chosen on the whole training set and tested once (:func:`run`), and the two highest
+    orders are compared image by image (McNemar's test)."""
     base = {**config["base"], **config["settings"], "orders": config["orders"]}
     lengths = run_lengths({"base": base, "seed": config["seed"], "val_size": config["val_size"],
                            "checked_orders": config["orders"], "epochs": config["epochs"],
@@ -203,6 +204,7 @@ def _test_correct(config: dict, profile: str, order: int) -> np.ndarray:
 
 
 def claims_kernel_geometry(result: dict) -> dict[str, float]:
+    """taylor_order<n>_kernel_geometry_acc: each order's test accuracy, for the orders with a claim (3 and 4)."""
     return {f"taylor_order{order}_kernel_geometry_acc": row["test_acc"] for order, row in result["orders"].items()
             if f"taylor_order{order}_kernel_geometry_acc" in PAPER}
 
