@@ -968,6 +968,15 @@ def kernel_locality_readings(kernel: dict | None) -> dict[str, dict]:
             for d, eq3 in sorted(kernel_as_eq3(kernel).items()) for basis, name in bases}
 
 
+def geometry_locality_readings(geometry: dict | None) -> dict[str, dict]:
+    """Fig. 3's locality shares of taylor_kernel_geometry's fits (SGD in the max-margin machines'
+    weighting), one reading per order and basis, named as the chapter's readings."""
+    bases = (("u", "u_i u_j"), ("x_at_zero", "x_i x_j at the black image"))
+    return {f"order {order}, SGD in the kernel's weighting, {name}, largest fifth by magnitude": shares[basis]
+            for order, shares in sorted((geometry or {}).get("locality_by_order", {}).items(), key=lambda kv: int(kv[0]))
+            for basis, name in bases}
+
+
 def favours_near_pairs(shares: dict) -> bool:
     """Does a reading of :func:`cgcore.taylor.locality_shares` put the large weights on near
     pixel pairs: more than their share of all pairs near, and less far?"""
@@ -976,27 +985,32 @@ def favours_near_pairs(shares: dict) -> bool:
 
 def locality_verdict(readings: dict[str, dict], data: dict | None = None) -> str:
     """Fig. 3's locality over every reading of the chapter (name -> locality shares; the
-    max-margin fits' named by :func:`kernel_locality_readings`): which favour near pairs, and
-    whether it is the fit that decides it (every max-margin reading local, no other); with
+    max-margin fits' named by :func:`kernel_locality_readings`, the fits in their weighting by
+    :func:`geometry_locality_readings`): which favour near pairs, and whether it is the fit that
+    decides it (every reading of a fit in the machines' geometry local, no other); with
     ``data``, the shares of the training images' own class-against-rest products
     (taylor_kernel.data_locality), whether the max-margin fit inherits its locality from them."""
     local = [name for name, shares in readings.items() if favours_near_pairs(shares)]
-    margin = [name for name in readings if "max-margin" in name]
+    # the fits in the machines' geometry: the machines themselves and SGD in their weighting
+    margin = [name for name in readings if "max-margin" in name or "kernel's weighting" in name]
+    gradient_too = any("kernel's weighting" in name for name in margin)
     if not local:
         return ("No reading puts the large quadratic weights on near pairs: neither the order, nor the basis, nor "
                 "the level definition" + (", nor the fit" if margin else "") + " is what separates our Fig. 3 from "
                 "the paper's.")
     favoured = "Near pairs are favoured (more than their share of all pairs near, less far) in"
     if margin and set(local) == set(margin):
-        text = (f"{favoured} all {len(margin)} readings of the max-margin fits and in none of the other "
-                f"{len(readings) - len(margin)}.")
+        fits = ("fits in the kernel machines' geometry (the machines and SGD in their weighting)" if gradient_too
+                else "max-margin fits")
+        text = f"{favoured} all {len(margin)} readings of the {fits} and in none of the other {len(readings) - len(margin)}."
     else:
         text = f"{favoured}: " + "; ".join(f"*{name}*" for name in local) + "."
         if len(local) < len(readings):
             text += " The other readings do not favour them."
     if margin and set(local) == set(margin):
-        text += (" So the fit decides it: the same polynomials, fit to the maximum margin, hold the paper's locality "
-                 "in every basis read.")
+        text += (" So the fit decides it: the same polynomials, fit to the maximum margin"
+                 + (" or by SGD in the machines' weighting" if gradient_too else "")
+                 + ", hold the paper's locality in every basis read.")
         if data is not None and favours_near_pairs(data):
             text += (f" The data hold it before any fit: each class's mean of $u_i u_j$ less the mean over all images "
                      f"puts {data['top_near']:.0%} of its largest fifth on near pairs. The max-margin coefficients are "

@@ -51,13 +51,13 @@ from cgcore.experiments.taylor_expansion import DEFAULTS as EXPANSION_DEFAULTS
 from cgcore.experiments.taylor_kernel import as_taylor_expansion, kernel_gamma, kernel_machine
 from cgcore.profiles import get_config
 from cgcore.results import trained_epochs
-from cgcore.report import (claims_table, favours_near_pairs, folded, format_claims, kernel_copies_table,
-                           kernel_copies_verdict, kernel_gamma_table, kernel_gamma_verdict, kernel_geometry_verdict,
-                           kernel_locality_readings, kernel_paired_table, kernel_paired_verdict, kernel_table,
-                           kernel_verdict, locality_verdict, low_orders_epochs_verdict, manifest_summary,
-                           order4_epochs_verdict, order4_fit_choice, order4_tuning_verdict, pruning_table,
-                           pruning_verdict, seed_difference_note, seed_differences, seeds_table, show_markdown,
-                           tuned_table)
+from cgcore.report import (claims_table, favours_near_pairs, folded, format_claims, geometry_locality_readings,
+                           kernel_copies_table, kernel_copies_verdict, kernel_gamma_table, kernel_gamma_verdict,
+                           kernel_geometry_verdict, kernel_locality_readings, kernel_paired_table,
+                           kernel_paired_verdict, kernel_table, kernel_verdict, locality_verdict,
+                           low_orders_epochs_verdict, manifest_summary, order4_epochs_verdict, order4_fit_choice,
+                           order4_tuning_verdict, pruning_table, pruning_verdict, seed_difference_note,
+                           seed_differences, seeds_table, show_markdown, tuned_table)
 from cgcore.taylor import locality_shares, monomial_exponents, term_count
 
 check_choice("dataset", dataset, ("mnist7",))
@@ -446,7 +446,8 @@ show_markdown(text)
 # Three more readings could hide a locality: the order (order 4 shares the quadratic terms'
 # work with $292{,}825 - 1{,}275 = 291{,}550$ cubic and quartic ones, a lower order with
 # fewer), the level definition (the caption cuts the levels by signed value, the table above
-# by magnitude) and the fit, for which the max-margin polynomials stand in:
+# by magnitude) and the fit, for which the max-margin polynomials and the SGD fits in their
+# weighting stand in:
 
 # %% tags=["remove-input"]
 by_order = {int(order): shares for order, shares in result.get("locality_by_order", {}).items()}
@@ -457,6 +458,7 @@ for level in (5, 1):
     readings[f"order {quadratic['order']}, u_i u_j, L{level} by signed value"] = locality_shares(
         np.asarray(quadratic["upper"]), side, by="value", level=level)
 readings |= kernel_locality_readings(kernel_result)     # the max-margin polynomials of the section above
+readings |= geometry_locality_readings(geometry)        # and the fits in their weighting
 readings_table = pd.DataFrame(readings).T
 if not by_order:
     show_markdown("*The stored result predates the per-order readings; `python -m cgcore run taylor_expansion` "

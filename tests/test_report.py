@@ -1497,6 +1497,24 @@ def test_locality_verdict_says_which_readings_are_local_and_whether_the_fit_deci
     assert "the fit decides" not in locality_verdict({**adam, **margin, "order 4, max-margin fit, x_i x_j": spread})
     # an Adam reading local as well: not the fit either
     assert "the fit decides" not in locality_verdict({**margin, "order 4, u_i u_j": local})
+    # SGD in the machines' weighting local too: one group with the machines
+    sgd = {"order 4, SGD in the kernel's weighting, u_i u_j": local}
+    text = locality_verdict({**adam, **margin, **sgd})
+    assert ("in all 3 readings of the fits in the kernel machines' geometry (the machines and SGD in their weighting) "
+            "and in none of the other 2. So the fit decides it: the same polynomials, fit to the maximum margin or by "
+            "SGD in the machines' weighting, hold") in text
+    assert "the fit decides" not in locality_verdict({**adam, **margin, **{k: spread for k in sgd}})
+
+
+def test_geometry_locality_readings_name_each_order_and_basis():
+    from cgcore.report import geometry_locality_readings
+
+    shares = {"top_near": 0.35, "all_near": 0.17, "top_far": 0.05, "all_far": 0.28}
+    readings = geometry_locality_readings({"locality_by_order": {"4": {"u": shares, "x_at_zero": shares},
+                                                                 "3": {"u": shares, "x_at_zero": shares}}})
+    assert list(readings) == [f"order {d}, SGD in the kernel's weighting, {b}, largest fifth by magnitude"
+                              for d in (3, 4) for b in ("u_i u_j", "x_i x_j at the black image")]
+    assert geometry_locality_readings(None) == {}
 
 
 def test_the_thesis_weighs_fig3s_locality_in_both_fits(results_store):
