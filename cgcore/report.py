@@ -960,21 +960,26 @@ def pruning_verdict(result: dict, kernel: dict | None = None) -> str:
     return text
 
 
+def locality_readings(by_order: dict, fit: str = "") -> dict[str, dict]:
+    """Fig. 3's locality shares of one fit (order -> basis -> shares, as ``locality_by_order`` of
+    taylor_expansion stores them), one reading per order and basis, named as the chapter names
+    its readings, with ``fit`` after the order ("max-margin fit"; none for the chapter's own)."""
+    fit_part = f"{fit}, " if fit else ""
+    return {f"order {order}, {fit_part}{name}, largest fifth by magnitude": shares[basis]
+            for order, shares in sorted(by_order.items(), key=lambda kv: int(kv[0]))
+            for basis, name in (("u", "u_i u_j"), ("x_at_zero", "x_i x_j at the black image"))}
+
+
 def kernel_locality_readings(kernel: dict | None) -> dict[str, dict]:
-    """Fig. 3's locality shares of the max-margin polynomials (taylor_kernel_svm's augmented
-    machines as Eq. (3)), one reading per degree and basis, named as the chapter's readings."""
-    bases = (("u", "u_i u_j"), ("x_at_zero", "x_i x_j at the black image"))
-    return {f"order {d}, max-margin fit, {name}, largest fifth by magnitude": eq3["locality"][basis]
-            for d, eq3 in sorted(kernel_as_eq3(kernel).items()) for basis, name in bases}
+    """:func:`locality_readings` of the max-margin polynomials (taylor_kernel_svm's augmented
+    machines as Eq. (3))."""
+    return locality_readings({d: eq3["locality"] for d, eq3 in kernel_as_eq3(kernel).items()}, "max-margin fit")
 
 
 def geometry_locality_readings(geometry: dict | None) -> dict[str, dict]:
-    """Fig. 3's locality shares of taylor_kernel_geometry's fits (SGD in the max-margin machines'
-    weighting), one reading per order and basis, named as the chapter's readings."""
-    bases = (("u", "u_i u_j"), ("x_at_zero", "x_i x_j at the black image"))
-    return {f"order {order}, SGD in the kernel's weighting, {name}, largest fifth by magnitude": shares[basis]
-            for order, shares in sorted((geometry or {}).get("locality_by_order", {}).items(), key=lambda kv: int(kv[0]))
-            for basis, name in bases}
+    """:func:`locality_readings` of taylor_kernel_geometry's fits (SGD in the max-margin machines'
+    weighting)."""
+    return locality_readings((geometry or {}).get("locality_by_order", {}), "SGD in the kernel's weighting")
 
 
 def favours_near_pairs(shares: dict) -> bool:

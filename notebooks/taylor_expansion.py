@@ -54,7 +54,7 @@ from cgcore.results import trained_epochs
 from cgcore.report import (claims_table, favours_near_pairs, folded, format_claims, geometry_locality_readings,
                            kernel_copies_table, kernel_copies_verdict, kernel_gamma_table, kernel_gamma_verdict,
                            kernel_geometry_verdict, kernel_locality_readings, kernel_paired_table,
-                           kernel_paired_verdict, kernel_table, kernel_verdict, locality_verdict,
+                           kernel_paired_verdict, kernel_table, kernel_verdict, locality_readings, locality_verdict,
                            low_orders_epochs_verdict, manifest_summary, order4_epochs_verdict, order4_fit_choice,
                            order4_tuning_verdict, pruning_table, pruning_verdict, seed_difference_note,
                            seed_differences, seeds_table, show_markdown, tuned_table)
@@ -451,9 +451,7 @@ show_markdown(text)
 
 # %% tags=["remove-input"]
 by_order = {int(order): shares for order, shares in result.get("locality_by_order", {}).items()}
-readings = {f"order {order}, {basis_name}, largest fifth by magnitude": shares[basis]
-            for order, shares in sorted(by_order.items())
-            for basis, basis_name in (("u", "u_i u_j"), ("x_at_zero", "x_i x_j at the black image"))}
+readings = locality_readings(by_order)                  # the chapter's fit, every order and basis
 for level in (5, 1):
     readings[f"order {quadratic['order']}, u_i u_j, L{level} by signed value"] = locality_shares(
         np.asarray(quadratic["upper"]), side, by="value", level=level)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from ..data import load_dataset
 from ..models import count_parameters
 from ..paper import PAPER
-from ..results import checkpoint_dir, load_checkpoint, trained_epochs
+from ..results import checkpoint_dir, trained_epochs
 from ..taylor import TaylorExpansion, quadratic_coefficients, quadratic_coefficients_at_zero
-from ..train import accuracy, default_device, fit, seed_everything
+from ..train import accuracy, default_device, fit, predict, seed_everything
 from .common import check_candidates, locality_by_basis, make_augment, pruned_accuracies, train_config, training_images
 from .taylor_kernel_paired import mcnemar
 
@@ -32,7 +31,9 @@ KERNEL_GEOMETRY = "taylor_kernel_geometry"
 DEFAULTS = {"degree_scale": 1.0, "loss": "cross_entropy", "weighting": "standardised"}
 
 
-def run(config: dict, profile: str, progress: bool = True) -> dict:
+def run(config: dict, profile: str, progress: bool = True, keep_correct: bool = False) -> dict:
+    """Each order of ``config["orders"]`` of Eq. (3) trained and tested; with ``keep_correct``,
+    also ``"test_correct"``: order -> which test images it classifies right (not for storing)."""
     device = default_device()
     seed_everything(config["seed"])
     load = dict(size=config["image_size"], antialias=config["antialias"])
@@ -53,7 +54,7 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
     side = int(round(n_vars ** 0.5))
     ckpt_dir = checkpoint_dir(profile, NAME, config)
 
-    orders, pruning, quadratic, locality = {}, {}, None, {}
+    orders, pruning, quadratic, locality, correct = {}, {}, None, {}, {}
     for order, epochs in zip(config["orders"], config["epochs"], strict=True):
         seed_everything(config["seed"])
         model = TaylorExpansion(n_vars, order, expansion_point=config["expansion_point"],
@@ -73,6 +74,8 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
             "history": history.as_dict(),
             **({"val_acc": accuracy(model, val)} if val is not None else {}),
         }
+        if keep_correct:
+            correct[order] = (predict(model, test.images).argmax(1) == test.labels).numpy()
         if order == config["prune_order"]:
             pruning = {"order": order, **pruned_accuracies(model, config["prune_keep"], test), "fine_tuned": False}
         if order >= 2:
@@ -96,6 +99,7 @@ def run(config: dict, profile: str, progress: bool = True) -> dict:
         "n_train": len(train),
         "n_val": len(val) if val is not None else 0,
         "n_test": len(test),
+        **({"test_correct": correct} if keep_correct else {}),
     }
 
 
@@ -179,28 +183,13 @@ def run_kernel_geometry(config: dict, profile: str, progress: bool = True) -> di
     chosen = {order: trained_epochs(run["candidates"][run["chosen"]]) for order, run in lengths["orders"].items()}
     final_config = {**base, "orders": config["orders"], "epochs": [chosen[order] for order in config["orders"]],
                     "seed": config["seed"], "val_size": None, "prune_order": None}
-    final = run(final_config, profile, progress=progress)
+    final = run(final_config, profile, progress=progress, keep_correct=True)
+    correct = final.pop("test_correct")
     # the two highest orders on the same test images, image by image (McNemar's test)
     low, high = sorted(config["orders"])[-2:]
-    correct = {order: _test_correct(final_config, profile, order) for order in (low, high)}
     paired = {"orders": [low, high], **mcnemar(correct[low], correct[high]),
-              "test_acc": {order: float(right.mean()) for order, right in correct.items()}}   # as read back
+              "test_acc": {order: float(correct[order].mean()) for order in (low, high)}}   # image by image
     return {"settings": config["settings"], "lengths": lengths, "chosen_epochs": chosen, **final, "paired": paired}
-
-
-@torch.no_grad()
-def _test_correct(config: dict, profile: str, order: int) -> np.ndarray:
-    """Which test images the model of ``order`` that :func:`run` trained with ``config``
-    classifies right (read back from its checkpoint), one bool per image."""
-    load = dict(size=config["image_size"], antialias=config["antialias"])
-    test = load_dataset(config["dataset"], "test", **load).subset(config["test_size"], config["seed"])
-    model = TaylorExpansion(test.images[0].numel(), order, expansion_point=config["expansion_point"],
-                            degree_scale=config.get("degree_scale", DEFAULTS["degree_scale"]),
-                            weighting=config.get("weighting", DEFAULTS["weighting"]))
-    state = load_checkpoint(checkpoint_dir(profile, NAME, config) / f"order{order}.pt", map_location="cpu")
-    model.load_state_dict(state["model"])
-    predicted = torch.cat([model(test.images[i:i + 1000]).argmax(1) for i in range(0, len(test), 1000)])
-    return (predicted == test.labels).numpy()
 
 
 def claims_kernel_geometry(result: dict) -> dict[str, float]:

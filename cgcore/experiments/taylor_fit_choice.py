@@ -35,13 +35,11 @@ def order_fits(tuning: dict, kernel: dict, *more: dict, geometry: dict | None = 
     before the test; the gradient fits of ``tuning`` are tested as trained. ``geometry``'s
     (taylor_kernel_geometry's), like the machines, is read at the length chosen on validation
     and tested after training on all training images."""
-    if geometry is not None and geometry["lengths"]["val_size"] != tuning["val_size"]:
-        raise ValueError(f"the runs hold out different numbers of images ({tuning['val_size']} and "
-                         f"{geometry['lengths']['val_size']}): fits are ranked on the same held-out images only")
-    for other in (kernel, *more):
-        if tuning["val_size"] != other["n_val"]:
+    held_out = [other["n_val"] for other in (kernel, *more)] + ([geometry["lengths"]["val_size"]] if geometry else [])
+    for n_val in held_out:
+        if tuning["val_size"] != n_val:
             raise ValueError(f"the runs hold out different numbers of images ({tuning['val_size']} and "
-                             f"{other['n_val']}): fits are ranked on the same held-out images only")
+                             f"{n_val}): fits are ranked on the same held-out images only")
     order = str(tuning["order"])
     fits = {f"gradient descent, {name}": {"method": "gradient descent", "val_acc": row["val_acc"],
                                           "test_acc": row["test_acc"]}
