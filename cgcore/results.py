@@ -194,8 +194,18 @@ def to_jsonable(obj: Any) -> Any:
 
 
 def normalise_config(config: dict) -> dict:
-    """The config as it reads back from JSON, so stored and fresh configs compare equal."""
-    return json.loads(json.dumps(to_jsonable(config), sort_keys=True))
+    """The config as it reads back from JSON, so stored and fresh configs compare equal, less
+    any setting at its value in :data:`cgcore.profiles.SETTING_DEFAULTS` (it and its base's):
+    a setting added after a run was stored, stated at the value the run had, is the same run."""
+    from .profiles import SETTING_DEFAULTS
+
+    out = json.loads(json.dumps(to_jsonable(config), sort_keys=True))
+    for settings in (out, out.get("base")):
+        if isinstance(settings, dict):
+            for key, value in SETTING_DEFAULTS.items():
+                if key in settings and settings[key] == value:
+                    del settings[key]
+    return out
 
 
 def git_commit() -> dict:
@@ -352,6 +362,6 @@ def load_result(experiment: str, profile: str, config: dict | None = None) -> di
         return None
     with open(path) as f:
         stored = json.load(f)
-    if config is not None and stored["manifest"]["config"] != normalise_config(config):
+    if config is not None and normalise_config(stored["manifest"]["config"]) != normalise_config(config):
         return None
     return stored

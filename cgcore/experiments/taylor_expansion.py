@@ -7,6 +7,7 @@ import numpy as np
 from ..data import load_dataset
 from ..models import count_parameters
 from ..paper import PAPER
+from ..profiles import SETTING_DEFAULTS
 from ..results import checkpoint_dir, trained_epochs
 from ..taylor import TaylorExpansion, quadratic_coefficients, quadratic_coefficients_at_zero
 from ..train import accuracy, default_device, fit, predict, seed_everything
@@ -28,7 +29,7 @@ LOW_ORDERS_EPOCHS = "taylor_low_orders_epochs"
 KERNEL_GEOMETRY = "taylor_kernel_geometry"
 # Settings a config may leave out, with the value that applies then (configs and their
 # checkpoints that predate a setting read as its default).
-DEFAULTS = {"degree_scale": 1.0, "loss": "cross_entropy", "weighting": "standardised"}
+DEFAULTS = SETTING_DEFAULTS
 
 
 def run(config: dict, profile: str, progress: bool = True, keep_correct: bool = False) -> dict:
