@@ -169,6 +169,12 @@ _TAYLOR_KERNEL_GEOMETRY = {"base_experiment": "taylor_expansion", "seed": 0, "va
                            "settings": {"weighting": "kernel", "optimizer": "sgd", "lr": 3.0},
                            "orders": [3, 4], "epochs": [12, 12], "longer_factor": 2}
 
+# The chapter's first fit (_TAYLOR_FIRST_FIT) of orders 2 to 4 on all the training images, at
+# the lengths validation picked for it (taylor_order4_epochs for order 4), kept beside the fit
+# validation chose: its level, its step from order 3 to 4, and Fig. 3's locality. About 50 min.
+_TAYLOR_FIRST_FIT_RUN = {"base_experiment": "taylor_expansion", "base_overrides": _TAYLOR_FIRST_FIT, "seed": 0,
+                         "orders": [2, 3, 4], "epochs": [20, 24, 36], "prune_order": None}
+
 # The lower orders for their first lengths and for twice as many epochs, on
 # taylor_order4_tuning's split: at the cpu profile 10, 10 and 12 epochs against 20, 20 and 24
 # (order 3 is most of the cost: about 20 s an epoch). The lengths validation picks are the chapter's.
@@ -785,6 +791,7 @@ _BASE = {
     "taylor_order4_epochs": _TAYLOR_ORDER4_EPOCHS,
     "taylor_low_orders_epochs": _TAYLOR_LOW_ORDERS_EPOCHS,
     "taylor_kernel_geometry": _TAYLOR_KERNEL_GEOMETRY,
+    "taylor_first_fit": _TAYLOR_FIRST_FIT_RUN,
     "taylor_kernel_svm": _TAYLOR_KERNEL_SVM,
     "taylor_kernel_gamma": _TAYLOR_KERNEL_GAMMA,
     "taylor_kernel_copies": _TAYLOR_KERNEL_COPIES,
@@ -884,6 +891,7 @@ _OVERRIDES = {
                                                         "degree scale": {"degree_scale": 0.5}})},
         "taylor_low_orders_epochs": {"checked_orders": [1, 2], "epochs": [1, 1], "val_size": 100},
         "taylor_kernel_geometry": {"orders": [1, 2], "epochs": [1, 1], "val_size": 100},
+        "taylor_first_fit": {"orders": [2, 3], "epochs": [1, 1]},
         "taylor_order4_epochs": {"order": 2, "epochs": 1, "val_size": 100,     # the smoke profile's order 2
                                  "candidates": Replace({"the first length": {}, "twice as long": {"epochs": 2}})},
         "taylor_kernel_svm": {"train_size": 600, "test_size": 200, "val_size": 100, "degrees": [2, 4],
@@ -970,6 +978,7 @@ _OVERRIDES = {
         "taylor_order4_tuning": {"epochs": 20},
         "taylor_order4_epochs": {"epochs": 40, "candidates": {"half as long again": {"epochs": 60}}},
         "taylor_low_orders_epochs": {"epochs": [40, 40, 40]},   # the paper profile's chapter, set by hand
+        "taylor_first_fit": {"epochs": [40, 40, 40]},
         "taylor_kernel_svm": {"standardize_samples": 60000},   # as the chapter's fit at this profile
         "taylor_features_bench": {"repeats": 20},
         "taylornet_mnist": {"epochs": 20},
