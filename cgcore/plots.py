@@ -8,6 +8,7 @@ import seaborn as sns
 from matplotlib.colors import ListedColormap
 from matplotlib.ticker import FormatStrFormatter, MaxNLocator, NullFormatter
 
+from .checks import check_choice
 from .paper import PAPER
 from .taylor import level_counts, weight_levels
 
@@ -48,25 +49,30 @@ def legible(fig):
     return fig
 
 
+# how Fig. 2 names a fit of Eq. (3) by its weighting of the terms
+FIT_LABELS = {"kernel": "ours (SGD, kernel weighting)", "standardised": "ours (Adam, standardised)"}
+
+
 def order_sweep(result: dict, title: str = "Fig. 2: test accuracy vs expansion order", kernel: dict | None = None,
-                geometry: dict | None = None):
-    """Fig. 2: our test accuracy per order, with the paper's stated points beside it, and,
-    given taylor_kernel_svm's result, the same polynomials fit as one-vs-rest max-margin
-    machines (plain, and with augmented copies); given taylor_kernel_geometry's, fit by SGD
-    in the machines' weighting."""
+                first_fit: dict | None = None, weighting: str = "kernel"):
+    """Fig. 2: our test accuracy per order (the chapter's fit, its terms in ``weighting``), with
+    the paper's stated points beside it; given taylor_kernel_svm's result, the same polynomials
+    fit as one-vs-rest max-margin machines (plain, and with augmented copies); given
+    taylor_first_fit's, the chapter's first fit (standardised terms, Adam)."""
+    check_choice("weighting", weighting, tuple(FIT_LABELS))
     orders = sorted(int(o) for o in result["orders"])  # stored JSON keys are strings
     ours = [result["orders"][str(o)]["test_acc"] for o in orders]
     fig, ax = plt.subplots(figsize=(5, 3.5))
-    ax.plot(orders, ours, "o-", label="ours (Adam)")
+    ax.plot(orders, ours, "o-", label=FIT_LABELS[weighting])
     machines = (kernel or {}).get("schemes", {}).get("one_vs_rest", {})
     for part, style, label in (("degrees", "^--", "ours (max-margin)"),
                                ("augmented", "v:", "ours (max-margin, augmented copy)")):
         fits = sorted((int(d), row["test_acc"]) for d, row in machines.get(part, {}).items())
         if fits:
             ax.plot(*zip(*fits), style, color="C2" if part == "degrees" else "C1", markersize=5, label=label)
-    if geometry:
-        fits = sorted((int(o), row["test_acc"]) for o, row in geometry["orders"].items())
-        ax.plot(*zip(*fits), "D-.", color="C4", markersize=5, label="ours (SGD, kernel weighting)")
+    if first_fit:
+        fits = sorted((int(o), row["test_acc"]) for o, row in first_fit["orders"].items())
+        ax.plot(*zip(*fits), "D-.", color="C4", markersize=5, label=FIT_LABELS["standardised"] + ", first fit")
     paper = [(o, PAPER[f"taylor_order{o}_acc"].value) for o in orders
              if f"taylor_order{o}_acc" in PAPER and PAPER[f"taylor_order{o}_acc"].value is not None]
     if paper:

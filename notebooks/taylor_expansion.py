@@ -47,16 +47,15 @@ from cgcore.checks import check_choice
 from cgcore.data import load_dataset
 from cgcore.paper import PAPER
 from cgcore.experiments import run_or_load, run_or_load_each
-from cgcore.experiments.taylor_expansion import DEFAULTS as EXPANSION_DEFAULTS
 from cgcore.experiments.taylor_kernel import as_taylor_expansion, kernel_gamma, kernel_machine
 from cgcore.profiles import get_config
 from cgcore.results import trained_epochs
-from cgcore.report import (claims_table, favours_near_pairs, folded, format_claims, geometry_locality_readings,
+from cgcore.report import (CHAPTER_FIT, FIRST_FIT, claims_table, favours_near_pairs, first_fit_verdict, folded, format_claims,
                            kernel_copies_table, kernel_copies_verdict, kernel_gamma_table, kernel_gamma_verdict,
-                           kernel_geometry_verdict, kernel_locality_readings, kernel_paired_table,
-                           kernel_paired_verdict, kernel_table, kernel_verdict, locality_readings, locality_verdict,
-                           low_orders_epochs_verdict, manifest_summary, order4_epochs_verdict, order4_fit_choice,
-                           order4_tuning_verdict, pruning_table, pruning_verdict, seed_difference_note,
+                           kernel_locality_readings, kernel_paired_table, kernel_paired_verdict, kernel_table,
+                           kernel_verdict, locality_readings, locality_verdict, low_orders_epochs_verdict,
+                           manifest_summary, order4_epochs_verdict, order4_fit_choice, order4_tuning_verdict,
+                           order_step_verdict, pruning_table, pruning_verdict, seed_difference_note,
                            seed_differences, seeds_table, show_markdown, tuned_table)
 from cgcore.taylor import locality_shares, monomial_exponents, term_count
 
@@ -110,13 +109,19 @@ x = sympy.symbols("x1:4")
 #   trains on a mildly shifted, rotated and zoomed copy of each 28×28 image, resized the
 #   same way as the test images (`augment`; `None` switches it off). The test images are
 #   never transformed.
-# * **Training.** Adam with a one-cycle learning-rate schedule, cross-entropy on the
-#   logits of Eq. (3); the rest is in the config above. Each order trains for the length
-#   validation picks: a first length cut for time (nothing favours it) or a longer one (below).
+# * **Weighting and training.** Eq. (3) is linear in its weights, but how they are laid on
+#   the terms and trained decides which polynomial gradient descent reaches. Here each weight
+#   multiplies a centred term times $\sqrt{c_m}$, where $c_m$ is the weight of monomial $m$ in
+#   the kernel $(u \cdot v / N + 1)^n$ (`weighting="kernel"`: the features of the max-margin
+#   machines below), trained from zero by SGD with Nesterov momentum (`optimizer="sgd"`), a
+#   one-cycle schedule and cross-entropy; the rest is in the config above. Our first fit,
+#   one weight per standardised term trained by Adam, is kept beside it, and validation chose
+#   between them (below). Each order trains for the length validation picks: a first length
+#   cut for time or a longer one (below).
 #
-# What each choice is worth, in short runs at orders 2 and 3 with one choice changed at
-# a time (experiment `taylor_ablation`), chosen on images held out of the training set
-# (validation); the test accuracy is shown beside, not used.
+# What each choice about the data is worth, in short runs of the first fit at orders 2 and 3
+# with one choice changed at a time (experiment `taylor_ablation`), chosen on images held out
+# of the training set (validation); the test accuracy is shown beside, not used.
 #
 # ```{admonition} How exactly these numbers repeat
 # :class: dropdown
@@ -165,15 +170,18 @@ manifest_summary(stored["manifest"])
 # %% tags=["remove-input"]
 kernel, kernel_missing = run_or_load_each({"svm": "taylor_kernel_svm"}, profile, recompute)
 kernel_result = kernel["svm"]["result"] if kernel else None
-# Eq. (3) fit by SGD in the machines' weighting of the terms (a section below)
+# the chapter's orders 3 and 4 at two lengths each, and image by image; the first fit (standardised, Adam)
 geometry_runs, geometry_missing = run_or_load_each({"geometry": "taylor_kernel_geometry"}, profile, recompute)
 geometry = geometry_runs["geometry"]["result"] if geometry_runs else None
+first_runs, first_missing = run_or_load_each({"first": "taylor_first_fit"}, profile, recompute)
+first_fit = first_runs["first"]["result"] if first_runs else None
 # the fit of order 4 validation picks among the gradient fits and the machines (nothing trained: it reads the runs)
 choice, choice_missing = run_or_load_each({"choice": "taylor_order4_choice"}, profile, recompute, compute="choice")
 chosen_fit = choice["choice"]["result"] if choice and choice["choice"]["result"]["order"] == 4 else None
 
 # %%
-fig = plots.order_sweep(result, kernel=kernel_result, geometry=geometry)   # with other fits of sections below
+fig = plots.order_sweep(result, kernel=kernel_result, first_fit=first_fit,   # with the fits of the sections below
+                        weighting=config["weighting"])
 
 # %% tags=["remove-input"]
 rows = []
@@ -197,8 +205,6 @@ show_markdown(
     f"**Against the paper.** At order {top} our test accuracy is **{row['test_acc']:.2%}**"
     + (f", {100 * (row['test_acc'] - paper_acc):+.2f} percentage points from the paper's "
        f"about {paper_acc:.0%}" if top == "4" else " (this profile stops below order 4)")
-    + (f"; fit by SGD in the kernel machines' weighting of the terms (below), "
-       f"**{geometry['orders']['4']['test_acc']:.2%}**" if geometry and "4" in geometry["orders"] and top == "4" else "")
     + (f"; the fit of order 4 validation picks among all of ours (below) scores "
        f"**{chosen_fit['fits'][chosen_fit['chosen']]['test_acc']:.2%}**." if chosen_fit and top == "4" else ".")
     + f"\n\n**Parameter count.** Ours: {row['params']:,}, one per term ({row['terms']:,}) and class. "
@@ -221,42 +227,52 @@ if 3 in by_order and 4 in by_order:
             "what polynomials of degree 4 can do on these images? The next two sections measure both.")
 
 # %% tags=["remove-input"]
-tuning_config = get_config("taylor_order4_tuning", profile)
-tuned_order = tuning_config["order"]
-tuning = {}
-if tuned_order in config["orders"]:
-    lift = (f"**What would lift order {tuned_order}?** Order {tuned_order} trained again with one setting changed "
-            "at a time (weight decay, learning rate, augmentation, the hinge loss, or a prior towards the low orders: "
-            f"a *degree scale* whose (d − 1)th power scales the terms of degree d), for {tuning_config['epochs']} "
-            f"epochs, on the training set less {tuning_config['val_size']:,} held-out images on which the choice is "
-            "made (experiment `taylor_order4_tuning`; the test column is for the record).")
-    tuning, missing = run_or_load_each({"tuning": "taylor_order4_tuning"}, profile, recompute)
-    show_markdown("\n\n".join(missing))
-    verdict = order4_tuning_verdict(tuning["tuning"]["result"], {**EXPANSION_DEFAULTS, **config}) if tuning else ""
-    show_markdown(f"{lift} {verdict}")
+chapter_epochs = dict(zip(config["orders"], config["epochs"], strict=True))
+geometry_settings = get_config("taylor_kernel_geometry", profile)["settings"]
+in_chapter_settings = all(config[k] == v for k, v in geometry_settings.items())
+# order 4 at its two lengths in the chapter's settings (taylor_kernel_geometry's length runs)
+chapter_order4 = (geometry or {}).get("lengths", {}).get("orders", {}).get("4") if in_chapter_settings else None
+low, low_missing = run_or_load_each({"low": "taylor_low_orders_epochs"}, profile, recompute)
+show_markdown("\n\n".join(low_missing + geometry_missing))
+order4_length = (order4_epochs_verdict(chapter_order4, None, chapter_epochs.get(4), experiment="taylor_kernel_geometry")
+                 if chapter_order4 else "")
+low_lengths = low_orders_epochs_verdict(low["low"]["result"], chapter_order4, chapter_epochs) if low else ""
+show_markdown(folded("How long is each order trained? (validation picks it; show)",
+                     "\n\n".join(t for t in (order4_length, low_lengths) if t)))
 
-# %% tags=["remove-input", "hide-output"]
-if tuned_order in config["orders"] and tuning:
-    display(tuned_table(tuning["tuning"]["result"]))
+# %% [markdown]
+# ### Our first fit, and why it was replaced
 
 # %% tags=["remove-input"]
-if tuned_order in config["orders"]:
-    chapter_epochs = dict(zip(config["orders"], config["epochs"], strict=True))
-    lengths, missing = run_or_load_each({"lengths": "taylor_order4_epochs"}, profile, recompute)
-    show_markdown("\n\n".join(missing))
-    order4_length = (order4_epochs_verdict(lengths["lengths"]["result"], tuning["tuning"]["result"] if tuning else None,
-                                           chapter_epochs[lengths["lengths"]["result"]["order"]]) if lengths else "")
-    low, missing = run_or_load_each({"low": "taylor_low_orders_epochs"}, profile, recompute)
-    show_markdown("\n\n".join(missing))
-    low_lengths = (low_orders_epochs_verdict(low["low"]["result"], lengths["lengths"]["result"] if lengths else None,
-                                             chapter_epochs) if low else "")
-    show_markdown(folded("How long is each order trained? (validation picks it; show)",
-                         "\n\n".join(t for t in (order4_length, low_lengths) if t)))
+first_config = get_config("taylor_first_fit", profile)
+tuning_config = get_config("taylor_order4_tuning", profile)
+tuning, tuning_missing = run_or_load_each({"tuning": "taylor_order4_tuning"}, profile, recompute)
+first_lengths, lengths_missing = run_or_load_each({"lengths": "taylor_order4_epochs"}, profile, recompute)
+show_markdown("\n\n".join(first_missing + tuning_missing + lengths_missing))
+first_order4 = first_lengths["lengths"]["result"] if first_lengths else None
+if chapter_order4:
+    show_markdown(first_fit_verdict(result, first_fit, chapter_order4, first_order4, config, first_config["base"]))
+if tuning:
+    show_markdown(f"**What was tried on the first fit.** Order {tuning_config['order']} of it trained again with "
+                  "one setting changed at a time (weight decay, learning rate, augmentation, the hinge loss, or a "
+                  "prior towards the low orders: a *degree scale* whose (d − 1)th power scales the terms of degree d), "
+                  f"for {tuning_config['epochs']} epochs, on the training set less {tuning_config['val_size']:,} "
+                  "held-out images on which the choice is made (experiment `taylor_order4_tuning`; the test column "
+                  "is for the record). " + order4_tuning_verdict(tuning["tuning"]["result"], tuning_config["base"]))
+if first_order4:
+    first_epochs = dict(zip(first_config["orders"], first_config["epochs"], strict=True))
+    show_markdown(folded("How long was the first fit trained? (show)",
+                         order4_epochs_verdict(first_order4, tuning["tuning"]["result"] if tuning else None,
+                                               first_epochs.get(first_order4["order"]), fit="the first fit")))
+
+# %% tags=["remove-input", "hide-output"]
+if tuning:
+    display(tuned_table(tuning["tuning"]["result"]))
 
 # %% [markdown]
 # ### The same polynomials, fit by a kernel machine
 #
-# Is the order-4 step flat because of how we fit Eq. (3), or because of what polynomials
+# Is the small step from order 3 to 4 a matter of how we fit Eq. (3), or of what polynomials
 # of degree 4 can do on these images? A support-vector machine with the polynomial kernel
 #
 # $$k(u, v) = (\gamma\, u \cdot v + 1)^d = \sum_{k=0}^{d} \binom{d}{k} \gamma^k (u \cdot v)^k$$
@@ -266,8 +282,8 @@ if tuned_order in config["orders"]:
 # exactly the polynomials of Eq. (3) at order $d$, fit another way: the hinge loss with a
 # norm penalty, solved to the optimum. Ten classes: *one vs rest*, one polynomial per class,
 # the largest wins (Eq. (3) exactly; the verdict is read off it), or *one vs one*, `SVC`'s
-# own, 45 pairwise polynomials voting (a larger model, shown beside). Which difference from
-# our fit (loss, the weighting $c_m$ below, solve) makes the difference is measured last.
+# own, 45 pairwise polynomials voting (a larger model, shown beside). The chapter's fit
+# takes its weighting of the terms, $c_m$ below, from these machines.
 
 # %% tags=["remove-input"]
 kernel_config = get_config("taylor_kernel_svm", profile)
@@ -321,9 +337,6 @@ copies_text = (kernel_copies_verdict(kernel["svm"]["result"], more_runs, conclud
 paired_text = kernel_paired_verdict(paired["image by image"]["result"]) if paired else ""
 show_markdown(f"{copies_text} {paired_text}")
 show_markdown("\n\n".join(paired_missing))
-if geometry:   # the machines' weighting, fit by gradient descent (loaded with the kernel machines above)
-    show_markdown(kernel_geometry_verdict(geometry, result, get_config("taylor_kernel_geometry", profile)))
-show_markdown("\n\n".join(geometry_missing))
 if kernel and tuning:   # which fit of order 4 validation picks, among all of the above
     show_markdown("\n\n".join(choice_missing))
     if chosen_fit:
@@ -356,6 +369,7 @@ step = seed_differences(profile, "seeds_taylor_expansion", "taylor_order4_acc", 
 if step is not None:
     show_markdown(f"Seeds {', '.join(map(str, seeds_config['seeds']))} (seed {config['seed']} is the run above, "
                   "read). " + seed_difference_note("Order 4 minus order 3", step))
+show_markdown(order_step_verdict(result, geometry))
 
 # %% tags=["remove-input", "hide-output"]
 if not seeds.empty:
@@ -425,8 +439,8 @@ locality = pd.DataFrame({name: locality_shares(np.asarray(quadratic[key]), side)
 display(locality.rename(columns={"top_near": "largest fifth: d ≤ 1.5", "all_near": "all pairs: d ≤ 1.5",
                                  "top_far": "largest fifth: d ≥ 5", "all_far": "all pairs: d ≥ 5"}).map("{:.0%}".format))
 shares = locality.iloc[0]
-text = (("**With the Adam fit, too, the large quadratic weights favour near pairs.**" if favours_near_pairs(shares) else
-         "**Where we differ, with the Adam fit: its large quadratic weights are not local.**") + " The paper bases the CG operation on "
+text = (("**The large quadratic weights favour near pairs.**" if favours_near_pairs(shares) else
+         "**Where we differ: the large quadratic weights are not local.**") + " The paper bases the CG operation on "
         f"\"the assumption that the dominant parts in the Taylor series mainly correspond to the product of x s in "
         f"local clusters, as has been partially evidenced in Fig. 3\". In the model's variables the fifth of the "
         f"quadratic weights largest in magnitude has {shares['top_near']:.0%} of its members at a pixel distance "
@@ -446,17 +460,17 @@ show_markdown(text)
 # Three more readings could hide a locality: the order (order 4 shares the quadratic terms'
 # work with $292{,}825 - 1{,}275 = 291{,}550$ cubic and quartic ones, a lower order with
 # fewer), the level definition (the caption cuts the levels by signed value, the table above
-# by magnitude) and the fit, for which the max-margin polynomials and the SGD fits in their
-# weighting stand in:
+# by magnitude) and the fit, for which the max-margin polynomials and our first fit
+# (standardised terms, Adam) stand in:
 
 # %% tags=["remove-input"]
 by_order = {int(order): shares for order, shares in result.get("locality_by_order", {}).items()}
-readings = locality_readings(by_order)                  # the chapter's fit, every order and basis
+readings = locality_readings(by_order, CHAPTER_FIT)     # the chapter's fit, every order and basis
 for level in (5, 1):
-    readings[f"order {quadratic['order']}, u_i u_j, L{level} by signed value"] = locality_shares(
+    readings[f"order {quadratic['order']}, {CHAPTER_FIT}, u_i u_j, L{level} by signed value"] = locality_shares(
         np.asarray(quadratic["upper"]), side, by="value", level=level)
 readings |= kernel_locality_readings(kernel_result)     # the max-margin polynomials of the section above
-readings |= geometry_locality_readings(geometry)        # and the fits in their weighting
+readings |= locality_readings((first_fit or {}).get("locality_by_order", {}), FIRST_FIT)
 readings_table = pd.DataFrame(readings).T
 if not by_order:
     show_markdown("*The stored result predates the per-order readings; `python -m cgcore run taylor_expansion` "

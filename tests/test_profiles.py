@@ -33,12 +33,34 @@ def test_overrides_do_not_leak_between_calls():
 
 
 def test_ablation_config_embeds_its_base_so_stored_results_go_stale_with_it():
+    first_fit = {"weighting": "standardised", "optimizer": "adam", "lr": 1e-3}
     for profile in PROFILES:
         ablation = get_config("taylor_ablation", profile)
-        base = get_config("taylor_expansion", profile)
+        base = {**get_config("taylor_expansion", profile), **first_fit}     # a study of the first fit
         assert ablation["base"] == {k: v for k, v in base.items() if k not in ("orders", "epochs", "seed", "val_size")}
-        assert ablation["base"]["lr"] == base["lr"]
-        assert len(ablation["orders"]) == len(ablation["epochs"])
+        assert "base_overrides" not in ablation and len(ablation["orders"]) == len(ablation["epochs"])
+
+
+def test_the_chapters_fit_and_its_first_fit_studies_inherit_what_they_should():
+    chapter = get_config("taylor_expansion", "cpu")
+    assert (chapter["weighting"], chapter["optimizer"], chapter["lr"]) == ("kernel", "sgd", 3.0)
+    for study in ("taylor_ablation", "taylor_order4_tuning", "taylor_order4_epochs", "taylor_first_fit"):
+        base = get_config(study, "cpu")["base"]
+        assert (base["weighting"], base["optimizer"], base["lr"]) == ("standardised", "adam", 1e-3), study
+        assert base["augment"] == chapter["augment"] and base["antialias"] == chapter["antialias"]
+    for follows in ("taylor_low_orders_epochs", "seeds_taylor_expansion"):   # the chapter's fit, as it is
+        base = get_config(follows, "cpu")["base"]
+        assert (base["weighting"], base["optimizer"], base["lr"]) == ("kernel", "sgd", 3.0), follows
+
+
+def test_base_overrides_of_a_setting_the_base_lacks_raise(monkeypatch):
+    from cgcore import profiles
+
+    monkeypatch.setitem(profiles._BASE, "taylor_first_fit",
+                        {**profiles._BASE["taylor_first_fit"], "base_overrides": {"optimiser": "adam"}})
+    with pytest.raises(ValueError, match=r"base_overrides of taylor_first_fit change setting\(s\) \['optimiser'\] "
+                                         "that taylor_expansion does not have; accepted: .*optimizer"):
+        get_config("taylor_first_fit", "cpu")
 
 
 def test_overrides_merge_into_the_base_and_replace_only_when_asked():

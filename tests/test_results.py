@@ -151,19 +151,57 @@ def test_the_published_order4_choice_read_the_published_runs(monkeypatch):
 
 def test_the_published_chapter_trains_each_order_for_the_length_validation_picked(monkeypatch):
     """taylor_expansion's epochs at the cpu profile are the lengths its validation runs chose
-    (taylor_low_orders_epochs for orders 1 to 3, taylor_order4_epochs for order 4)."""
+    (taylor_low_orders_epochs for orders 1 to 3, taylor_kernel_geometry's length runs, in the
+    chapter's settings, for order 4); taylor_first_fit's order 4 is taylor_order4_epochs' pick."""
     from pathlib import Path
 
     from cgcore.profiles import get_config
 
     monkeypatch.setenv("CGCORE_RESULTS", str(Path(__file__).resolve().parents[1] / "results"))
-    chapter = get_config("taylor_expansion", "cpu")
-    picked = {}
-    low = results.load_result("taylor_low_orders_epochs", "cpu", get_config("taylor_low_orders_epochs", "cpu"))
-    order4 = results.load_result("taylor_order4_epochs", "cpu", get_config("taylor_order4_epochs", "cpu"))
-    assert low is not None and order4 is not None, "store both validation runs of the chapter's lengths"
-    for order, run in low["result"]["orders"].items():
-        picked[int(order)] = results.trained_epochs(run["candidates"][run["chosen"]])
-    run = order4["result"]
-    picked[run["order"]] = results.trained_epochs(run["candidates"][run["chosen"]])
+
+    def stored(name):
+        found = results.load_result(name, "cpu", get_config(name, "cpu"))
+        assert found is not None, f"store {name} with its current config"
+        return found["result"]
+
+    def pick(run):
+        return results.trained_epochs(run["candidates"][run["chosen"]])
+
+    chapter, geometry = get_config("taylor_expansion", "cpu"), get_config("taylor_kernel_geometry", "cpu")
+    assert all(chapter[k] == v for k, v in geometry["settings"].items()), "the geometry's runs are the chapter's"
+    picked = {int(order): pick(run) for order, run in stored("taylor_low_orders_epochs")["orders"].items()}
+    picked[4] = pick(stored("taylor_kernel_geometry")["lengths"]["orders"]["4"])
     assert picked == dict(zip(chapter["orders"], chapter["epochs"], strict=True))
+    first = get_config("taylor_first_fit", "cpu")
+    assert dict(zip(first["orders"], first["epochs"], strict=True))[4] == pick(stored("taylor_order4_epochs"))
+
+
+def test_the_kernel_geometry_final_fits_are_the_chapters(monkeypatch):
+    """The book reads taylor_kernel_geometry's image-by-image comparison as the chapter's step
+    from order 3 to 4: its final fits must be the chapter's, bit for bit (the same accuracies)."""
+    from pathlib import Path
+
+    from cgcore.profiles import get_config
+    from cgcore.report import same_fits
+
+    monkeypatch.setenv("CGCORE_RESULTS", str(Path(__file__).resolve().parents[1] / "results"))
+    chapter, geometry = (results.load_result(name, "cpu", get_config(name, "cpu"))
+                         for name in ("taylor_expansion", "taylor_kernel_geometry"))
+    assert chapter is not None and geometry is not None
+    assert same_fits(geometry["result"], chapter["result"])
+
+
+def test_a_setting_stated_at_its_default_is_the_same_run_as_one_that_predates_it(results_store):
+    """SETTING_DEFAULTS: a config that states weighting="standardised" (its value before the
+    setting existed) matches a run stored without it, in the config and in its base, and
+    checkpoints keep their folder; another value is another run."""
+    from cgcore.profiles import SETTING_DEFAULTS
+
+    old = {"orders": [4], "lr": 1e-3, "base": {"augment": None}}
+    stated = {"orders": [4], "lr": 1e-3, "weighting": "standardised", "base": {"augment": None, **SETTING_DEFAULTS}}
+    assert results.normalise_config(stated) == results.normalise_config(old)
+    assert results.config_hash(stated) == results.config_hash(old)
+    results.save_result("taylor_expansion", "smoke", old, {"orders": {}}, device="cpu", wall_time_s=1.0)
+    assert results.load_result("taylor_expansion", "smoke", stated) is not None
+    assert results.load_result("taylor_expansion", "smoke", {**stated, "weighting": "kernel"}) is None
+    assert results.normalise_config({"weighting": "kernel"}) == {"weighting": "kernel"}

@@ -808,9 +808,37 @@ def test_kernel_geometry_trains_in_the_kernels_weighting_for_the_lengths_validat
     for order in ("1", "2"):
         assert paired["test_acc"][order] == pytest.approx(result["orders"][order]["test_acc"], abs=1e-6)   # float32
     assert paired["step"] == pytest.approx(result["orders"]["2"]["test_acc"] - result["orders"]["1"]["test_acc"])
-    claims = EXPERIMENTS["taylor_kernel_geometry"][1]
-    assert claims({"orders": {"4": {"test_acc": 0.9}, "1": {"test_acc": 0.5}}}) == {
-        "taylor_order4_kernel_geometry_acc": 0.9}
+    # its final fits are the chapter's (taylor_expansion's own claims), so it claims nothing of its own
+    assert EXPERIMENTS["taylor_kernel_geometry"][1]({"orders": {"4": {"test_acc": 0.9}}}) == {}
+
+
+def test_the_first_fit_trains_standardised_terms_by_adam_on_all_training_images(store, run_smoke, monkeypatch):
+    from cgcore.experiments import EXPERIMENTS
+    from cgcore.experiments import taylor_expansion
+
+    built, optimizers = [], []
+
+    def recording(*args, **kwargs):
+        built.append(kwargs["weighting"])
+        return TaylorExpansion(*args, **kwargs)
+
+    def recording_config(*args, **kwargs):
+        config = train_config(*args, **kwargs)
+        optimizers.append((config.optimizer, config.lr))
+        return config
+
+    train_config = taylor_expansion.train_config
+    monkeypatch.setattr(taylor_expansion, "TaylorExpansion", recording)
+    monkeypatch.setattr(taylor_expansion, "train_config", recording_config)
+    stored = run_smoke("taylor_first_fit")
+    result, config = stored["result"], stored["manifest"]["config"]
+    assert built == ["standardised"] * len(config["orders"])
+    assert optimizers == [("adam", 1e-3)] * len(config["orders"])
+    chapter = get_config("taylor_expansion", "smoke")
+    assert result["n_val"] == 0 and result["n_train"] == chapter["train_size"] and not result["pruning"]
+    assert [trained_epochs(result["orders"][str(o)]) for o in config["orders"]] == config["epochs"]
+    assert EXPERIMENTS["taylor_first_fit"][1](result) == {
+        "taylor_order3_first_fit_acc": result["orders"]["3"]["test_acc"]}    # order 2 has no claim
 
 
 def test_low_orders_lengths_refuse_an_order_the_chapter_does_not_train_a_factor_of_one_and_missing_lengths():

@@ -1,8 +1,9 @@
 """Sec. III, Fig. 2 at order 4: which fit of Eq. (3) validation picks.
 
-The book fits the same polynomials of order 4 two ways: by gradient descent on the
-standardised terms (``taylor_order4_tuning``, one fit per candidate setting) or in the
-machines' weighting of the terms (``taylor_kernel_geometry``), and by
+The book fits the same polynomials of order 4 two ways: by gradient descent, as its first
+fit did, on the standardised terms with Adam (``taylor_order4_tuning``, one fit per candidate
+setting), or as the chapter's fit does, by SGD in the machines' weighting of the terms
+(``taylor_kernel_geometry``), and by
 max-margin kernel machines (``taylor_kernel_svm``, with and without augmented copies, C
 chosen there; ``taylor_kernel_copies`` and ``taylor_kernel_copies3``, with more copies). All
 hold out the same training images (``TensorData.split`` is a function of the labels and the
