@@ -835,7 +835,8 @@ def test_the_first_fit_trains_standardised_terms_by_adam_on_all_training_images(
     assert built == ["standardised"] * len(config["orders"])
     assert optimizers == [("adam", 1e-3)] * len(config["orders"])
     chapter = get_config("taylor_expansion", "smoke")
-    assert result["n_val"] == 0 and result["n_train"] == chapter["train_size"] and not result["pruning"]
+    assert result["n_val"] == 0 and result["n_train"] == chapter["train_size"]
+    assert result["pruning"]["order"] == 3 and len(result["pruning"]["test_acc"]) == len(chapter["prune_keep"])
     assert [trained_epochs(result["orders"][str(o)]) for o in config["orders"]] == config["epochs"]
     assert EXPERIMENTS["taylor_first_fit"][1](result) == {
         "taylor_order3_first_fit_acc": result["orders"]["3"]["test_acc"]}    # order 2 has no claim
