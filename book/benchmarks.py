@@ -121,7 +121,8 @@ show_markdown(
 #
 # Order 4 is the book's slowest training per image: 292,824 features per 7×7 image, all
 # written to memory and read back by the linear layer and its gradient. One training step
-# (features, linear layer, loss, backward, Adam) at the chapter's batch, timed, beside the
+# (features, linear layer, loss, backward, and an Adam update, as the chapter's first fit
+# made; the SGD update of its present fit reads and writes less) at the chapter's batch, timed, beside the
 # least time this machine's measured copy bandwidth and matmul throughput allow
 # (`cgcore.bench.run_taylor_roofline`; the traffic is counted in
 # `cgcore.bench.taylor_step_traffic`):

@@ -1445,8 +1445,21 @@ def test_pruning_table_and_verdict_set_the_max_margin_polynomial_beside_the_chap
     assert "own full model with 50 %, 30 %, 10 % kept: the paper's +0.00 / -0.83 / -13.00; " in text
     assert "the chapter's fit's +0.10 / +0.10 / -1.30; the max-margin fit's -0.18 / -1.18 / -28.18 points." in text
     # changes: -0.18 is further from 0 than +0.10; -1.18 nearer -0.83 than +0.10; -28.18 further from -13 than -1.30
-    assert "The max-margin fit is the nearer to the paper's at 30 %." in text
+    assert "The chapter's fit is the nearest to the paper's at 50 %, 10 %. The max-margin fit is the nearest to the " \
+           "paper's at 30 %." in text
     assert "Neither loses" not in text                       # the max-margin fit loses more than the paper's
+    first = {"orders": {"4": {"test_acc": 0.974}}, "pruning": {"order": 4, "keep": [0.5, 0.3, 0.1],
+                                                              "test_acc": [0.974, 0.966, 0.85]}}
+    three = pruning_table(result, kernel, first)
+    assert list(three.columns)[-1] == "first fit" and three.loc["10%", "first fit"] == "85.00% (-12.40)"
+    text = pruning_verdict(result, None, first)              # the first fit alone beside the chapter's
+    assert text.endswith("the first fit's +0.00 / -0.80 / -12.40 points. The first fit is the nearest to the "
+                         "paper's at every level.")
+    assert "first fit" not in pruning_table(result, None, {**first, "pruning": {**first["pruning"], "order": 3}})
+    flat = {**result, "pruning": {**result["pruning"], "test_acc": [0.973, 0.973, 0.9731]}}   # loses nothing
+    assert "We think this is its weighting" in pruning_verdict(flat, None, first, weighting="kernel")
+    assert "We think" not in pruning_verdict(flat, None, first, weighting="standardised")
+    assert "We think" not in pruning_verdict(result, None, first, weighting="kernel")   # -1.30 at 10 %
     # pruned at other fractions than the chapter's fit: not set beside it
     other = {"schemes": {"one_vs_rest": {"augmented": {"4": {"as_eq3": {**machine, "pruning": {
         **machine["pruning"], "keep": [0.5, 0.2, 0.1]}}}}}}}
@@ -1494,7 +1507,7 @@ def test_locality_verdict_says_which_readings_are_local_and_whether_the_fit_deci
     assert ", nor the fit is what" in locality_verdict({**first, **named(MARGIN_FIT, spread)})
     text = locality_verdict({**first, **chapter, **margin})
     assert ("in all 4 readings of the fits in the kernel machines' geometry (the machines and the chapter's fit, SGD "
-            "in their weighting) and in none of the other 2, first fit's. So the fit decides it") in text
+            "in their weighting) and in none of the other 2 (those of the first fit). So the fit decides it") in text
     assert "We think" in text
     assert "The data hold it before any fit" in locality_verdict({**first, **chapter, **margin}, local)
     # a reading of the chapter's fit that is not local: the fit no longer decides it
@@ -1577,7 +1590,7 @@ def test_first_fit_verdict_sets_the_chapters_fit_beside_the_first_on_validation_
                              settings, first_settings)
     assert text.startswith("**Why this fit?** Our first fit learned one weight per standardised term with Adam (peak "
                            "learning rate 0.001); the chapter's puts the machines' weights")
-    assert "trains by SGD (peak learning rate 3)" in text
+    assert "trains by SGD (peak learning rate 3, set by hand from short runs of order 4" in text
     # 2 SE of a difference on 5,000 images near 97.6 %: 0.61 points
     assert ("order 4 scores 97.90% after 24 epochs against the first fit's 97.58% after 36 (each at the length "
             "validation picks for it): +0.32 points, 1.0 standard errors of a difference. Validation picks this fit, "
