@@ -1223,6 +1223,11 @@ def test_order4_fit_choice_ranks_every_fit_of_order_4_on_the_same_held_out_image
     ahead = {**tuning, "candidates": {**tuning["candidates"], "b": {"val_acc": 0.9900, "test_acc": 0.985}}}
     assert "validation picks *gradient descent, b*. Its test accuracy is **98.50%**" in order4_fit_choice(
         chosen(ahead, kernel))
+    # the first fit's unchanged candidate is shown by what it is, not by the experiment it copied
+    first_ahead = {**tuning, "candidates": {**tuning["candidates"], "as taylor_expansion": {"val_acc": 0.99,
+                                                                                            "test_acc": 0.985}}}
+    assert "validation picks *gradient descent, the first fit unchanged*." in order4_fit_choice(
+        chosen(first_ahead, kernel))
     assert claims(chosen({**tuning, "order": 2}, kernel)) == {}             # the paper gives order 4 alone a number
     with pytest.raises(ValueError, match="different numbers of images \\(100 and 5000\\)"):
         order_fits({**tuning, "val_size": 100}, kernel)
