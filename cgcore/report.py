@@ -1047,11 +1047,13 @@ def locality_verdict(readings: dict[str, dict], data: dict | None = None,
         decided = bool(margin) and set(local) == set(margin) and len(margin) < len(by_magnitude)
         if decided:
             others = sorted({name.split(", ")[1] for name in by_magnitude if name not in margin})
+            sgd_too = CHAPTER_FIT in geometry_fits
             text = (f"{favoured} in all {len(margin)} readings of the fits in the kernel machines' geometry (the "
-                    f"machines and {CHAPTER_FIT}, SGD in their weighting) and in none of the other "
-                    f"{len(by_magnitude) - len(margin)} (those of the {' and the '.join(others)}).")
-            text += (" So the fit decides it: the same polynomials, fit to the maximum margin or by SGD in the "
-                     "machines' weighting, hold the paper's locality in every basis and order read.")
+                    f"machines{f' and {CHAPTER_FIT}, SGD in their weighting' if sgd_too else ''}) and in none of the "
+                    f"other {len(by_magnitude) - len(margin)} (those of the {' and the '.join(others)}).")
+            text += (" So the fit decides it: the same polynomials, fit to the maximum margin"
+                     + (" or by SGD in the machines' weighting" if sgd_too else "")
+                     + ", hold the paper's locality in every basis and order read.")
             if data is not None and favours_near_pairs(data):
                 text += (f" The data hold it before any fit: each class's mean of $u_i u_j$ less the mean over all "
                          f"images puts {data['top_near']:.0%} of its largest fifth on near pairs. Those coefficients "

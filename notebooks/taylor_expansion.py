@@ -50,7 +50,7 @@ from cgcore.experiments import run_or_load, run_or_load_each
 from cgcore.experiments.taylor_kernel import as_taylor_expansion, kernel_gamma, kernel_machine
 from cgcore.profiles import get_config
 from cgcore.results import trained_epochs
-from cgcore.report import (CHAPTER_FIT, FIRST_FIT, claims_table, favours_near_pairs, first_fit_verdict, folded, format_claims,
+from cgcore.report import (CHAPTER_FIT, FIRST_FIT, MARGIN_FIT, claims_table, favours_near_pairs, first_fit_verdict, folded, format_claims,
                            kernel_copies_table, kernel_copies_verdict, kernel_gamma_table, kernel_gamma_verdict,
                            kernel_locality_readings, kernel_paired_table, kernel_paired_verdict, kernel_table,
                            kernel_verdict, locality_readings, locality_verdict, low_orders_epochs_verdict,
@@ -476,7 +476,8 @@ readings_table = pd.DataFrame(readings).T
 if not by_order:
     show_markdown("*The stored result predates the per-order readings; `python -m cgcore run taylor_expansion` "
                   "adds them (from its checkpoints, in minutes).*")
-show_markdown(locality_verdict(readings, (kernel_result or {}).get("data_locality")))
+in_machines_geometry = (MARGIN_FIT, CHAPTER_FIT) if config["weighting"] == "kernel" else (MARGIN_FIT,)
+show_markdown(locality_verdict(readings, (kernel_result or {}).get("data_locality"), in_machines_geometry))
 
 # %% tags=["remove-input", "hide-output"]
 readings_table.rename(columns={"top_near": "the fifth: d ≤ 1.5", "all_near": "all pairs: d ≤ 1.5",

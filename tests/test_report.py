@@ -1527,6 +1527,9 @@ def test_locality_verdict_says_which_readings_are_local_and_whether_the_fit_deci
     assert text.endswith("Cut by signed value, as the caption cuts its levels, L5 and L1 of the chapter's fit do not "
                          "all favour near pairs (only L1 does): the locality shows in the magnitudes, not in each "
                          "sign's level.")
+    only_machines = locality_verdict({**first, **margin}, geometry_fits=(MARGIN_FIT,))
+    assert "readings of the fits in the kernel machines' geometry (the machines) and in none" in only_machines
+    assert "fit to the maximum margin, hold" in only_machines
     levels = {name: local for name in levels}
     assert locality_verdict({**chapter, **levels}).endswith("L5 and L1 of the chapter's fit favour near pairs too.")
 
