@@ -450,11 +450,16 @@ text = (("**The large quadratic weights favour near pairs.**" if favours_near_pa
 if len(locality) > 1:
     raw = locality.iloc[1]
     local = favours_near_pairs(raw)
+    in_u = favours_near_pairs(shares)
     text += (f" In the paper's basis, plain pixels at the black image, the same shares are {raw['top_near']:.0%} "
              f"near and {raw['top_far']:.0%} far: "
-             + ("there the large weights *do* favour near pairs, so the basis, not the network, hid the locality."
-                if local else "the large weights do not favour near pairs in that basis either, so it is not the "
-                "basis that hides a locality: this model's quadratic weights are not local."))
+             + {(True, True): "the two bases agree.",
+                (False, True): "there the large weights *do* favour near pairs, so the basis, not the fit, hid the "
+                               "locality.",
+                (True, False): "the paper's basis hides the locality the model's variables show.",
+                (False, False): "the large weights do not favour near pairs in that basis either, so it is not the "
+                                "basis that hides a locality: this model's quadratic weights are not local."}[
+                 (in_u, local)])
 show_markdown(text)
 
 # %% [markdown]
