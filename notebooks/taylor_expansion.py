@@ -252,18 +252,21 @@ show_markdown("\n\n".join(first_missing + tuning_missing + lengths_missing))
 first_order4 = first_lengths["lengths"]["result"] if first_lengths else None
 if chapter_order4:
     show_markdown(first_fit_verdict(result, first_fit, chapter_order4, first_order4, config, first_config["base"]))
+tried = []
 if tuning:
-    show_markdown(f"**What was tried on the first fit.** Order {tuning_config['order']} of it trained again with "
-                  "one setting changed at a time (weight decay, learning rate, augmentation, the hinge loss, or a "
-                  "prior towards the low orders: a *degree scale* whose (d − 1)th power scales the terms of degree d), "
-                  f"for {tuning_config['epochs']} epochs, on the training set less {tuning_config['val_size']:,} "
-                  "held-out images on which the choice is made (experiment `taylor_order4_tuning`; the test column "
-                  "is for the record). " + order4_tuning_verdict(tuning["tuning"]["result"], tuning_config["base"]))
+    tried.append(f"**What was tried on the first fit.** Order {tuning_config['order']} of it trained again with "
+                 "one setting changed at a time (weight decay, learning rate, augmentation, the hinge loss, or a "
+                 "prior towards the low orders: a *degree scale* whose (d − 1)th power scales the terms of degree d), "
+                 f"for {tuning_config['epochs']} epochs, on the training set less {tuning_config['val_size']:,} "
+                 "held-out images on which the choice is made (experiment `taylor_order4_tuning`; the test column "
+                 "of the table below is for the record). "
+                 + order4_tuning_verdict(tuning["tuning"]["result"], tuning_config["base"]))
 if first_order4:
     first_epochs = dict(zip(first_config["orders"], first_config["epochs"], strict=True))
-    show_markdown(folded("How long was the first fit trained? (show)",
-                         order4_epochs_verdict(first_order4, tuning["tuning"]["result"] if tuning else None,
-                                               first_epochs.get(first_order4["order"]), fit="the first fit")))
+    tried.append(order4_epochs_verdict(first_order4, tuning["tuning"]["result"] if tuning else None,
+                                       first_epochs.get(first_order4["order"]), fit="the first fit"))
+if tried:
+    show_markdown(folded("What was tried on the first fit, and how long it was trained (show)", "\n\n".join(tried)))
 
 # %% tags=["remove-input", "hide-output"]
 if tuning:
@@ -335,7 +338,7 @@ paired, paired_missing = run_or_load_each({"image by image": "taylor_kernel_pair
 copies_text = (kernel_copies_verdict(kernel["svm"]["result"], more_runs, conclude=not paired)   # paired concludes
                if more_runs and kernel else "")
 paired_text = kernel_paired_verdict(paired["image by image"]["result"]) if paired else ""
-show_markdown(f"{copies_text} {paired_text}")
+show_markdown(folded("With more augmented copies, and image by image (show)", f"{copies_text} {paired_text}"))
 show_markdown("\n\n".join(paired_missing))
 if kernel and tuning:   # which fit of order 4 validation picks, among all of the above
     show_markdown("\n\n".join(choice_missing))
