@@ -148,8 +148,8 @@ _TAYLOR_ORDER4_TUNING = {
 
 # Order 4 of the first fit for its first length and for half as many epochs again, on
 # taylor_order4_tuning's split: the length validation picks is taylor_first_fit's. (Its 12-epoch
-# "as taylor_expansion" candidate, the first fit unchanged, is the third point.) About a minute an epoch on the 2 cores with its evaluations:
-# 56 min in all.
+# "as taylor_expansion" candidate, the first fit unchanged, is the third point.) About a minute
+# an epoch on the 2 cores with its evaluations: 56 min in all.
 _TAYLOR_ORDER4_EPOCHS = {**_TAYLOR_ORDER4_TUNING, "epochs": _TAYLOR_FIRST_EPOCHS[4],
                          "candidates": {"the first length": {}, "half as long again": {"epochs": 36}}}
 
@@ -174,7 +174,7 @@ _TAYLOR_KERNEL_GEOMETRY = {"base_experiment": "taylor_expansion", "seed": 0, "va
 # The chapter's first fit (_TAYLOR_FIRST_FIT) of orders 2 to 4 on all the training images, at
 # the lengths validation picked for it (taylor_order4_epochs for order 4), kept beside the fit
 # validation chose: its level, its step from order 3 to 4, its pruning and Fig. 3's locality.
-# About 50 min.
+# About 45 min.
 _TAYLOR_FIRST_FIT_RUN = {"base_experiment": "taylor_expansion", "base_overrides": _TAYLOR_FIRST_FIT, "seed": 0,
                          "orders": [2, 3, 4], "epochs": [20, 24, 36], "prune_order": 4}
 
