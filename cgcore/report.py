@@ -1047,12 +1047,15 @@ def locality_verdict(readings: dict[str, dict], data: dict | None = None,
         decided = bool(margin) and set(local) == set(margin) and len(margin) < len(by_magnitude)
         if decided:
             others = sorted({name.split(", ")[1] for name in by_magnitude if name not in margin})
-            sgd_too = CHAPTER_FIT in geometry_fits
-            text = (f"{favoured} in all {len(margin)} readings of the fits in the kernel machines' geometry (the "
-                    f"machines{f' and {CHAPTER_FIT}, SGD in their weighting' if sgd_too else ''}) and in none of the "
+            present = [fit for fit in geometry_fits if any(f", {fit}," in name for name in margin)]
+            described = {MARGIN_FIT: ("the machines", "fit to the maximum margin"),
+                         CHAPTER_FIT: (f"{CHAPTER_FIT}, SGD in the machines' weighting",
+                                       "fit by SGD in the machines' weighting")}
+            text = (f"{favoured} in all {len(margin)} readings of the fits in the kernel machines' geometry ("
+                    + " and ".join(described.get(fit, (fit,))[0] for fit in present) + ") and in none of the "
                     f"other {len(by_magnitude) - len(margin)} (those of the {' and the '.join(others)}).")
-            text += (" So the fit decides it: the same polynomials, fit to the maximum margin"
-                     + (" or by SGD in the machines' weighting" if sgd_too else "")
+            text += (" So the fit decides it: the same polynomials, "
+                     + " or ".join(described.get(fit, ("", f"fit as the {fit}"))[1] for fit in present)
                      + ", hold the paper's locality in every basis and order read.")
             if data is not None and favours_near_pairs(data):
                 text += (f" The data hold it before any fit: each class's mean of $u_i u_j$ less the mean over all "

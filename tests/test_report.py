@@ -1512,7 +1512,8 @@ def test_locality_verdict_says_which_readings_are_local_and_whether_the_fit_deci
     assert ", nor the fit is what" in locality_verdict({**first, **named(MARGIN_FIT, spread)})
     text = locality_verdict({**first, **chapter, **margin})
     assert ("in all 4 readings of the fits in the kernel machines' geometry (the machines and the chapter's fit, SGD "
-            "in their weighting) and in none of the other 2 (those of the first fit). So the fit decides it") in text
+            "in the machines' weighting) and in none of the other 2 (those of the first fit). So the fit decides it: the "
+            "same polynomials, fit to the maximum margin or fit by SGD in the machines' weighting, hold") in text
     assert "We think" in text
     assert "The data hold it before any fit" in locality_verdict({**first, **chapter, **margin}, local)
     # a reading of the chapter's fit that is not local: the fit no longer decides it
@@ -1529,20 +1530,24 @@ def test_locality_verdict_says_which_readings_are_local_and_whether_the_fit_deci
                          "sign's level.")
     only_machines = locality_verdict({**first, **margin}, geometry_fits=(MARGIN_FIT,))
     assert "readings of the fits in the kernel machines' geometry (the machines) and in none" in only_machines
-    assert "fit to the maximum margin, hold" in only_machines
+    assert "the same polynomials, fit to the maximum margin, hold" in only_machines
     levels = {name: local for name in levels}
     assert locality_verdict({**chapter, **levels}).endswith("L5 and L1 of the chapter's fit favour near pairs too.")
 
 
-def test_geometry_locality_readings_name_each_order_and_basis():
-    from cgcore.report import geometry_locality_readings
+def test_locality_readings_name_each_order_and_basis_with_the_fit():
+    from cgcore.report import CHAPTER_FIT, FIRST_FIT, locality_readings, locality_verdict
 
     shares = {"top_near": 0.35, "all_near": 0.17, "top_far": 0.05, "all_far": 0.28}
-    readings = geometry_locality_readings({"locality_by_order": {"4": {"u": shares, "x_at_zero": shares},
-                                                                 "3": {"u": shares, "x_at_zero": shares}}})
-    assert list(readings) == [f"order {d}, SGD in the kernel's weighting, {b}, largest fifth by magnitude"
+    by_order = {"4": {"u": shares, "x_at_zero": shares}, "3": {"u": shares, "x_at_zero": shares}}
+    readings = locality_readings(by_order, CHAPTER_FIT)
+    assert list(readings) == [f"order {d}, the chapter's fit, {b}, largest fifth by magnitude"
                               for d in (3, 4) for b in ("u_i u_j", "x_i x_j at the black image")]
-    assert geometry_locality_readings(None) == {}
+    assert locality_readings({}, FIRST_FIT) == {}
+    # the names are what locality_verdict groups the fits by
+    assert "in all 4 readings of the fits in the kernel machines' geometry (the chapter's fit, SGD in the machines' " \
+           "weighting) and in none" in locality_verdict({**readings, **locality_readings(
+        {"4": {"u": {**shares, "top_near": 0.05}, "x_at_zero": {**shares, "top_near": 0.05}}}, FIRST_FIT)})
 
 
 def test_the_thesis_weighs_fig3s_locality_in_every_fit(results_store):
