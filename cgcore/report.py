@@ -1070,8 +1070,9 @@ def locality_verdict(readings: dict[str, dict], data: dict | None = None,
             if len(local) < len(by_magnitude):
                 text += " The other readings by magnitude do not favour them."
     if by_value:
-        near = [name.split(", ")[-1].split(" ")[0] for name, shares in by_value.items() if favours_near_pairs(shares)]
-        levels = " and ".join(name.split(", ")[-1].split(" ")[0] for name in by_value)
+        level = {name: name.split(", ")[-1].split(" ")[0] for name in by_value}      # "... L5 by signed value" -> L5
+        near = [level[name] for name, shares in by_value.items() if favours_near_pairs(shares)]
+        levels = " and ".join(level.values())
         text += (" Cut by signed value, as the caption cuts its levels, "
                  + (f"{levels} of {CHAPTER_FIT} favour near pairs too." if len(near) == len(by_value) else
                     f"{levels} of {CHAPTER_FIT} do not all favour near pairs"

@@ -359,11 +359,11 @@ def test_order4_tuning_rejects_a_candidate_that_changes_an_unknown_setting():
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_order4_tuning_candidates_change_only_settings_of_the_expansion(profile):
-    from cgcore.experiments.taylor_expansion import DEFAULTS
+    from cgcore.profiles import SETTING_DEFAULTS
 
     config = get_config("taylor_order4_tuning", profile)
     for changes in config["candidates"].values():
-        assert set(changes) <= set(config["base"]) | set(DEFAULTS)
+        assert set(changes) <= set(config["base"]) | set(SETTING_DEFAULTS)
     lengths = get_config("taylor_order4_epochs", profile)
     expansion = get_config("taylor_expansion", profile)
     # the first candidate is the order at its first length, the others longer; the chapter

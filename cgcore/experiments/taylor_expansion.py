@@ -30,9 +30,6 @@ KERNEL_GEOMETRY = "taylor_kernel_geometry"
 # The chapter's first fit (standardised terms, Adam) on all the training images, kept beside the
 # fit validation chose
 FIRST_FIT = "taylor_first_fit"
-# Settings a config may leave out, with the value that applies then (configs and their
-# checkpoints that predate a setting read as its default).
-DEFAULTS = SETTING_DEFAULTS
 
 
 def run(config: dict, profile: str, progress: bool = True, keep_correct: bool = False) -> dict:
@@ -62,8 +59,8 @@ def run(config: dict, profile: str, progress: bool = True, keep_correct: bool = 
     for order, epochs in zip(config["orders"], config["epochs"], strict=True):
         seed_everything(config["seed"])
         model = TaylorExpansion(n_vars, order, expansion_point=config["expansion_point"],
-                                degree_scale=config.get("degree_scale", DEFAULTS["degree_scale"]),
-                                weighting=config.get("weighting", DEFAULTS["weighting"])).to(device)
+                                degree_scale=config.get("degree_scale", SETTING_DEFAULTS["degree_scale"]),
+                                weighting=config.get("weighting", SETTING_DEFAULTS["weighting"])).to(device)
         sample = train.images[:config["standardize_samples"]]
         model.fit_standardization(augment(sample) if augment else sample)  # stats of what training sees
         train_cfg = train_config(config, config["seed"], epochs=epochs)
@@ -147,7 +144,7 @@ def run_tuning(config: dict, profile: str, progress: bool = True) -> dict:
     less ``val_size`` held-out images. The candidate with the best validation accuracy is
     chosen; every candidate's test accuracy is stored beside it, read only after the choice."""
     candidates = config["candidates"]
-    check_candidates(candidates, {**DEFAULTS, **config["base"], "epochs": config["epochs"]})
+    check_candidates(candidates, {**SETTING_DEFAULTS, **config["base"], "epochs": config["epochs"]})
     order, rows = config["order"], {}
     for name, changes in candidates.items():
         settings = {k: v for k, v in changes.items() if k != "epochs"}
